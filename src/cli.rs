@@ -1,0 +1,156 @@
+//! Command-line interface. Pure parsing (clap), no I/O beyond what clap prints for `--help`.
+//!
+//! Every action input is also a flag of the same name, generated from [`crate::inputs::INPUTS`]
+//! so the two cannot drift; a flag wins over the `INPUT_*` variable.
+
+use std::path::PathBuf;
+
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+
+use crate::inputs::{Flags, INPUTS};
+
+/// Turn a GitHub Actions OIDC token into short-lived AWS credentials, checked against a claim
+/// policy that explains every denial.
+///
+/// Without a subcommand it runs as the action: inputs come from INPUT_* variables (as the runner
+/// sets them) or from the flags below.
+#[derive(Debug, Parser)]
+#[command(name = "oidc-assume", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Subcommand; none runs the action.
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+    /// Action inputs.
+    #[command(flatten)]
+    pub inputs: InputFlags,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Decide locally what a workflow run would get, with a minted token: no AWS, no network.
+    ///
+    /// The token is signed by an ephemeral key and verified by the same checks as a real run; the
+    /// claims default to a push to `main` of `octo-org/octo-repo`.
+    DryRun(DryRunArgs),
+}
+
+/// Options of `dry-run`.
+#[derive(Debug, Args)]
+pub struct DryRunArgs {
+    /// JSON object of claims merged over the defaults (e.g. a real token's decoded payload)
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+    /// Set one claim (repeatable), e.g. `--claim ref=refs/heads/dev --claim environment=prod`
+    #[arg(long = "claim", value_name = "KEY=VALUE", value_parser = parse_claim)]
+    pub claim: Vec<(String, String)>,
+    /// Remove one claim from the defaults (repeatable), e.g. `--without-claim environment`
+    #[arg(long = "without-claim", value_name = "KEY")]
+    pub without_claim: Vec<String>,
+    /// Action inputs.
+    #[command(flatten)]
+    pub inputs: InputFlags,
+}
+
+fn parse_claim(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!(
+            "`{value}` is not KEY=VALUE (e.g. ref=refs/heads/main)"
+        )),
+    }
+}
+
+/// The action inputs given as flags.
+#[derive(Debug, Clone, Default)]
+pub struct InputFlags(pub Flags);
+
+impl FromArgMatches for InputFlags {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = Flags::new();
+        for input in INPUTS {
+            if let Some(value) = matches.get_one::<String>(input.name) {
+                flags.insert(input.name, value.clone());
+            }
+        }
+        Ok(InputFlags(flags))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for InputFlags {
+    fn augment_args(cmd: Command) -> Command {
+        cmd.args(INPUTS.iter().map(|input| {
+            let help = match input.default {
+                Some(default) => format!("{} [default: {default}]", input.help),
+                None => input.help.to_string(),
+            };
+            Arg::new(input.name)
+                .long(input.name)
+                .value_name(input.value_name)
+                .help(help)
+                .help_heading("Action inputs (flag wins over INPUT_* variable)")
+        }))
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_for_every_input() {
+        let cli = Cli::try_parse_from([
+            "oidc-assume",
+            "--role-to-assume",
+            "arn:aws:iam::123456789012:role/x",
+            "--aws-region=eu-west-1",
+        ])
+        .unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(
+            cli.inputs.0.get("aws-region").map(String::as_str),
+            Some("eu-west-1")
+        );
+
+        let cli = Cli::try_parse_from([
+            "oidc-assume",
+            "dry-run",
+            "--claim",
+            "ref=refs/heads/dev",
+            "--claim=environment=prod=1",
+            "--policy",
+            "p.toml",
+        ])
+        .unwrap();
+        let Some(Commands::DryRun(args)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            args.claim,
+            [
+                ("ref".to_string(), "refs/heads/dev".to_string()),
+                ("environment".to_string(), "prod=1".to_string())
+            ]
+        );
+        assert_eq!(
+            args.inputs.0.get("policy").map(String::as_str),
+            Some("p.toml")
+        );
+        assert!(Cli::try_parse_from(["oidc-assume", "dry-run", "--claim", "novalue"]).is_err());
+    }
+}

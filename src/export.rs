@@ -1,0 +1,212 @@
+//! Renders and writes the runner's environment files (`GITHUB_ENV`, `GITHUB_OUTPUT`) and the
+//! step summary. Rendering is pure; [`write_files`] does the file I/O, all or nothing.
+//!
+//! Records use the heredoc form with a fresh random delimiter, and any value holding CR, LF or
+//! the delimiter is refused: the runner would read such a value as further records, which is
+//! how an env-file injection sets `BASH_ENV` or `LD_PRELOAD` for later steps.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why the export failed. Nothing was left written when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("refusing to export `{name}`: its value contains {what}")]
+    UnsafeValue { name: String, what: &'static str },
+    #[error(
+        "refusing to export a record named {name:?}: names must be letters, digits, `_` or `-`"
+    )]
+    UnsafeName { name: String },
+    #[error("could not write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Prefix of the random heredoc delimiter (the same shape the toolkit uses).
+pub const DELIMITER_PREFIX: &str = "ghadelimiter_";
+
+/// A fresh delimiter with 128 random bits.
+pub fn random_delimiter() -> String {
+    format!("{DELIMITER_PREFIX}{}", crate::output::random_hex(16))
+}
+
+/// Renders `name<<DELIM\nvalue\nDELIM\n` records.
+pub fn render(records: &[(&str, &str)], delimiter: &str) -> Result<Vec<u8>, ExportError> {
+    let mut out = Vec::new();
+    for (name, value) in records {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(ExportError::UnsafeName {
+                name: name.to_string(),
+            });
+        }
+        let what = if value.contains(['\r', '\n']) {
+            Some("a line break")
+        } else if value.contains(delimiter) {
+            Some("the record delimiter")
+        } else if value.contains('\0') {
+            Some("a NUL character")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(ExportError::UnsafeValue {
+                name: name.to_string(),
+                what,
+            });
+        }
+        out.extend_from_slice(format!("{name}<<{delimiter}\n{value}\n{delimiter}\n").as_bytes());
+    }
+    Ok(out)
+}
+
+/// Appends each payload to its file, all or nothing: every file is opened before any byte is
+/// written, and if a later write fails the earlier files are truncated back to their old length.
+pub fn write_files(writes: &[(&Path, &[u8])]) -> Result<(), ExportError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ExportError::Io { path, source }
+    };
+    let mut opened = Vec::new();
+    for (path, bytes) in writes {
+        if bytes.is_empty() {
+            continue;
+        }
+        let file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io(path))?;
+        let len = file.metadata().map_err(io(path))?.len();
+        opened.push((*path, file, len, *bytes));
+    }
+    for i in 0..opened.len() {
+        let (path, file, _, bytes) = &mut opened[i];
+        // One write_all of a whole payload: the runner reads the file only after the step.
+        if let Err(source) = file.write_all(bytes).and_then(|()| file.flush()) {
+            let error = ExportError::Io {
+                path: path.to_path_buf(),
+                source,
+            };
+            for (_, earlier, len, _) in &opened[..=i] {
+                let _ = earlier.set_len(*len);
+            }
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runner's parser for env files (actions/runner `FileCommandManager`), enough to check
+    /// that what we write reads back as exactly the records we meant.
+    pub(crate) fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        let mut lines = text.split('\n').peekable();
+        while let Some(line) = lines.next() {
+            if line.is_empty() && lines.peek().is_none() {
+                break;
+            }
+            let heredoc = line.find("<<");
+            let equals = line.find('=');
+            match (equals, heredoc) {
+                (Some(e), h) if h.is_none_or(|h| e < h) => {
+                    out.push((line[..e].to_string(), line[e + 1..].to_string()));
+                }
+                (_, Some(h)) => {
+                    let (name, delim) = (&line[..h], &line[h + 2..]);
+                    let mut value = Vec::new();
+                    loop {
+                        match lines.next() {
+                            Some(l) if l == delim => break,
+                            Some(l) => value.push(l),
+                            None => return Err("matching delimiter not found".into()),
+                        }
+                    }
+                    out.push((name.to_string(), value.join("\n")));
+                }
+                _ => return Err(format!("invalid line {line:?}")),
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn renders_records_that_read_back_exactly() {
+        let records = [
+            ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "wJalr/K7MDENG+bPxRfi=CY"),
+            ("aws-expiration", "2026-11-24T13:00:00Z"),
+            ("EMPTY", ""),
+        ];
+        let bytes = render(&records, "ghadelimiter_x").unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with("AWS_ACCESS_KEY_ID<<ghadelimiter_x\nASIAEXAMPLE\nghadelimiter_x\n")
+        );
+        let parsed = parse_env_file(&text).unwrap();
+        let want: Vec<(String, String)> = records
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(parsed, want);
+    }
+
+    #[test]
+    fn refuses_injection() {
+        let delim = "ghadelimiter_abc";
+        let cases = [
+            ("A", "x\nBASH_ENV=/tmp/evil", "a line break"),
+            ("A", "x\r", "a line break"),
+            ("A", "x ghadelimiter_abc y", "the record delimiter"),
+            ("A", "x\0", "a NUL character"),
+        ];
+        for (name, value, what) in cases {
+            match render(&[(name, value)], delim) {
+                Err(ExportError::UnsafeValue { what: w, .. }) => assert_eq!(w, what),
+                other => panic!("{value:?}: {other:?}"),
+            }
+        }
+        for name in ["", "A=B", "A<<B", "A\nB", "A B"] {
+            assert!(
+                matches!(
+                    render(&[(name, "v")], delim),
+                    Err(ExportError::UnsafeName { .. })
+                ),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn delimiters_are_fresh() {
+        let (a, b) = (random_delimiter(), random_delimiter());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), DELIMITER_PREFIX.len() + 32);
+    }
+
+    #[test]
+    fn write_files_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join("env");
+        std::fs::write(&env, "EARLIER=1\n").unwrap();
+        let missing_dir = dir.path().join("no/such/dir/output");
+        let err = write_files(&[(&env, b"NEW=2\n"), (&missing_dir, b"x=1\n")]).unwrap_err();
+        assert!(err.to_string().contains("no/such/dir/output"), "{err}");
+        assert_eq!(std::fs::read_to_string(&env).unwrap(), "EARLIER=1\n");
+
+        let out = dir.path().join("out");
+        write_files(&[(&env, b"NEW=2\n"), (&out, b"o=1\n")]).unwrap();
+        assert_eq!(std::fs::read_to_string(&env).unwrap(), "EARLIER=1\nNEW=2\n");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "o=1\n");
+    }
+}

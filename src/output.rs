@@ -1,0 +1,237 @@
+//! Everything printed goes through [`Reporter`]: workflow commands and data on stdout, human
+//! messages on stderr. Writes only to the sinks it is given (`impl Write`), so tests read the
+//! exact bytes.
+//!
+//! Inside GitHub Actions, warnings and errors become annotations and secrets are registered with
+//! `::add-mask::` before anything else can print them. Outside Actions no mask line is printed:
+//! there is no runner to honour it, and the line itself would show the secret.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+/// A shared, thread-safe output sink.
+pub type Sink = Box<dyn Write + Send>;
+
+/// Prints to stdout and stderr, in the runner's dialect when inside GitHub Actions.
+pub struct Reporter {
+    github: bool,
+    stdout: Mutex<Sink>,
+    stderr: Mutex<Sink>,
+}
+
+/// Escapes workflow-command data: `%`, CR and LF (in that order, as the runner decodes them).
+pub fn escape_data(value: &str) -> String {
+    value
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property (`title=`): data escapes plus `:` and `,`.
+pub fn escape_property(value: &str) -> String {
+    escape_data(value).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A fresh random token, hex-encoded (`bytes` random bytes).
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random number generator is available");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Reporter {
+    /// A reporter over the given sinks; `github` switches on workflow commands.
+    pub fn new(github: bool, stdout: Sink, stderr: Sink) -> Self {
+        Reporter {
+            github,
+            stdout: Mutex::new(stdout),
+            stderr: Mutex::new(stderr),
+        }
+    }
+
+    /// Whether workflow commands are emitted.
+    pub fn github(&self) -> bool {
+        self.github
+    }
+
+    fn write(sink: &Mutex<Sink>, text: &str) {
+        // A closed stdout/stderr must not turn into a panic half-way through an export: output
+        // is best effort, the env files are what matters.
+        if let Ok(mut w) = sink.lock() {
+            let _ = w.write_all(text.as_bytes());
+            let _ = w.flush();
+        }
+    }
+
+    /// Registers a secret with the runner's log masker (no-op outside Actions or when empty).
+    /// Each line is masked on its own too: a raw newline would end the command early.
+    pub fn mask(&self, secret: &str) {
+        if !self.github || secret.trim().is_empty() {
+            return;
+        }
+        let mut text = format!("::add-mask::{}\n", escape_data(secret));
+        if secret.contains(['\n', '\r']) {
+            for line in secret.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                text.push_str(&format!("::add-mask::{}\n", escape_data(line)));
+            }
+        }
+        Self::write(&self.stdout, &text);
+    }
+
+    /// Data for the user (dry-run report): stdout, as is.
+    pub fn data(&self, text: &str) {
+        Self::write(&self.stdout, text);
+    }
+
+    /// A progress or result message: stderr.
+    pub fn info(&self, message: &str) {
+        Self::write(&self.stderr, &format!("{message}\n"));
+    }
+
+    /// A warning: an annotation in Actions, `warning:` on stderr otherwise.
+    pub fn warning(&self, title: &str, message: &str) {
+        if self.github {
+            Self::write(
+                &self.stdout,
+                &format!(
+                    "::warning title={}::{}\n",
+                    escape_property(title),
+                    escape_data(message)
+                ),
+            );
+        } else {
+            Self::write(&self.stderr, &format!("warning: {title}: {message}\n"));
+        }
+    }
+
+    /// A notice: an annotation in Actions, `note:` on stderr otherwise.
+    pub fn notice(&self, title: &str, message: &str) {
+        if self.github {
+            Self::write(
+                &self.stdout,
+                &format!(
+                    "::notice title={}::{}\n",
+                    escape_property(title),
+                    escape_data(message)
+                ),
+            );
+        } else {
+            Self::write(&self.stderr, &format!("note: {title}: {message}\n"));
+        }
+    }
+
+    /// An error: the full text on stderr and, in Actions, an error annotation with `summary`.
+    /// The full text may quote claim values (branch and environment names are attacker-chosen
+    /// on some events), so in Actions it is fenced with `::stop-commands::` and a random token:
+    /// nothing inside can be read as a workflow command.
+    pub fn error(&self, summary: &str, full: &str) {
+        if self.github {
+            Self::write(
+                &self.stdout,
+                &format!(
+                    "::error title={}::{}\n",
+                    escape_property("oidc-assume"),
+                    escape_data(summary)
+                ),
+            );
+            self.fenced_stderr(full);
+        } else {
+            Self::write(&self.stderr, full);
+        }
+    }
+
+    /// Writes text that may hold untrusted values to stderr, fenced in Actions.
+    pub fn fenced_stderr(&self, text: &str) {
+        if self.github {
+            let token = random_hex(16);
+            Self::write(
+                &self.stderr,
+                &format!("::stop-commands::{token}\n{text}::{token}::\n"),
+            );
+        } else {
+            Self::write(&self.stderr, text);
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A sink whose bytes the test can read back.
+    #[derive(Clone, Default)]
+    pub(crate) struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    pub(crate) fn reporter(github: bool) -> (Reporter, Captured, Captured) {
+        let (out, err) = (Captured::default(), Captured::default());
+        (
+            Reporter::new(github, Box::new(out.clone()), Box::new(err.clone())),
+            out,
+            err,
+        )
+    }
+
+    #[test]
+    fn escaping_follows_the_runner() {
+        assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    #[test]
+    fn masks_only_in_actions_and_per_line() {
+        let (r, out, _) = reporter(true);
+        r.mask("abc");
+        r.mask("  ");
+        r.mask("l1\nl2");
+        assert_eq!(
+            out.text(),
+            "::add-mask::abc\n::add-mask::l1%0Al2\n::add-mask::l1\n::add-mask::l2\n"
+        );
+        let (r, out, err) = reporter(false);
+        r.mask("abc");
+        assert_eq!(out.text(), "");
+        assert_eq!(err.text(), "");
+    }
+
+    #[test]
+    fn annotations_escape_untrusted_text() {
+        let (r, out, _) = reporter(true);
+        r.warning("no policy", "branch `x\n::set-env name=A::1`");
+        assert_eq!(
+            out.text(),
+            "::warning title=no policy::branch `x%0A::set-env name=A::1`\n"
+        );
+    }
+
+    #[test]
+    fn errors_are_fenced_in_actions() {
+        let (r, out, err) = reporter(true);
+        r.error("denied", "environment `::add-mask::x`\n");
+        assert_eq!(out.text(), "::error title=oidc-assume::denied\n");
+        let text = err.text();
+        let first = text.lines().next().unwrap();
+        let token = first.strip_prefix("::stop-commands::").unwrap();
+        assert_eq!(token.len(), 32);
+        assert!(text.ends_with(&format!("::{token}::\n")));
+        let (r, _, err) = reporter(false);
+        r.error("denied", "full\n");
+        assert_eq!(err.text(), "full\n");
+    }
+}

@@ -1,0 +1,269 @@
+//! The claim policy: which repositories, refs, environments and events may assume which roles.
+//! Pure: no I/O (the caller reads the file), no clock, no environment.
+//!
+//! A policy is parsed strictly ([`parse`]), compiled once into a checked [`Policy`] (anchored
+//! patterns, known claim names, no conditionless rules), and evaluated by [`Policy::evaluate`],
+//! a pure function of the requested role and the verified claims. The action, the dry run and
+//! (later) the audit share this one compiler, so they cannot disagree.
+//!
+//! Semantics: default deny; any matching deny rule wins; an allow rule matches when every one of
+//! its conditions matches. A missing claim never satisfies an allow and always satisfies a deny
+//! (fail closed). The token's `event_name` must be in `defaults.allowed_events` unless the allow
+//! rule has its own `event_name` condition; `pull_request_target`, `workflow_run` and
+//! `issue_comment` pass only where a rule names them as plain values.
+
+mod explain;
+mod parse;
+pub mod pattern;
+
+use crate::claims::Claims;
+pub use explain::{Denial, Failure};
+use pattern::Pattern;
+
+/// Events allowed when `defaults.allowed_events` is not given.
+pub const DEFAULT_ALLOWED_EVENTS: &[&str] = &["push", "workflow_dispatch", "release", "schedule"];
+
+/// Events that run with the base repository's secrets and permissions on behalf of input that
+/// anyone may control (a fork's pull request, a comment, another workflow's artifacts): allowed
+/// only where a rule names them.
+pub const DANGEROUS_EVENTS: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+
+/// The `allowed-*` inputs, compiled into the same model as a policy file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimpleInputs {
+    /// `allowed-repositories`
+    pub repositories: Vec<String>,
+    /// `allowed-refs`
+    pub refs: Vec<String>,
+    /// `allowed-environments`
+    pub environments: Vec<String>,
+    /// `allowed-events`
+    pub events: Vec<String>,
+}
+
+/// A compiled, checked policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    allowed_events: Vec<String>,
+    allow: Vec<Rule>,
+    deny: Vec<Rule>,
+}
+
+/// One allow or deny rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rule {
+    name: String,
+    roles: Option<Vec<String>>,
+    conditions: Vec<Condition>,
+}
+
+/// `claim` must match one of `patterns`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Condition {
+    claim: String,
+    patterns: Vec<Pattern>,
+}
+
+/// The outcome of evaluating a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// An allow rule matched and no deny rule did.
+    Allowed {
+        /// The matching allow rule's name.
+        rule: String,
+    },
+    /// Denied, with the reason.
+    Denied(Denial),
+}
+
+/// Why a policy could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// A problem at a place in the policy file.
+    #[error("{origin}:{line}:{column}: {message}")]
+    File {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+        hint: Option<String>,
+    },
+    /// A problem in one of the `allowed-*` inputs.
+    #[error("input `{input}`: {message}")]
+    Input {
+        input: &'static str,
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl PolicyError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PolicyError::File { hint, .. } | PolicyError::Input { hint, .. } => hint.clone(),
+        }
+    }
+}
+
+impl Policy {
+    /// Parses and compiles a TOML policy; `origin` names it in errors (the file's path).
+    pub fn from_toml(source: &str, origin: &str) -> Result<Policy, PolicyError> {
+        parse::parse(source, origin)
+    }
+
+    /// Compiles the `allowed-*` inputs; `None` when all are empty.
+    pub fn from_simple(inputs: &SimpleInputs) -> Result<Option<Policy>, PolicyError> {
+        let fail = |input: &'static str| {
+            move |(message, hint): pattern::Problem| PolicyError::Input {
+                input,
+                message,
+                hint,
+            }
+        };
+        let mut conditions = Vec::new();
+        for (input, claim, values) in [
+            ("allowed-repositories", "repository", &inputs.repositories),
+            ("allowed-refs", "ref", &inputs.refs),
+            ("allowed-environments", "environment", &inputs.environments),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let patterns = values
+                .iter()
+                .map(|v| Pattern::compile(claim, v, true))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(fail(input))?;
+            conditions.push(Condition {
+                claim: claim.to_string(),
+                patterns,
+            });
+        }
+        let allowed_events = if inputs.events.is_empty() {
+            if conditions.is_empty() {
+                return Ok(None);
+            }
+            DEFAULT_ALLOWED_EVENTS
+                .iter()
+                .map(|e| e.to_string())
+                .collect()
+        } else {
+            check_allowed_events(&inputs.events).map_err(fail("allowed-events"))?;
+            inputs.events.clone()
+        };
+        if conditions.is_empty() {
+            // Only events were given: the rule is "any repository, these events". Say what it
+            // means by keeping the events as the rule's own condition.
+            conditions.push(Condition {
+                claim: "event_name".into(),
+                patterns: allowed_events
+                    .iter()
+                    .map(|e| Pattern::Exact(e.clone()))
+                    .collect(),
+            });
+        }
+        Ok(Some(Policy {
+            allowed_events,
+            allow: vec![Rule {
+                name: "action inputs".into(),
+                roles: None,
+                conditions,
+            }],
+            deny: Vec::new(),
+        }))
+    }
+
+    /// Number of rules (allow and deny).
+    pub fn rule_count(&self) -> usize {
+        self.allow.len() + self.deny.len()
+    }
+
+    /// Decides whether a token with `claims` may assume `role_arn`.
+    pub fn evaluate(&self, role_arn: &str, claims: &Claims) -> Decision {
+        let applies = |rule: &&Rule| {
+            rule.roles
+                .as_ref()
+                .is_none_or(|r| r.iter().any(|a| a == role_arn))
+        };
+        for rule in self.deny.iter().filter(applies) {
+            let all_match = rule.conditions.iter().all(|c| match claims.get(&c.claim) {
+                None => true,
+                Some(value) => c.patterns.iter().any(|p| p.matches(value)),
+            });
+            if all_match {
+                return Decision::Denied(Denial::deny_rule(rule, claims));
+            }
+        }
+        let candidates: Vec<&Rule> = self.allow.iter().filter(applies).collect();
+        if candidates.is_empty() {
+            let mut named: Vec<String> = self
+                .allow
+                .iter()
+                .filter_map(|r| r.roles.clone())
+                .flatten()
+                .collect();
+            named.sort();
+            named.dedup();
+            return Decision::Denied(Denial::no_rule_for_role(role_arn, named));
+        }
+        let mut reports = Vec::new();
+        for rule in candidates {
+            let failures = self.failures(rule, claims);
+            if failures.is_empty() {
+                return Decision::Allowed {
+                    rule: rule.name.clone(),
+                };
+            }
+            reports.push((rule, failures));
+        }
+        Decision::Denied(Denial::no_match(role_arn, reports))
+    }
+
+    /// The conditions of an allow rule that `claims` fail, in rule order, then the event check.
+    fn failures(&self, rule: &Rule, claims: &Claims) -> Vec<Failure> {
+        let mut failures: Vec<Failure> = rule
+            .conditions
+            .iter()
+            .filter_map(|c| {
+                let actual = claims.get(&c.claim);
+                let matched = actual.is_some_and(|v| c.patterns.iter().any(|p| p.matches(v)));
+                (!matched).then(|| Failure::condition(c, actual))
+            })
+            .collect();
+        if !rule.conditions.iter().any(|c| c.claim == "event_name") {
+            let event = claims.get("event_name");
+            if !event.is_some_and(|e| self.allowed_events.iter().any(|a| a == e)) {
+                failures.push(Failure::default_events(event, &self.allowed_events));
+            }
+        }
+        failures
+    }
+}
+
+/// Checks a list of allowed events: plain names, none of the dangerous ones.
+fn check_allowed_events(events: &[String]) -> Result<(), pattern::Problem> {
+    for event in events {
+        if DANGEROUS_EVENTS.contains(&event.as_str()) {
+            return Err((
+                format!("`{event}` cannot be allowed for every rule"),
+                Some(format!(
+                    "`{event}` runs with this repository's secrets on behalf of input anyone can control; allow it only in the one rule that needs it: `event_name = \"{event}\"`"
+                )),
+            ));
+        }
+        if event.is_empty() || !event.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err((
+                format!("`{event}` is not an event name"),
+                Some(
+                    "events are names such as `push`, `workflow_dispatch`, `release`, `schedule`"
+                        .into(),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

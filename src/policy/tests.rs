@@ -1,0 +1,613 @@
+//! Table-driven tests of the policy: parsing, compile checks, semantics and the denial texts.
+
+use super::*;
+use crate::claims::Claims;
+
+const PROD: &str = "arn:aws:iam::123456789012:role/prod-deploy";
+const PLAN: &str = "arn:aws:iam::123456789012:role/terraform-plan-readonly";
+const PUBLISH: &str = "arn:aws:iam::123456789012:role/artifact-publisher";
+const EXAMPLE: &str = include_str!("../../examples/oidc-assume.toml");
+
+/// A push to main of octo-org/octo-repo, job in `production`, on a GitHub-hosted runner.
+fn push_main() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("iss", "https://token.actions.githubusercontent.com"),
+        ("aud", "sts.amazonaws.com"),
+        ("sub", "repo:octo-org/octo-repo:environment:production"),
+        ("repository", "octo-org/octo-repo"),
+        ("repository_id", "892734561"),
+        ("repository_owner", "octo-org"),
+        ("repository_owner_id", "78953443"),
+        ("ref", "refs/heads/main"),
+        ("ref_type", "branch"),
+        ("ref_protected", "true"),
+        ("environment", "production"),
+        ("event_name", "push"),
+        (
+            "job_workflow_ref",
+            "octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main",
+        ),
+        ("runner_environment", "github-hosted"),
+        ("actor", "octocat"),
+    ]
+}
+
+fn claims(
+    base: Vec<(&'static str, &'static str)>,
+    changes: &[(&'static str, Option<&'static str>)],
+) -> Claims {
+    let mut c = Claims::from_pairs(base);
+    for (k, v) in changes {
+        match v {
+            Some(v) => c.set(*k, *v),
+            None => c.remove(k),
+        }
+    }
+    c
+}
+
+fn example() -> Policy {
+    Policy::from_toml(EXAMPLE, "examples/oidc-assume.toml").unwrap()
+}
+
+fn denial(d: Decision) -> Denial {
+    match d {
+        Decision::Denied(d) => d,
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+#[test]
+fn example_policy_decisions() {
+    let p = example();
+    assert_eq!(p.rule_count(), 4);
+    type Case = (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, Option<&'static str>)>,
+        Option<&'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "prod from main",
+            PROD,
+            vec![],
+            Some("prod deploy from protected main"),
+        ),
+        (
+            "prod from a feature branch",
+            PROD,
+            vec![("ref", Some("refs/heads/feature/x"))],
+            None,
+        ),
+        (
+            "prod without environment",
+            PROD,
+            vec![("environment", None)],
+            None,
+        ),
+        (
+            "prod from a renamed-away repo id",
+            PROD,
+            vec![("repository_id", Some("1"))],
+            None,
+        ),
+        (
+            "prod on self-hosted",
+            PROD,
+            vec![("runner_environment", Some("self-hosted"))],
+            None,
+        ),
+        (
+            "prod without runner_environment (old GHES) fails closed",
+            PROD,
+            vec![("runner_environment", None)],
+            None,
+        ),
+        (
+            "prod via another workflow",
+            PROD,
+            vec![(
+                "job_workflow_ref",
+                Some("octo-org/octo-repo/.github/workflows/evil.yml@refs/heads/main"),
+            )],
+            None,
+        ),
+        (
+            "prod via workflow_dispatch is a default event",
+            PROD,
+            vec![("event_name", Some("workflow_dispatch"))],
+            Some("prod deploy from protected main"),
+        ),
+        (
+            "prod via pull_request_target",
+            PROD,
+            vec![("event_name", Some("pull_request_target"))],
+            None,
+        ),
+        (
+            "publish from a tag",
+            PUBLISH,
+            vec![
+                ("ref", Some("refs/tags/v1.4.0")),
+                ("event_name", Some("release")),
+            ],
+            Some("publish release artifacts from tags"),
+        ),
+        (
+            "publish from a nested tag",
+            PUBLISH,
+            vec![("ref", Some("refs/tags/v1/evil"))],
+            None,
+        ),
+        ("publish from a branch", PUBLISH, vec![], None),
+        (
+            "plan on a pull request",
+            PLAN,
+            vec![
+                ("event_name", Some("pull_request")),
+                ("ref", Some("refs/pull/7/merge")),
+                ("base_ref", Some("main")),
+                ("environment", None),
+            ],
+            Some("terraform plan on pull requests"),
+        ),
+        (
+            "plan on push is not its event",
+            PLAN,
+            vec![("base_ref", Some("main"))],
+            None,
+        ),
+        (
+            "a role no rule names",
+            "arn:aws:iam::123456789012:role/other",
+            vec![],
+            None,
+        ),
+    ];
+    for (name, role, changes, want) in cases {
+        let got = p.evaluate(role, &claims(push_main(), &changes));
+        match (want, got) {
+            (Some(rule), Decision::Allowed { rule: got }) => assert_eq!(got, rule, "{name}"),
+            (None, Decision::Denied(_)) => {}
+            (want, got) => panic!("{name}: wanted {want:?}, got {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn deny_wins_over_allow() {
+    let p = Policy::from_toml(
+        r#"
+version = 1
+[[allow]]
+name = "any branch"
+repository_id = "892734561"
+ref = "refs/heads/**"
+[[deny]]
+name = "not octocat"
+actor = "octocat"
+"#,
+        "p.toml",
+    )
+    .unwrap();
+    let d = denial(p.evaluate(PROD, &claims(push_main(), &[])));
+    assert_eq!(
+        d.render(),
+        "deny rule `not octocat` matched:\n  actor is `octocat` (rule: `octocat`)\n"
+    );
+    assert_eq!(d.summary(), "deny rule `not octocat` matched");
+    assert!(matches!(
+        p.evaluate(PROD, &claims(push_main(), &[("actor", Some("hubot"))])),
+        Decision::Allowed { .. }
+    ));
+}
+
+#[test]
+fn missing_claims_fail_closed_both_ways() {
+    let p = Policy::from_toml(
+        "version = 1\n[[allow]]\nname = \"a\"\nrepository_id = \"892734561\"\nenvironment = \"re:.*\"\n[[deny]]\nname = \"d\"\nrunner_environment = \"self-hosted\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    // A regex that matches anything still needs the claim to be present in an allow rule.
+    let d = denial(p.evaluate(PROD, &claims(push_main(), &[("environment", None)])));
+    assert!(
+        d.render().contains("environment\n    actual:   <absent>"),
+        "{}",
+        d.render()
+    );
+    // A missing claim satisfies a deny condition.
+    let d = denial(p.evaluate(PROD, &claims(push_main(), &[("runner_environment", None)])));
+    assert!(
+        d.render()
+            .contains("runner_environment is absent: a missing claim counts as a match"),
+        "{}",
+        d.render()
+    );
+}
+
+#[test]
+fn roles_scope_rules() {
+    let d = denial(example().evaluate(
+        "arn:aws:iam::123456789012:role/other",
+        &claims(push_main(), &[]),
+    ));
+    insta::assert_snapshot!(d.render(), @r"
+    no allow rule applies to role arn:aws:iam::123456789012:role/other
+      the allow rules name only these roles:
+        arn:aws:iam::123456789012:role/artifact-publisher
+        arn:aws:iam::123456789012:role/prod-deploy
+        arn:aws:iam::123456789012:role/terraform-plan-readonly
+      fix: add a rule with this role in `roles` (or without `roles`), or correct `role-to-assume`
+    ");
+}
+
+#[test]
+fn closest_rule_is_explained_with_actual_expected_and_fix() {
+    let c = claims(
+        push_main(),
+        &[
+            ("ref", Some("refs/heads/feature/login")),
+            ("ref_protected", Some("false")),
+        ],
+    );
+    let d = denial(example().evaluate(PROD, &c));
+    insta::assert_snapshot!(d.render(), @r"
+    no allow rule matched for role arn:aws:iam::123456789012:role/prod-deploy
+    closest rule: `prod deploy from protected main` (2 of 7 conditions failed)
+      ref
+        actual:   `refs/heads/feature/login`
+        expected: `refs/heads/main`
+      ref_protected
+        actual:   `false`
+        expected: `true`
+    ");
+    assert_eq!(
+        d.summary(),
+        "no allow rule matched; closest `prod deploy from protected main`: `ref` is `refs/heads/feature/login`, expected `refs/heads/main`"
+    );
+    assert_eq!(d.claim_names(), ["ref", "ref_protected"]);
+}
+
+fn one_rule(rule: &str) -> Policy {
+    Policy::from_toml(
+        &format!("version = 1\n[[allow]]\nname = \"r\"\n{rule}\n"),
+        "p.toml",
+    )
+    .unwrap()
+}
+
+/// Claim changes applied to [`push_main`]: set (`Some`) or remove (`None`).
+type Changes<'a> = &'a [(&'a str, Option<&'a str>)];
+
+#[test]
+fn denial_hints() {
+    let cases: &[(&str, Changes, &str)] = &[
+        (
+            "repository = \"Octo-Org/octo-repo\"",
+            &[],
+            "values are case-sensitive: GitHub sent `octo-org/octo-repo`, the rule says `Octo-Org/octo-repo`",
+        ),
+        (
+            "ref = \"main\"",
+            &[],
+            "`ref` is a full ref: write `refs/heads/main`",
+        ),
+        (
+            "ref = \"v*\"",
+            &[("ref", Some("refs/tags/v1.0"))],
+            "`ref` is a full ref: write `refs/tags/v*`",
+        ),
+        (
+            "environment = \"production\"",
+            &[("environment", None)],
+            "add `environment: NAME` to the job",
+        ),
+        (
+            "ref = \"refs/heads/*\"",
+            &[("ref", Some("refs/heads/feature/x"))],
+            "`*` does not match `/`: `refs/heads/*` covers one path segment; use `refs/heads/**` to cross segments",
+        ),
+        (
+            "ref = \"refs/heads/main\"",
+            &[
+                ("ref", Some("refs/pull/7/merge")),
+                ("event_name", Some("pull_request")),
+            ],
+            "the branch names are in `head_ref` and `base_ref`",
+        ),
+        (
+            "repository_id = \"892734561\"",
+            &[("event_name", Some("pull_request"))],
+            "`pull_request` is not in `defaults.allowed_events`",
+        ),
+        (
+            "repository_id = \"892734561\"",
+            &[("event_name", Some("pull_request_target"))],
+            "add `event_name = \"pull_request_target\"` to the one rule that needs it",
+        ),
+        (
+            "repository_id = \"892734561\"\nevent_name = \"push\"",
+            &[("event_name", Some("workflow_run"))],
+            "`workflow_run` runs with this repository's secrets",
+        ),
+        (
+            "repo_property_team = \"platform\"",
+            &[],
+            "the token has no `repo_property_team` claim",
+        ),
+    ];
+    for (rule, changes, hint) in cases {
+        let d = denial(one_rule(rule).evaluate(PROD, &claims(push_main(), changes)));
+        assert!(
+            d.render().contains(hint),
+            "{rule}: wanted {hint:?} in\n{}",
+            d.render()
+        );
+    }
+}
+
+#[test]
+fn events_default_explicit_and_dangerous() {
+    let base = "repository_id = \"892734561\"";
+    let cases: &[(&str, &str, bool)] = &[
+        (base, "push", true),
+        (base, "schedule", true),
+        (base, "pull_request", false),
+        (base, "issue_comment", false),
+        (
+            "repository_id = \"892734561\"\nevent_name = \"pull_request_target\"",
+            "pull_request_target",
+            true,
+        ),
+        (
+            "repository_id = \"892734561\"\nevent_name = \"pull_request_target\"",
+            "push",
+            false,
+        ),
+        (
+            "repository_id = \"892734561\"\nevent_name = [\"pull_request\", \"merge_group\"]",
+            "merge_group",
+            true,
+        ),
+    ];
+    for (rule, event, allowed) in cases {
+        let d = one_rule(rule).evaluate(PROD, &claims(push_main(), &[("event_name", Some(event))]));
+        assert_eq!(
+            matches!(d, Decision::Allowed { .. }),
+            *allowed,
+            "{rule} / {event}: {d:?}"
+        );
+    }
+    let d = one_rule(base).evaluate(PROD, &claims(push_main(), &[("event_name", None)]));
+    assert!(
+        matches!(d, Decision::Denied(_)),
+        "a token without event_name never passes"
+    );
+    let custom = Policy::from_toml(
+        "version = 1\n[defaults]\nallowed_events = [\"push\", \"merge_group\"]\n[[allow]]\nname = \"r\"\nrepository_id = \"892734561\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    let c = |e| claims(push_main(), &[("event_name", Some(e))]);
+    assert!(matches!(
+        custom.evaluate(PROD, &c("merge_group")),
+        Decision::Allowed { .. }
+    ));
+    assert!(matches!(
+        custom.evaluate(PROD, &c("workflow_dispatch")),
+        Decision::Denied(_)
+    ));
+}
+
+#[test]
+fn parse_errors_name_file_line_key_and_fix() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[[allow]]\nname = \"a\"\nref = \"refs/heads/main\"\n",
+            "p.toml:1:1: the policy has no `version`",
+            "version = 1",
+        ),
+        (
+            "version = 2\n",
+            "p.toml:1:11: `version` must be 1",
+            "version = 1",
+        ),
+        (
+            "version = 1\nrules = []\n",
+            "p.toml:2:1: unknown key `rules` in the policy",
+            "version, defaults, allow, deny",
+        ),
+        (
+            "version = 1\n[defaults]\nallowed_event = [\"push\"]\n",
+            "p.toml:3:1: unknown key `allowed_event` in `[defaults]`",
+            "did you mean `allowed_events`?",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nrepositry = \"o/r\"\n",
+            "p.toml:4:1: unknown key `repositry` in [[allow]]: not a GitHub OIDC claim",
+            "did you mean `repository`?",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nrepository_id = 74\n",
+            "p.toml:4:17: `repository_id` must be a string or a list of strings, not integer",
+            "repository_id = \"74\"",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nref_protected = true\n",
+            "p.toml:4:17: `ref_protected` must be a string or a list of strings, not boolean",
+            "quote it",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nref = []\n",
+            "p.toml:4:7: `ref` is an empty list, which matches nothing",
+            "at least one value",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nref = [\"refs/heads/main\", \"\"]\n",
+            "p.toml:4:27: `ref` has an empty value",
+            "exact value",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nref = \"re:(main\"\n",
+            "p.toml:4:7: `ref` has an invalid regex `(main`",
+            "Rust `regex` syntax",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nrepository = \"*\"\n",
+            "p.toml:4:14: `repository = \"*\"` in an allow rule matches every repository on GitHub",
+            "pin the exact",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\n",
+            "p.toml:2:1: rule `a` has no claim conditions: an allow rule without conditions admits every repository on GitHub",
+            "add conditions",
+        ),
+        (
+            "version = 1\n[[allow]]\nref = \"refs/heads/main\"\n",
+            "p.toml:2:1: a [[allow]] rule has no `name`",
+            "name = ",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nref = \"x\"\n[[deny]]\nname = \"a\"\nactor = \"x\"\n",
+            "two rules are named `a`",
+            "its own name",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nexp = \"1\"\n",
+            "p.toml:4:1: `exp` is a time claim",
+            "verifier",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nroles = [\"arn:aws:iam::123456789012:user/x\"]\nref = \"x\"\n",
+            "p.toml:4:10: `roles`:",
+            "role/NAME",
+        ),
+        (
+            "version = 1\n[defaults]\nallowed_events = [\"push\", \"pull_request_target\"]\n",
+            "p.toml:3:27: `pull_request_target` cannot be allowed for every rule",
+            "event_name = \"pull_request_target\"",
+        ),
+        (
+            "version = 1\n[defaults]\nallowed_events = [\"Push\"]\n",
+            "p.toml:3:19: `Push` is not an event name",
+            "workflow_dispatch",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nrepository_id = \"1\"\nevent_name = \"pull_request*\"\n",
+            "p.toml:5:14: `event_name = \"pull_request*\"` would match `pull_request_target`",
+            "plain values",
+        ),
+        (
+            "version = 1\n[[allow]]\nname = \"a\"\nref = \"x\"\nref = \"y\"\n",
+            "p.toml:5:1: not valid TOML: duplicate key",
+            "",
+        ),
+        (
+            "version = 1\nallow = \"x\"\n",
+            "p.toml:2:9: `allow` must be an array of tables",
+            "[[allow]]",
+        ),
+        ("version = 1\n[[allow]\n", "p.toml:2:", ""),
+    ];
+    for (source, message, hint) in cases {
+        let err = Policy::from_toml(source, "p.toml").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(message) || text.contains(message),
+            "{source:?}:\n got  {text}\n want {message}"
+        );
+        assert!(
+            err.hint().unwrap_or_default().contains(hint),
+            "{source:?}: hint {:?}",
+            err.hint()
+        );
+    }
+}
+
+#[test]
+fn repo_properties_and_globs_compile() {
+    let p = one_rule(
+        "repository_owner_id = \"78953443\"\nrepo_property_team = [\"platform\", \"sre\"]\nref = \"refs/heads/**\"",
+    );
+    let c = claims(
+        push_main(),
+        &[
+            ("repo_property_team", Some("sre")),
+            ("ref", Some("refs/heads/a/b")),
+        ],
+    );
+    assert!(matches!(p.evaluate(PROD, &c), Decision::Allowed { .. }));
+}
+
+#[test]
+fn simple_inputs_compile_into_the_same_model() {
+    assert_eq!(Policy::from_simple(&SimpleInputs::default()).unwrap(), None);
+    let p = Policy::from_simple(&SimpleInputs {
+        repositories: vec!["octo-org/octo-repo".into()],
+        refs: vec!["refs/heads/main".into(), "refs/tags/v*".into()],
+        environments: vec![],
+        events: vec![],
+    })
+    .unwrap()
+    .unwrap();
+    assert!(
+        matches!(p.evaluate(PROD, &claims(push_main(), &[])), Decision::Allowed { rule } if rule == "action inputs")
+    );
+    let d = denial(p.evaluate(
+        PROD,
+        &claims(push_main(), &[("ref", Some("refs/heads/dev"))]),
+    ));
+    assert!(
+        d.render().contains("closest rule: `action inputs`"),
+        "{}",
+        d.render()
+    );
+    let events_only = Policy::from_simple(&SimpleInputs {
+        events: vec!["push".into()],
+        ..Default::default()
+    })
+    .unwrap()
+    .unwrap();
+    assert!(matches!(
+        events_only.evaluate(PROD, &claims(push_main(), &[])),
+        Decision::Allowed { .. }
+    ));
+    assert!(matches!(
+        events_only.evaluate(
+            PROD,
+            &claims(push_main(), &[("event_name", Some("schedule"))])
+        ),
+        Decision::Denied(_)
+    ));
+
+    let errors: &[(SimpleInputs, &str)] = &[
+        (
+            SimpleInputs {
+                repositories: vec!["*".into()],
+                ..Default::default()
+            },
+            "input `allowed-repositories`: `repository = \"*\"`",
+        ),
+        (
+            SimpleInputs {
+                refs: vec!["re:(".into()],
+                ..Default::default()
+            },
+            "input `allowed-refs`: `ref` has an invalid regex",
+        ),
+        (
+            SimpleInputs {
+                environments: vec!["x".into()],
+                events: vec!["issue_comment".into()],
+                ..Default::default()
+            },
+            "input `allowed-events`: `issue_comment` cannot be allowed",
+        ),
+    ];
+    for (inputs, message) in errors {
+        let err = Policy::from_simple(inputs).unwrap_err();
+        assert!(err.to_string().starts_with(message), "{err}");
+    }
+}

@@ -1,0 +1,444 @@
+//! Test harness: runs the binary in a scrubbed environment and stands up local servers
+//! (wiremock for the runner's token endpoint, the issuer and STS error paths; moto for STS).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use oidc_assume::mint::{SigningKey, sign_raw};
+use serde_json::json;
+use tempfile::TempDir;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/octo-deploy";
+pub const REQUEST_TOKEN: &str = "runner-request-token-5f0c9e";
+pub const ACCESS_KEY_ID: &str = "ASIAQEXAMPLE7JK2LMNO";
+pub const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+pub const SESSION_TOKEN: &str = "FwoGZXIvYXdzEJr//////////wEaDEXAMPLESESSIONTOKEN+abc/def==";
+pub const EXPIRATION: &str = "2026-11-24T13:00:00Z";
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// One ephemeral signing key per test process (RSA generation is slow in debug builds).
+pub fn key() -> &'static SigningKey {
+    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| SigningKey::generate("gh-key-2026").unwrap())
+}
+
+/// A local stand-in for GitHub: the issuer's discovery + JWKS and the runner's token endpoint.
+pub struct Github {
+    pub server: MockServer,
+}
+
+impl Github {
+    /// Starts the server and mounts discovery and JWKS.
+    pub async fn start() -> Github {
+        let server = MockServer::start().await;
+        let github = Github { server };
+        Mock::given(method("GET"))
+            .and(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "issuer": github.issuer(),
+                "jwks_uri": format!("{}/.well-known/jwks", github.issuer()),
+                "id_token_signing_alg_values_supported": ["RS256"],
+            })))
+            .mount(&github.server)
+            .await;
+        github.mount_jwks(&key().jwks()).await;
+        github
+    }
+
+    pub async fn mount_jwks(&self, jwks: &jsonwebtoken::jwk::JwkSet) {
+        Mock::given(method("GET"))
+            .and(path("/.well-known/jwks"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks))
+            .mount(&self.server)
+            .await;
+    }
+
+    pub fn issuer(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The runner's token request URL (with a query, as the real one has).
+    pub fn request_url(&self) -> String {
+        format!("{}/idtoken?api-version=2.0", self.server.uri())
+    }
+
+    /// Claims of a push to main, as GitHub sends them.
+    pub fn claims(&self) -> serde_json::Value {
+        let now = now();
+        json!({
+            "jti": "7bd3e1f2-0c4a-4d8e-9f61-2a5b3c4d5e6f",
+            "sub": "repo:octo-org/octo-repo:ref:refs/heads/main",
+            "aud": "sts.amazonaws.com",
+            "ref": "refs/heads/main",
+            "sha": "d6e8a1b2c3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8",
+            "repository": "octo-org/octo-repo",
+            "repository_owner": "octo-org",
+            "repository_owner_id": "78953443",
+            "run_id": "11843209874",
+            "run_number": "42",
+            "run_attempt": "1",
+            "repository_visibility": "private",
+            "repository_id": "892734561",
+            "actor_id": "583231",
+            "actor": "octocat",
+            "workflow": "Deploy",
+            "head_ref": "",
+            "base_ref": "",
+            "event_name": "push",
+            "ref_protected": "true",
+            "ref_type": "branch",
+            "workflow_ref": "octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main",
+            "workflow_sha": "d6e8a1b2c3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8",
+            "job_workflow_ref": "octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main",
+            "job_workflow_sha": "d6e8a1b2c3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8",
+            "runner_environment": "github-hosted",
+            "iss": self.issuer(),
+            "nbf": now - 300,
+            "exp": now + 300,
+            "iat": now,
+        })
+    }
+
+    /// Signs claims with the issuer's key.
+    pub fn sign(&self, claims: &serde_json::Value) -> String {
+        sign_raw(
+            key(),
+            &json!({"typ": "JWT", "alg": "RS256", "kid": key().kid()}),
+            claims,
+        )
+        .unwrap()
+    }
+
+    /// Serves `token` at the request URL, only to the right bearer and audience.
+    pub async fn serve_token(&self, token: &str) {
+        Mock::given(method("GET"))
+            .and(path("/idtoken"))
+            .and(query_param("api-version", "2.0"))
+            .and(query_param("audience", "sts.amazonaws.com"))
+            .and(header(
+                "authorization",
+                format!("bearer {REQUEST_TOKEN}").as_str(),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": token})))
+            .expect(1)
+            .mount(&self.server)
+            .await;
+    }
+}
+
+/// STS's XML answer to a successful AssumeRoleWithWebIdentity.
+pub fn sts_success_xml(session: &str) -> String {
+    format!(
+        r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleWithWebIdentityResult>
+    <SubjectFromWebIdentityToken>repo:octo-org/octo-repo:ref:refs/heads/main</SubjectFromWebIdentityToken>
+    <Audience>sts.amazonaws.com</Audience>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/octo-deploy/{session}</Arn>
+      <AssumedRoleId>AROAEXAMPLEID:{session}</AssumedRoleId>
+    </AssumedRoleUser>
+    <Credentials>
+      <SessionToken>{SESSION_TOKEN}</SessionToken>
+      <SecretAccessKey>{SECRET_ACCESS_KEY}</SecretAccessKey>
+      <Expiration>{EXPIRATION}</Expiration>
+      <AccessKeyId>{ACCESS_KEY_ID}</AccessKeyId>
+    </Credentials>
+    <Provider>token.actions.githubusercontent.com</Provider>
+  </AssumeRoleWithWebIdentityResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</AssumeRoleWithWebIdentityResponse>"#
+    )
+}
+
+/// STS's XML error body.
+pub fn sts_error_xml(code: &str, message: &str) -> String {
+    format!(
+        r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>4fb0a5b1-3c1e-4f5e-9a6b-7c8d9e0f1a2b</RequestId></ErrorResponse>"#
+    )
+}
+
+/// A mock STS answering every request with `response`, expecting `calls` requests.
+pub async fn mock_sts(response: ResponseTemplate, calls: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .respond_with(response)
+        .expect(calls)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub env_file: String,
+    pub output_file: String,
+    pub summary: String,
+}
+
+impl Outcome {
+    /// Asserts the exit code, printing the output on failure.
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts nothing was exported.
+    pub fn assert_nothing_exported(&self) -> &Self {
+        assert_eq!(self.env_file, "", "GITHUB_ENV must stay empty on failure");
+        assert_eq!(
+            self.output_file, "",
+            "GITHUB_OUTPUT must stay empty on failure"
+        );
+        assert_eq!(self.summary, "", "no step summary on failure");
+        self
+    }
+
+    /// Asserts no secret appears in stdout or stderr except on `::add-mask::` lines.
+    pub fn assert_no_leaks(&self, secrets: &[&str]) -> &Self {
+        for (stream, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            for line in text.lines() {
+                if line.starts_with("::add-mask::") {
+                    continue;
+                }
+                for secret in secrets {
+                    assert!(
+                        !line.contains(secret),
+                        "{stream} leaks a secret outside ::add-mask::: {line}"
+                    );
+                }
+            }
+        }
+        self
+    }
+
+    /// The env file with its random delimiter replaced by `EOF`, for exact comparison.
+    pub fn env_file_normalized(&self) -> String {
+        normalize_delimiter(&self.env_file)
+    }
+
+    /// The output file, normalised the same way.
+    pub fn output_file_normalized(&self) -> String {
+        normalize_delimiter(&self.output_file)
+    }
+
+    /// Parses `GITHUB_ENV` records (heredoc form).
+    pub fn env_vars(&self) -> Vec<(String, String)> {
+        parse_heredocs(&self.env_file)
+    }
+
+    /// Parses `GITHUB_OUTPUT` records.
+    pub fn outputs(&self) -> Vec<(String, String)> {
+        parse_heredocs(&self.output_file)
+    }
+}
+
+fn normalize_delimiter(text: &str) -> String {
+    let Some(first) = text.lines().next() else {
+        return String::new();
+    };
+    let delimiter = first.split_once("<<").expect("heredoc record").1;
+    assert!(
+        delimiter.starts_with("ghadelimiter_") && delimiter.len() == 13 + 32,
+        "delimiter {delimiter:?}"
+    );
+    assert!(
+        text.lines()
+            .all(|l| !l.contains("<<") || l.ends_with(delimiter)),
+        "one delimiter per file"
+    );
+    text.replace(delimiter, "EOF")
+}
+
+fn parse_heredocs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let (name, delimiter) = line.split_once("<<").expect("heredoc record");
+        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+        out.push((name.to_string(), value.join("\n")));
+    }
+    out
+}
+
+/// A run of the binary: scrubbed environment, its own temp dir as cwd and HOME, runner files.
+pub struct Run {
+    dir: TempDir,
+    env: Vec<(String, String)>,
+    args: Vec<String>,
+}
+
+impl Run {
+    /// A run as the action inside GitHub Actions (with the runner's file variables).
+    pub fn action() -> Run {
+        let run = Run::bare();
+        let files = ["github_env", "github_output", "step_summary"].map(|f| run.path(f));
+        for f in &files {
+            std::fs::write(f, "").unwrap();
+        }
+        run.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_ENV", files[0].to_str().unwrap())
+            .env("GITHUB_OUTPUT", files[1].to_str().unwrap())
+            .env("GITHUB_STEP_SUMMARY", files[2].to_str().unwrap())
+    }
+
+    /// A run with only PATH and HOME set.
+    pub fn bare() -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap().to_string();
+        Run {
+            env: vec![
+                ("PATH".into(), "/usr/bin:/bin".into()),
+                ("HOME".into(), home),
+            ],
+            dir,
+            args: Vec::new(),
+        }
+    }
+
+    /// The action's usual inputs and token variables for `github`.
+    pub fn with_github(self, github: &Github) -> Run {
+        self.env("INPUT_ROLE-TO-ASSUME", ROLE)
+            .env("INPUT_AWS-REGION", "eu-central-1")
+            .env("INPUT_ISSUER", &github.issuer())
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", &github.request_url())
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN)
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Run {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn without_env(mut self, key: &str) -> Run {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    pub fn arg(mut self, arg: &str) -> Run {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Run {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// A path inside the run's temp dir.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file in the run's temp dir (the cwd), creating parent directories.
+    pub fn file(self, name: &str, contents: &str) -> Run {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// Runs the binary (directly, no shell: hyphenated INPUT_ names must survive) and collects
+    /// what it wrote.
+    pub async fn run(self) -> Outcome {
+        let bin = env!("CARGO_BIN_EXE_oidc-assume");
+        let mut cmd = Command::new(bin);
+        cmd.env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(&self.args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        let read = |name: &str| std::fs::read_to_string(self.path(name)).unwrap_or_default();
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            env_file: read("github_env"),
+            output_file: read("github_output"),
+            summary: read("step_summary"),
+        }
+    }
+}
+
+/// The directory of the test venv's executables (moto_server, aws), installed by
+/// `scripts/test.sh`.
+pub fn venv_bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("OIDC_ASSUME_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
+    let bin = venv.join("bin").join(name);
+    assert!(
+        bin.exists(),
+        "{} not found: run `scripts/test.sh`, which installs moto and awscli into target/test-venv",
+        bin.display()
+    );
+    bin
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real moto STS emulator on 127.0.0.1, stopped on drop.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(venv_bin("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start in 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        moto
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

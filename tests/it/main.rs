@@ -1,0 +1,8 @@
+//! Integration tests: the real `oidc-assume` binary against local servers. One test binary so
+//! the build links once. Servers bind 127.0.0.1 only; nothing touches the internet.
+
+mod common;
+
+mod action;
+mod dry_run;
+mod packaging;
