@@ -113,3 +113,26 @@ fn ci_runs_the_readme_test_command() {
     assert!(readme.contains("scripts/test.sh"));
     assert!(ci.lines().any(|l| l.trim() == "scripts/test.sh"), "{ci}");
 }
+
+#[test]
+fn policy_schema_knows_exactly_the_claims_the_compiler_knows() {
+    use oidc_assume::claims::{KNOWN_CLAIMS, TIME_CLAIMS};
+    let schema: serde_json::Value =
+        serde_json::from_str(&read("schema/oidc-assume.schema.json")).unwrap();
+    let rule = &schema["$defs"]["rule"]["properties"];
+    let mut in_schema: Vec<&str> = rule
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    in_schema.sort_unstable();
+    let mut expected: Vec<&str> = KNOWN_CLAIMS
+        .iter()
+        .copied()
+        .filter(|c| !TIME_CLAIMS.contains(c))
+        .chain(["name", "roles"])
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(in_schema, expected);
+}
