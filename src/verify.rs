@@ -276,13 +276,20 @@ mod tests {
             "{none_header}.{}.",
             B64.encode(serde_json::to_vec(&claims()).unwrap())
         );
-        // The classic confusion attack: HS256 "signed" with the RSA public key as the secret.
+        // The classic confusion attack: HS256 with the issuer's public key (the JWKS modulus,
+        // which anyone can fetch) as the HMAC secret.
         let hs_header = B64.encode(br#"{"alg":"HS256","typ":"JWT","kid":"test-kid"}"#);
-        let hs256 = format!(
-            "{hs_header}.{}.{}",
-            B64.encode(serde_json::to_vec(&claims()).unwrap()),
-            B64.encode([0u8; 32])
+        let hs_message = format!(
+            "{hs_header}.{}",
+            B64.encode(serde_json::to_vec(&claims()).unwrap())
         );
+        let published = serde_json::to_value(key().jwks()).unwrap();
+        let public_key = published["keys"][0]["n"].as_str().unwrap().to_string();
+        let mac = aws_lc_rs::hmac::sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, public_key.as_bytes()),
+            hs_message.as_bytes(),
+        );
+        let hs256 = format!("{hs_message}.{}", B64.encode(mac.as_ref()));
         let other_key = SigningKey::generate("test-kid").unwrap();
         let wrong_key = mint::sign_raw(&other_key, &rs256(), &claims()).unwrap();
 

@@ -554,6 +554,41 @@ async fn bad_inputs_are_exit_2_before_any_request() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_failed_export_is_exit_1_and_rolls_back() {
+    // A directory cannot be opened for appending (nothing is written at all); /dev/full opens
+    // but every write fails (GITHUB_ENV was written first and must be truncated back).
+    for target in ["directory", "/dev/full"] {
+        let github = Github::start().await;
+        let token = github.sign(&github.claims());
+        github.serve_token(&token).await;
+        let sts = mock_sts(
+            ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
+            1,
+        )
+        .await;
+        let run = Run::action()
+            .with_github(&github)
+            .env("INPUT_STS-ENDPOINT", &sts.uri());
+        let output = if target == "directory" {
+            let dir = run.path("output-dir");
+            std::fs::create_dir(&dir).unwrap();
+            dir.to_str().unwrap().to_string()
+        } else {
+            target.to_string()
+        };
+        let out = run.env("GITHUB_OUTPUT", &output).run().await;
+        out.assert_code(1)
+            .assert_nothing_exported()
+            .assert_no_leaks(&[&token, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
+        assert!(
+            out.stderr.contains(&format!("could not write {output}")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn outside_actions_there_is_nowhere_to_export() {
     let github = Github::start().await;
     let out = Run::bare().with_github(&github).run().await;
