@@ -318,10 +318,26 @@ impl IssuerKeySource {
 }
 
 impl KeySource for IssuerKeySource {
-    async fn keys(&self, _refresh: bool) -> Result<JwkSet, KeyError> {
-        // Discovery is cached for a refresh; the key set itself is always fetched anew.
-        let uri = self.discover().await?;
-        self.get_json(uri.as_str(), "JSON Web Key Set").await
+    async fn keys(&self, refresh: bool) -> Result<JwkSet, KeyError> {
+        let cached = self.jwks_uri.lock().ok().and_then(|g| g.clone());
+        if let Some(uri) = cached {
+            // Discovery is cached for a refresh; the key set itself is always fetched anew.
+            return self.get_json(uri.as_str(), "JSON Web Key Set").await;
+        }
+        // GitHub (github.com, GHE.com, GHES) publishes its keys at `<issuer>/.well-known/jwks`:
+        // fetch that while discovery is in flight, and use it only if discovery names the same
+        // URI. That takes a round trip off the critical path; any other jwks_uri is fetched as
+        // discovery says, and the speculative answer is dropped.
+        let conventional = format!("{}/.well-known/jwks", self.issuer);
+        let (uri, speculative) = tokio::join!(
+            self.discover(),
+            self.get_json::<JwkSet>(&conventional, "JSON Web Key Set")
+        );
+        let uri = uri?;
+        match speculative {
+            Ok(keys) if !refresh && uri.as_str() == conventional => Ok(keys),
+            _ => self.get_json(uri.as_str(), "JSON Web Key Set").await,
+        }
     }
 }
 

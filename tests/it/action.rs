@@ -669,3 +669,74 @@ async fn moto_end_to_end_and_the_aws_cli_accepts_the_credentials() {
     assert_eq!(identity["Arn"], json!(arn));
     assert_eq!(identity["Account"], json!("123456789012"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
+    // Conventional location: discovery and JWKS are requested together, each once.
+    let github = Github::start().await;
+    github.serve_token(&github.sign(&github.claims())).await;
+    let sts = mock_sts(
+        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
+        1,
+    )
+    .await;
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .run()
+        .await;
+    out.assert_code(0);
+    let paths: Vec<String> = github
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(
+        paths
+            .iter()
+            .filter(|p| p.as_str() == "/.well-known/jwks")
+            .count(),
+        1,
+        "{paths:?}"
+    );
+
+    // Elsewhere: the key set named by discovery is used, the conventional path is ignored.
+    let server = MockServer::start().await;
+    let github = Github { server };
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": github.issuer(), "jwks_uri": format!("{}/keys/v2", github.issuer()),
+        })))
+        .mount(&github.server)
+        .await;
+    let other = oidc_assume::mint::SigningKey::generate("other")
+        .unwrap()
+        .jwks();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/jwks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&other))
+        .mount(&github.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/keys/v2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(key().jwks()))
+        .expect(1)
+        .mount(&github.server)
+        .await;
+    github.serve_token(&github.sign(&github.claims())).await;
+    let sts = mock_sts(
+        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
+        1,
+    )
+    .await;
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .run()
+        .await;
+    out.assert_code(0);
+}
