@@ -12,12 +12,14 @@ use crate::env::{self, Env};
 use crate::error::Error;
 use crate::export;
 use crate::inputs::{Config, PolicySource, default_session_name, show};
-use crate::oidc::{KeySource, TokenSource};
+use crate::oidc::{KeyError, KeySource, TokenError, TokenSource};
 use crate::output::Reporter;
 use crate::policy::{Decision, Policy};
+use crate::retry;
 use crate::secret::Secret;
-use crate::sts::{AssumeRequest, Broker, Credentials};
+use crate::sts::{AssumeRequest, Broker, Credentials, StsError};
 use crate::verify::{self, Expected, VerifyError};
+use jsonwebtoken::jwk::JwkSet;
 
 /// The claims shown when explaining a refusal: never secret, and what trust policies test.
 pub const EXPLAINED_CLAIMS: &[&str] = &[
@@ -130,20 +132,27 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
     now: i64,
 ) -> Result<Authorized, Error> {
     let fetch_token = async {
-        let token = tokens.fetch(&config.audience).await?;
+        let token = retry::run(
+            config.retry,
+            "requesting the OIDC token",
+            out,
+            TokenError::transient_reason,
+            || tokens.fetch(&config.audience),
+        )
+        .await?;
         out.mask(token.expose());
         Ok::<_, Error>(token)
     };
     // The key set does not depend on the token: fetch both at once, so verification costs no
     // extra round trip on the critical path.
-    let fetch_keys = async {
+    let fetch_key_set = async {
         if config.skip_signature {
             Ok(None)
         } else {
-            keys.keys(false).await.map(Some).map_err(Error::from)
+            fetch_keys(config, keys, out).await.map(Some)
         }
     };
-    let (token, jwks) = tokio::join!(fetch_token, fetch_keys);
+    let (token, jwks) = tokio::join!(fetch_token, fetch_key_set);
     let token = token?;
     let jwks = jwks?.unwrap_or_default();
 
@@ -156,7 +165,7 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
     let claims = match verify::verify(token.expose(), &jwks, &expected) {
         Err(VerifyError::UnknownKid { .. }) => {
             // The issuer may have rotated its keys since the set we fetched: refetch once.
-            let fresh = keys.keys(true).await?;
+            let fresh = fetch_keys(config, keys, out).await?;
             verify::verify(token.expose(), &fresh, &expected)?
         }
         other => other?,
@@ -182,6 +191,21 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
     })
 }
 
+async fn fetch_keys<K: KeySource>(
+    config: &Config,
+    keys: &K,
+    out: &Reporter,
+) -> Result<JwkSet, Error> {
+    Ok(retry::run(
+        config.retry,
+        "fetching the issuer's signing keys",
+        out,
+        KeyError::transient_reason,
+        || keys.keys(),
+    )
+    .await?)
+}
+
 /// The STS request for an authorized token.
 pub fn request(config: &Config, authorized: &Authorized) -> AssumeRequest {
     AssumeRequest {
@@ -202,7 +226,16 @@ pub async fn assume<B: Broker>(
     authorized: &Authorized,
     out: &Reporter,
 ) -> Result<Credentials, Error> {
-    match broker.assume(&request(config, authorized)).await {
+    let request = request(config, authorized);
+    let result = retry::run(
+        config.retry,
+        "calling STS AssumeRoleWithWebIdentity",
+        out,
+        StsError::transient_reason,
+        || broker.assume(&request),
+    )
+    .await;
+    match result {
         Ok(creds) => {
             out.mask(creds.access_key_id.expose());
             out.mask(creds.secret_access_key.expose());
@@ -348,8 +381,17 @@ pub async fn run_action<T: TokenSource, K: KeySource, B: Broker>(
     out: &Reporter,
     now: i64,
 ) -> Result<(), Error> {
-    let authorized = authorize(config, policy, tokens, keys, out, now).await?;
-    let creds = assume(config, broker, &authorized, out).await?;
+    let mut authorized = authorize(config, policy, tokens, keys, out, now).await?;
+    let creds = match assume(config, broker, &authorized, out).await {
+        // The token expired before STS saw it (a slow queue, a skewed clock): one fresh token,
+        // verified and checked again, gets one more try.
+        Err(Error::Sts { error, .. }) if error.is_expired_token() => {
+            out.info("oidc-assume: STS says the token expired; requesting a fresh one");
+            authorized = authorize(config, policy, tokens, keys, out, now).await?;
+            assume(config, broker, &authorized, out).await?
+        }
+        other => other?,
+    };
     export(config, &creds, &authorized, targets, out)?;
     let arn = if config.mask_account_id {
         creds.assumed_role_arn.replace(&config.role.account, "***")

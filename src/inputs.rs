@@ -11,6 +11,7 @@ use regex::Regex;
 
 use crate::env::{self, Env};
 use crate::policy::SimpleInputs;
+use crate::retry::RetryPolicy;
 
 /// Default audience, the one the AWS IAM OIDC provider for GitHub expects.
 pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
@@ -149,6 +150,18 @@ pub const INPUTS: &[InputSpec] = &[
         default: None,
     },
     InputSpec {
+        name: "retry-max-attempts",
+        value_name: "N",
+        help: "Attempts per request (token, keys, STS) when it fails transiently: connection errors, timeouts, 5xx, 429, throttling; refusals are never retried",
+        default: Some("5"),
+    },
+    InputSpec {
+        name: "disable-retry",
+        value_name: "BOOL",
+        help: "Make one attempt per request",
+        default: Some("false"),
+    },
+    InputSpec {
         name: "insecure-skip-signature-verification",
         value_name: "BOOL",
         help: "Do not verify the token's signature (the claim policy then checks unauthenticated claims)",
@@ -252,6 +265,8 @@ pub struct Config {
     pub sts_endpoint: Option<String>,
     /// Skip signature verification (loudly).
     pub skip_signature: bool,
+    /// Retries of transient failures.
+    pub retry: RetryPolicy,
 }
 
 /// One invalid input.
@@ -730,6 +745,25 @@ impl Config {
         let output_credentials = c.bool("output-credentials", false);
         let output_env_credentials = c.bool("output-env-credentials", true);
         let skip_signature = c.bool("insecure-skip-signature-verification", false);
+        let max_attempts = match inputs.get("retry-max-attempts") {
+            None => crate::retry::DEFAULT_MAX_ATTEMPTS,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=20).contains(&n) && v.bytes().all(|b| b.is_ascii_digit()) => n,
+                _ => {
+                    c.fail(
+                        "retry-max-attempts",
+                        format!("{} is not a whole number from 1 to 20", show(v)),
+                        "give the number of attempts per request, e.g. `5` (1 disables retries)",
+                    );
+                    crate::retry::DEFAULT_MAX_ATTEMPTS
+                }
+            },
+        };
+        let retry = if c.bool("disable-retry", false) {
+            RetryPolicy::default().with_max_attempts(1)
+        } else {
+            RetryPolicy::default().with_max_attempts(max_attempts)
+        };
 
         let simple = SimpleInputs {
             repositories: inputs
@@ -810,6 +844,7 @@ impl Config {
                 issuer,
                 sts_endpoint,
                 skip_signature,
+                retry,
             }),
             _ => Err(InputErrors(c.errors)),
         }
@@ -992,6 +1027,10 @@ mod tests {
             ("INPUT_STS-ENDPOINT", "http://10.0.0.1:4566", "sts-endpoint"),
             ("AWS_ENDPOINT_URL_STS", "not a url", "AWS_ENDPOINT_URL_STS"),
             ("INPUT_POLICY", "p.toml", "policy"),
+            ("INPUT_RETRY-MAX-ATTEMPTS", "0", "retry-max-attempts"),
+            ("INPUT_RETRY-MAX-ATTEMPTS", "21", "retry-max-attempts"),
+            ("INPUT_RETRY-MAX-ATTEMPTS", "three", "retry-max-attempts"),
+            ("INPUT_DISABLE-RETRY", "no", "disable-retry"),
         ];
         for (var, value, input) in cases {
             let mut pairs = vec![(*var, *value)];
@@ -1007,6 +1046,34 @@ mod tests {
                 e.problem
             );
         }
+    }
+
+    #[test]
+    fn retry_inputs() {
+        assert_eq!(
+            config(&[ROLE, REGION], Mode::Action)
+                .unwrap()
+                .retry
+                .max_attempts,
+            5
+        );
+        let c = config(
+            &[ROLE, REGION, ("INPUT_RETRY-MAX-ATTEMPTS", "12")],
+            Mode::Action,
+        )
+        .unwrap();
+        assert_eq!(c.retry.max_attempts, 12);
+        let c = config(
+            &[
+                ROLE,
+                REGION,
+                ("INPUT_RETRY-MAX-ATTEMPTS", "12"),
+                ("INPUT_DISABLE-RETRY", "true"),
+            ],
+            Mode::Action,
+        )
+        .unwrap();
+        assert_eq!(c.retry.max_attempts, 1);
     }
 
     #[test]

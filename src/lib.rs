@@ -20,6 +20,7 @@ pub mod mint;
 pub mod oidc;
 pub mod output;
 pub mod policy;
+pub mod retry;
 pub mod secret;
 pub mod sts;
 pub mod verify;

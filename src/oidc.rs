@@ -32,13 +32,33 @@ pub enum TokenError {
     Status { status: u16, body: String },
     #[error("could not reach the runner's token endpoint: {0}")]
     Transport(String),
-    #[error("the runner's token endpoint answered without a token: {0}")]
-    BadResponse(String),
+    #[error("the runner's token endpoint answered without a token: {problem}")]
+    BadResponse {
+        /// What was wrong.
+        problem: String,
+        /// The body was empty or cut short: likely the network, worth a retry.
+        truncated: bool,
+    },
     #[error("could not read web-identity-token-file {path}: {problem}")]
     File { path: PathBuf, problem: String },
 }
 
 impl TokenError {
+    /// Why a retry may succeed, or `None` for a permanent failure.
+    pub fn transient_reason(&self) -> Option<String> {
+        match self {
+            TokenError::Transport(problem) => Some(problem.clone()),
+            TokenError::Status { status, .. } if *status >= 500 || *status == 429 => {
+                Some(format!("HTTP {status}"))
+            }
+            TokenError::BadResponse {
+                problem,
+                truncated: true,
+            } => Some(problem.clone()),
+            _ => None,
+        }
+    }
+
     /// How to fix it.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -60,7 +80,12 @@ impl TokenError {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("could not fetch {url}: {problem}")]
-    Fetch { url: String, problem: String },
+    Fetch {
+        url: String,
+        problem: String,
+        /// Connection failure, timeout, 5xx, 429 or a cut-short body: worth a retry.
+        transient: bool,
+    },
     #[error("{url} is not a valid {what}: {problem}")]
     Invalid {
         url: String,
@@ -71,6 +96,20 @@ pub enum KeyError {
     IssuerMismatch { actual: String, expected: String },
 }
 
+impl KeyError {
+    /// Why a retry may succeed, or `None` for a permanent failure.
+    pub fn transient_reason(&self) -> Option<String> {
+        match self {
+            KeyError::Fetch {
+                problem,
+                transient: true,
+                ..
+            } => Some(problem.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// A source of OIDC tokens.
 pub trait TokenSource: Sync {
     /// Fetches a token for `audience`.
@@ -79,9 +118,9 @@ pub trait TokenSource: Sync {
 
 /// A source of the issuer's signing keys.
 pub trait KeySource: Sync {
-    /// The key set; with `refresh`, refetched (a token signed with a key we have not seen may
-    /// mean the issuer rotated its keys).
-    fn keys(&self, refresh: bool) -> impl Future<Output = Result<JwkSet, KeyError>> + Send;
+    /// The issuer's current key set. Each call fetches it anew (only the discovery document is
+    /// cached), so a second call after an unknown `kid` sees rotated keys.
+    fn keys(&self) -> impl Future<Output = Result<JwkSet, KeyError>> + Send;
 }
 
 /// Requests a token from the runner (`ACTIONS_ID_TOKEN_REQUEST_URL`).
@@ -193,11 +232,17 @@ impl TokenSource for RunnerTokenSource {
         struct TokenResponse {
             value: Option<String>,
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| TokenError::BadResponse(format!("not JSON: {e}")))?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| TokenError::BadResponse {
+                problem: format!("not JSON: {e}"),
+                truncated: e.is_eof(),
+            })?;
         match parsed.value {
             Some(value) if !value.trim().is_empty() => Ok(Secret::new(value.trim())),
-            _ => Err(TokenError::BadResponse("no `value` field".into())),
+            _ => Err(TokenError::BadResponse {
+                problem: "no `value` field".into(),
+                truncated: false,
+            }),
         }
     }
 }
@@ -265,9 +310,10 @@ impl IssuerKeySource {
         url: &str,
         what: &'static str,
     ) -> Result<T, KeyError> {
-        let fetch_error = |problem: String| KeyError::Fetch {
+        let fetch_error = |problem: String, transient: bool| KeyError::Fetch {
             url: url.to_string(),
             problem,
+            transient,
         };
         let response = self
             .client
@@ -275,16 +321,25 @@ impl IssuerKeySource {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| fetch_error(describe(&e)))?;
+            .map_err(|e| fetch_error(describe(&e), true))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(fetch_error(format!("HTTP {status}")));
+            let transient = status.is_server_error() || status.as_u16() == 429;
+            return Err(fetch_error(format!("HTTP {status}"), transient));
         }
-        let body = read_limited(response).await.map_err(fetch_error)?;
-        serde_json::from_slice(&body).map_err(|e| KeyError::Invalid {
-            url: url.to_string(),
-            what,
-            problem: e.to_string(),
+        let body = read_limited(response)
+            .await
+            .map_err(|problem| fetch_error(problem, true))?;
+        serde_json::from_slice(&body).map_err(|e| {
+            if e.is_eof() {
+                fetch_error(format!("the response was cut short: {e}"), true)
+            } else {
+                KeyError::Invalid {
+                    url: url.to_string(),
+                    what,
+                    problem: e.to_string(),
+                }
+            }
         })
     }
 
@@ -318,10 +373,9 @@ impl IssuerKeySource {
 }
 
 impl KeySource for IssuerKeySource {
-    async fn keys(&self, refresh: bool) -> Result<JwkSet, KeyError> {
+    async fn keys(&self) -> Result<JwkSet, KeyError> {
         let cached = self.jwks_uri.lock().ok().and_then(|g| g.clone());
         if let Some(uri) = cached {
-            // Discovery is cached for a refresh; the key set itself is always fetched anew.
             return self.get_json(uri.as_str(), "JSON Web Key Set").await;
         }
         // GitHub (github.com, GHE.com, GHES) publishes its keys at `<issuer>/.well-known/jwks`:
@@ -334,9 +388,12 @@ impl KeySource for IssuerKeySource {
             self.get_json::<JwkSet>(&conventional, "JSON Web Key Set")
         );
         let uri = uri?;
-        match speculative {
-            Ok(keys) if !refresh && uri.as_str() == conventional => Ok(keys),
-            _ => self.get_json(uri.as_str(), "JSON Web Key Set").await,
+        if uri.as_str() == conventional {
+            // The speculative answer is the real one, success or failure: a failure goes to
+            // the caller's retry loop, which classifies and logs it.
+            speculative
+        } else {
+            self.get_json(uri.as_str(), "JSON Web Key Set").await
         }
     }
 }
@@ -345,7 +402,7 @@ impl KeySource for IssuerKeySource {
 pub struct StaticKeySource(pub JwkSet);
 
 impl KeySource for StaticKeySource {
-    async fn keys(&self, _refresh: bool) -> Result<JwkSet, KeyError> {
+    async fn keys(&self) -> Result<JwkSet, KeyError> {
         Ok(self.0.clone())
     }
 }

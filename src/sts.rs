@@ -68,9 +68,25 @@ pub struct StsError {
     pub code: Option<String>,
     /// The message.
     pub message: String,
+    /// Whether another attempt may succeed (throttling, 5xx, connection failures, STS failing
+    /// to reach the issuer's keys).
+    pub transient: bool,
 }
 
 impl StsError {
+    /// Why a retry may succeed, or `None` for a permanent failure.
+    pub fn transient_reason(&self) -> Option<String> {
+        self.transient.then(|| match &self.code {
+            Some(code) => format!("{code}: {}", self.message),
+            None => self.message.clone(),
+        })
+    }
+
+    /// Whether STS said the token expired (a fresh token may succeed).
+    pub fn is_expired_token(&self) -> bool {
+        self.code.as_deref() == Some("ExpiredTokenException")
+    }
+
     /// Whether this is a "your trust policy does not admit this token" kind of refusal, for
     /// which printing the token's claims helps.
     pub fn is_trust_refusal(&self) -> bool {
@@ -168,9 +184,9 @@ impl SdkBroker {
                     .operation_timeout(timeouts.operation)
                     .build(),
             )
-            // The SDK's standard mode retries only what it classifies as transient
-            // (throttling, 5xx, IDPCommunicationError, I/O); AccessDenied fails at once.
-            .retry_config(RetryConfig::standard().with_max_attempts(3));
+            // Retries are ours (crate::retry): classified the same way for every request, and
+            // each one logged with its reason and delay.
+            .retry_config(RetryConfig::disabled());
         if let Some(endpoint) = endpoint {
             config = config.endpoint_url(endpoint);
         }
@@ -206,6 +222,8 @@ impl Broker for SdkBroker {
             operation: OPERATION,
             code: None,
             message: format!("the response has no {what}"),
+            // A 200 without credentials is a damaged (cut short) answer; another try may work.
+            transient: true,
         };
         let creds = output
             .credentials()
@@ -228,37 +246,56 @@ impl Broker for SdkBroker {
     }
 }
 
-fn sdk_error<E, R>(error: &SdkError<E, R>) -> StsError
+fn sdk_error<E>(error: &SdkError<E>) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    let (code, message) = match error {
+    let (code, message, transient) = match error {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            (
-                e.code().map(str::to_string),
-                e.message().unwrap_or("no message").to_string(),
-            )
+            let code = e.code().map(str::to_string);
+            let message = e.message().unwrap_or("no message").to_string();
+            let status = service.raw().status().as_u16();
+            let transient = status >= 500
+                || matches!(
+                    code.as_deref(),
+                    Some(
+                        "Throttling"
+                            | "ThrottlingException"
+                            | "RequestLimitExceeded"
+                            | "TooManyRequestsException"
+                            | "IDPCommunicationError"
+                            | "InternalFailure"
+                            | "InternalError"
+                            | "ServiceUnavailable"
+                    )
+                )
+                // STS could not fetch the issuer's keys: GitHub's side, usually brief.
+                || (code.as_deref() == Some("InvalidIdentityToken")
+                    && message.contains("Couldn't retrieve verification key"));
+            (code, message, transient)
         }
-        SdkError::TimeoutError(_) => (None, "timed out".to_string()),
+        SdkError::TimeoutError(_) => (None, "timed out".to_string(), true),
         SdkError::DispatchFailure(failure) => {
-            let kind = if failure.is_timeout() {
-                "timed out"
+            let (kind, transient) = if failure.is_timeout() {
+                ("timed out", true)
             } else if failure.is_io() {
-                "connection failed"
+                ("connection failed", true)
             } else {
-                "request failed"
+                ("request failed", false)
             };
-            (None, format!("{kind}: {}", chain(error)))
+            (None, format!("{kind}: {}", chain(error)), transient)
         }
-        SdkError::ResponseError(_) => (None, format!("unreadable response: {}", chain(error))),
-        _ => (None, chain(error)),
+        SdkError::ResponseError(_) => {
+            (None, format!("unreadable response: {}", chain(error)), true)
+        }
+        _ => (None, chain(error), false),
     };
     StsError {
         operation: OPERATION,
         code,
         message,
+        transient,
     }
 }
 
@@ -299,6 +336,7 @@ mod tests {
             operation: OPERATION,
             code: Some(code.into()),
             message: message.into(),
+            transient: false,
         };
         assert!(err("AccessDenied", "Not authorized").is_trust_refusal());
         assert!(!err("Throttling", "Rate exceeded").is_trust_refusal());

@@ -5,4 +5,5 @@ mod common;
 
 mod action;
 mod dry_run;
+mod faults;
 mod packaging;
