@@ -26,6 +26,27 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// Every secret the harness hands out (credentials, request token, each signed JWT): every run
+/// checks that none of them appears in its output outside `::add-mask::` lines.
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn register_secret(secret: &str) {
+    SECRETS.lock().unwrap().push(secret.to_string());
+}
+
+fn known_secrets() -> Vec<String> {
+    let mut all: Vec<String> = [
+        REQUEST_TOKEN,
+        ACCESS_KEY_ID,
+        SECRET_ACCESS_KEY,
+        SESSION_TOKEN,
+    ]
+    .map(String::from)
+    .to_vec();
+    all.extend(SECRETS.lock().unwrap().iter().cloned());
+    all
+}
+
 /// One ephemeral signing key per test process (RSA generation is slow in debug builds).
 pub fn key() -> &'static SigningKey {
     static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
@@ -109,14 +130,12 @@ impl Github {
         })
     }
 
-    /// Signs claims with the issuer's key.
+    /// Signs claims with the issuer's key (and registers the token as a secret).
     pub fn sign(&self, claims: &serde_json::Value) -> String {
-        sign_raw(
-            key(),
-            &json!({"typ": "JWT", "alg": "RS256", "kid": key().kid()}),
-            claims,
-        )
-        .unwrap()
+        let header = json!({"typ": "JWT", "alg": "RS256", "kid": key().kid()});
+        let token = sign_raw(key(), &header, claims).unwrap();
+        register_secret(&token);
+        token
     }
 
     /// Serves `token` at the request URL, only to the right bearer and audience.
@@ -371,14 +390,19 @@ impl Run {
             .await
             .unwrap();
         let read = |name: &str| std::fs::read_to_string(self.path(name)).unwrap_or_default();
-        Outcome {
+        let outcome = Outcome {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8(output.stdout).unwrap(),
             stderr: String::from_utf8(output.stderr).unwrap(),
             env_file: read("github_env"),
             output_file: read("github_output"),
             summary: read("step_summary"),
-        }
+        };
+        // Secret hygiene is checked on every run of every scenario, not only where a test
+        // remembers to ask.
+        let secrets = known_secrets();
+        outcome.assert_no_leaks(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
+        outcome
     }
 }
 
