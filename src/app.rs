@@ -102,6 +102,26 @@ pub fn load_policy(config: &Config) -> Result<Option<Policy>, Error> {
     }
 }
 
+/// Checks what can be checked on disk before the first request: the token file exists and is
+/// a regular file (a typo in its path is bad input, not a token failure).
+pub fn preflight(config: &Config) -> Result<(), Error> {
+    if let Some(path) = &config.token_file {
+        let problem = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => return Ok(()),
+            Ok(_) => format!("`{}` is not a file", path.display()),
+            Err(e) => format!("`{}`: {e}", path.display()),
+        };
+        return Err(Error::Inputs(crate::inputs::InputErrors(vec![
+            crate::inputs::InputError {
+                input: "web-identity-token-file".into(),
+                problem,
+                hint: "give the path of a file holding the JWT, relative to the workspace".into(),
+            },
+        ])));
+    }
+    Ok(())
+}
+
 /// Warns once, loudly, about what a configuration gives up.
 pub fn warn_about_config(config: &Config, policy: Option<&Policy>, out: &Reporter) {
     if policy.is_none() {

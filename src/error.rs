@@ -61,6 +61,8 @@ pub enum Error {
     Export(#[from] ExportError),
     #[error("{0}")]
     Mint(#[from] MintError),
+    #[error("the run did not finish within action-timeout-s ({0} s); nothing was exported")]
+    Timeout(u64),
 }
 
 impl Error {
@@ -75,7 +77,7 @@ impl Error {
             Error::Denied(_) => EXIT_DENIED,
             Error::Token(_) | Error::Keys(_) | Error::Verify(_) => EXIT_TOKEN,
             Error::Sts { .. } => EXIT_STS,
-            Error::Export(_) | Error::Mint(_) => EXIT_FAILURE,
+            Error::Export(_) | Error::Mint(_) | Error::Timeout(_) => EXIT_FAILURE,
         }
     }
 
@@ -99,6 +101,9 @@ impl Error {
             Error::Verify(e) => e.hint().into_iter().collect(),
             Error::Sts { error, .. } => error.hint().into_iter().collect(),
             Error::Export(_) | Error::Mint(_) => vec![],
+            Error::Timeout(_) => vec![
+                "the log above names the request that was slow; raise action-timeout-s or check the network path (proxy, firewall) to it".into(),
+            ],
         }
     }
 

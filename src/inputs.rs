@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use regex::Regex;
 
@@ -150,6 +151,12 @@ pub const INPUTS: &[InputSpec] = &[
         default: None,
     },
     InputSpec {
+        name: "action-timeout-s",
+        value_name: "SECONDS",
+        help: "Bound on the whole run, 1 to 3600 seconds; each request then gets a third of it (at most 10 s) [default: no bound; 10 s per request]",
+        default: None,
+    },
+    InputSpec {
         name: "retry-max-attempts",
         value_name: "N",
         help: "Attempts per request (token, keys, STS) when it fails transiently: connection errors, timeouts, 5xx, 429, throttling; refusals are never retried",
@@ -267,6 +274,21 @@ pub struct Config {
     pub skip_signature: bool,
     /// Retries of transient failures.
     pub retry: RetryPolicy,
+    /// Bound on the whole run.
+    pub action_timeout: Option<Duration>,
+}
+
+/// Longest any single request may take.
+pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Config {
+    /// Per-request timeout: 10 s, or a third of `action-timeout-s` when that is shorter, so a
+    /// hung request leaves time for retries within the bound.
+    pub fn request_timeout(&self) -> Duration {
+        self.action_timeout.map_or(MAX_REQUEST_TIMEOUT, |t| {
+            (t / 3).clamp(Duration::from_secs(1), MAX_REQUEST_TIMEOUT)
+        })
+    }
 }
 
 /// One invalid input.
@@ -759,6 +781,22 @@ impl Config {
                 }
             },
         };
+        let action_timeout = match inputs.get("action-timeout-s") {
+            None => None,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=3600).contains(&n) && v.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(Duration::from_secs(n))
+                }
+                _ => {
+                    c.fail(
+                        "action-timeout-s",
+                        format!("{} is not a whole number from 1 to 3600", show(v)),
+                        "give the most seconds the whole run may take, e.g. `60`",
+                    );
+                    None
+                }
+            },
+        };
         let retry = if c.bool("disable-retry", false) {
             RetryPolicy::default().with_max_attempts(1)
         } else {
@@ -845,6 +883,7 @@ impl Config {
                 sts_endpoint,
                 skip_signature,
                 retry,
+                action_timeout,
             }),
             _ => Err(InputErrors(c.errors)),
         }
@@ -1031,6 +1070,8 @@ mod tests {
             ("INPUT_RETRY-MAX-ATTEMPTS", "21", "retry-max-attempts"),
             ("INPUT_RETRY-MAX-ATTEMPTS", "three", "retry-max-attempts"),
             ("INPUT_DISABLE-RETRY", "no", "disable-retry"),
+            ("INPUT_ACTION-TIMEOUT-S", "0", "action-timeout-s"),
+            ("INPUT_ACTION-TIMEOUT-S", "1.5", "action-timeout-s"),
         ];
         for (var, value, input) in cases {
             let mut pairs = vec![(*var, *value)];
@@ -1046,6 +1087,22 @@ mod tests {
                 e.problem
             );
         }
+    }
+
+    #[test]
+    fn timeouts() {
+        let c = config(&[ROLE, REGION], Mode::Action).unwrap();
+        assert_eq!(
+            (c.action_timeout, c.request_timeout()),
+            (None, MAX_REQUEST_TIMEOUT)
+        );
+        let secs = |v: &str| {
+            config(&[ROLE, REGION, ("INPUT_ACTION-TIMEOUT-S", v)], Mode::Action)
+                .unwrap()
+                .request_timeout()
+                .as_secs()
+        };
+        assert_eq!([secs("1"), secs("6"), secs("60")], [1, 2, 10]);
     }
 
     #[test]

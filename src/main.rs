@@ -53,10 +53,10 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn http_client() -> Result<reqwest::Client, Error> {
+fn http_client(request_timeout: Duration) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
+        .connect_timeout(request_timeout.min(Duration::from_secs(5)))
+        .timeout(request_timeout)
         .user_agent(concat!("oidc-assume/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::Setup {
@@ -94,44 +94,39 @@ async fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<(), Error> {
             let config = Config::from_inputs(Inputs::new(&cli.inputs.0, env), env, Mode::Action)?;
             let policy = app::load_policy(&config)?;
             let targets = Targets::from_env(env, &config)?;
+            app::preflight(&config)?;
             app::warn_about_config(&config, policy.as_ref(), out);
-            let client = http_client()?;
+            let client = http_client(config.request_timeout())?;
             let keys = IssuerKeySource::new(client.clone(), &config.issuer);
             let broker = SdkBroker::new(
                 &config.region,
                 config.sts_endpoint.as_deref(),
-                Timeouts::default(),
+                Timeouts::for_request(config.request_timeout()),
             );
-            match &config.token_file {
-                Some(path) => {
-                    let tokens = FileTokenSource::new(path.clone());
-                    app::run_action(
-                        &config,
-                        policy.as_ref(),
-                        &tokens,
-                        &keys,
-                        &broker,
-                        &targets,
-                        out,
-                        now(),
-                    )
-                    .await
+            let run = async {
+                match &config.token_file {
+                    Some(path) => {
+                        let tokens = FileTokenSource::new(path.clone());
+                        let p = policy.as_ref();
+                        app::run_action(&config, p, &tokens, &keys, &broker, &targets, out, now())
+                            .await
+                    }
+                    None => {
+                        let tokens = RunnerTokenSource::from_env(env, client)?;
+                        out.mask(tokens.bearer().expose());
+                        let p = policy.as_ref();
+                        app::run_action(&config, p, &tokens, &keys, &broker, &targets, out, now())
+                            .await
+                    }
                 }
-                None => {
-                    let tokens = RunnerTokenSource::from_env(env, client)?;
-                    out.mask(tokens.bearer().expose());
-                    app::run_action(
-                        &config,
-                        policy.as_ref(),
-                        &tokens,
-                        &keys,
-                        &broker,
-                        &targets,
-                        out,
-                        now(),
-                    )
+            };
+            // The export at the end is synchronous, so the bound can only cut the run at a
+            // network wait, never half-way through writing the runner's files.
+            match config.action_timeout {
+                None => run.await,
+                Some(limit) => tokio::time::timeout(limit, run)
                     .await
-                }
+                    .unwrap_or(Err(Error::Timeout(limit.as_secs()))),
             }
         }
     }

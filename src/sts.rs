@@ -160,13 +160,20 @@ pub struct Timeouts {
     pub operation: Duration,
 }
 
+impl Timeouts {
+    /// Timeouts for one request of at most `request` (connect within it, at most 5 s).
+    pub fn for_request(request: Duration) -> Self {
+        Timeouts {
+            connect: request.min(Duration::from_secs(5)),
+            attempt: request,
+            operation: request,
+        }
+    }
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts {
-            connect: Duration::from_secs(5),
-            attempt: Duration::from_secs(10),
-            operation: Duration::from_secs(30),
-        }
+        Timeouts::for_request(Duration::from_secs(10))
     }
 }
 

@@ -487,10 +487,10 @@ async fn token_file_is_an_alternative_source() {
         .env("INPUT_WEB-IDENTITY-TOKEN-FILE", "missing.jwt")
         .run()
         .await;
-    out.assert_code(4).assert_nothing_exported();
+    out.assert_code(2).assert_nothing_exported();
     assert!(
         out.stderr
-            .contains("could not read web-identity-token-file missing.jwt"),
+            .contains("`web-identity-token-file`: `missing.jwt`: No such file"),
         "{}",
         out.stderr
     );

@@ -351,3 +351,114 @@ async fn refused_connections_are_retried_then_fail() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_never_answers_is_cut_off_by_timeouts() {
+    let github = Github::start().await;
+    github.serve_token(&github.sign(&github.claims())).await;
+    // STS accepts and never answers (well, not within a minute).
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sts_ok().set_delay(std::time::Duration::from_secs(60)))
+        .expect(2..=3) // timeouts at ~2 s and ~4 s, plus jittered backoff
+        .mount(&sts)
+        .await;
+    let started = std::time::Instant::now();
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .env("INPUT_ACTION-TIMEOUT-S", "6")
+        .run()
+        .await;
+    let elapsed = started.elapsed();
+    out.assert_code(1).assert_nothing_exported();
+    // Each request times out after a third of the bound (2 s) and is retried; the bound ends it.
+    assert!(
+        out.stderr
+            .contains("calling STS AssumeRoleWithWebIdentity failed (timed out"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("did not finish within action-timeout-s (6 s); nothing was exported"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        elapsed >= std::time::Duration::from_secs(5)
+            && elapsed < std::time::Duration::from_secs(10),
+        "{elapsed:?}"
+    );
+}
+
+/// A TCP server that accepts, reads the request, and closes without answering.
+fn resetting_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            drop(stream);
+        }
+    });
+    (port, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_resets_are_retried_within_the_bound() {
+    let (port, accepted) = resetting_server();
+    let github = Github::start().await;
+    let out = Run::action()
+        .with_github(&github)
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            &format!("http://127.0.0.1:{port}/idtoken?api-version=2.0"),
+        )
+        .env("INPUT_RETRY-MAX-ATTEMPTS", "3")
+        .run()
+        .await;
+    out.assert_code(4).assert_nothing_exported();
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("retry 2 of 2"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_from_sts_is_retried_then_reported() {
+    for body in [
+        "<html><body>502 Bad Gateway</body></html>",
+        "not xml at all",
+        "",
+    ] {
+        let github = Github::start().await;
+        github.serve_token(&github.sign(&github.claims())).await;
+        let sts = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&sts)
+            .await;
+        let out = Run::action()
+            .with_github(&github)
+            .env("INPUT_STS-ENDPOINT", &sts.uri())
+            .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
+            .run()
+            .await;
+        out.assert_code(5).assert_nothing_exported();
+        assert!(
+            out.stderr.contains("STS AssumeRoleWithWebIdentity failed"),
+            "{body:?}: {}",
+            out.stderr
+        );
+    }
+}

@@ -6,4 +6,5 @@ mod common;
 mod action;
 mod dry_run;
 mod faults;
+mod hostile;
 mod packaging;
