@@ -24,6 +24,10 @@ pub enum ClaimsError {
     NotAString { name: String, found: &'static str },
     #[error("claim `{name}` is {found}, expected a whole number of seconds")]
     NotATime { name: String, found: &'static str },
+    #[error("claim `{0}` appears more than once")]
+    Duplicate(String),
+    #[error("the token payload is not valid JSON: {0}")]
+    Json(String),
 }
 
 /// The registered JWT time claims, which are numbers, not strings.
@@ -76,7 +80,57 @@ pub fn is_known_claim(name: &str) -> bool {
         || (name.len() > REPO_PROPERTY_PREFIX.len() && name.starts_with(REPO_PROPERTY_PREFIX))
 }
 
+/// A JSON object read with duplicate keys refused: `serde_json::Value` would silently keep the
+/// last of two same-named claims, and a different parser (STS's) might keep the first.
+struct UniqueObject(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueObject, A::Error> {
+                let mut object = serde_json::Map::new();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if object.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("duplicate claim `{key}`")));
+                    }
+                    object.insert(key, value);
+                }
+                Ok(UniqueObject(object))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 impl Claims {
+    /// Reads a token payload's raw JSON bytes: an object without duplicate names, then as
+    /// [`Claims::from_json`]. Nesting deeper than serde_json's limit (128) is an error, not a
+    /// stack overflow.
+    pub fn from_payload(bytes: &[u8]) -> Result<Self, ClaimsError> {
+        let object: UniqueObject = serde_json::from_slice(bytes).map_err(|e| {
+            let text = e.to_string();
+            match text
+                .strip_prefix("duplicate claim `")
+                .and_then(|t| t.split('`').next())
+            {
+                Some(name) => ClaimsError::Duplicate(name.to_string()),
+                None if e.classify() == serde_json::error::Category::Data => {
+                    ClaimsError::NotAnObject
+                }
+                None => ClaimsError::Json(text),
+            }
+        })?;
+        Claims::from_json(&serde_json::Value::Object(object.0))
+    }
+
     /// Reads a decoded payload. Every claim must be a string, except `exp`/`iat`/`nbf`
     /// (integers). `aud` may also be a one-element array, which RFC 7519 allows and some issuers
     /// emit; several audiences are refused because STS would see a different one than we checked.
@@ -241,6 +295,29 @@ mod tests {
             Claims::from_json(&json!(["x"])).unwrap_err(),
             ClaimsError::NotAnObject
         );
+    }
+
+    #[test]
+    fn payload_bytes_are_read_strictly() {
+        let ok =
+            Claims::from_payload(br#"{"sub":"repo:o/r:ref:refs/heads/main","exp":1}"#).unwrap();
+        assert_eq!(ok.get("sub"), Some("repo:o/r:ref:refs/heads/main"));
+        assert_eq!(
+            Claims::from_payload(br#"{"repository_id":"74","repository_id":"666"}"#).unwrap_err(),
+            ClaimsError::Duplicate("repository_id".into())
+        );
+        assert_eq!(
+            Claims::from_payload(b"[1]").unwrap_err(),
+            ClaimsError::NotAnObject
+        );
+        let bomb = format!(r#"{{"x":{}1{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(
+            matches!(Claims::from_payload(bomb.as_bytes()), Err(ClaimsError::Json(e)) if e.contains("recursion limit"))
+        );
+        assert!(matches!(
+            Claims::from_payload(b"{\"a\":"),
+            Err(ClaimsError::Json(_))
+        ));
     }
 
     #[test]

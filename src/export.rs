@@ -187,6 +187,31 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// For any values, what we write is read back by the runner's rules as exactly the
+        /// records we meant, or refused: never an extra variable.
+        #[test]
+        fn no_value_can_inject_a_record(
+            values in proptest::collection::vec(".*|(.*\n[A-Z_]+=.*)|(.*ghadelimiter_[0-9a-f]{32}.*)", 1..4),
+            delimiter_bits in "[0-9a-f]{32}",
+        ) {
+            let delimiter = format!("{DELIMITER_PREFIX}{delimiter_bits}");
+            let names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION"];
+            let records: Vec<(&str, &str)> = names.iter().copied().zip(values.iter().map(String::as_str)).collect();
+            match render(&records, &delimiter) {
+                Ok(bytes) => {
+                    let parsed = parse_env_file(&String::from_utf8(bytes).unwrap()).unwrap();
+                    let want: Vec<(String, String)> = records.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                    proptest::prop_assert_eq!(parsed, want);
+                }
+                Err(ExportError::UnsafeValue { .. }) => {
+                    proptest::prop_assert!(records.iter().any(|(_, v)| v.contains(['\r', '\n', '\0']) || v.contains(&delimiter)));
+                }
+                Err(other) => proptest::prop_assert!(false, "{other}"),
+            }
+        }
+    }
+
     #[test]
     fn delimiters_are_fresh() {
         let (a, b) = (random_delimiter(), random_delimiter());

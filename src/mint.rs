@@ -43,6 +43,15 @@ impl SigningKey {
         })
     }
 
+    /// The private key as PKCS#8 DER (tests sign hand-made payloads with it).
+    pub fn pkcs8(&self) -> Vec<u8> {
+        use aws_lc_rs::encoding::AsDer as _;
+        self.pair
+            .as_der()
+            .map(|der| der.as_ref().to_vec())
+            .unwrap_or_default()
+    }
+
     /// The key id put in token headers and the JWKS.
     pub fn kid(&self) -> &str {
         &self.kid

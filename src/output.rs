@@ -83,9 +83,12 @@ impl Reporter {
         Self::write(&self.stdout, text);
     }
 
-    /// A progress or result message: stderr.
+    /// A one-line progress or result message on stderr. Line breaks are shown escaped: the
+    /// message may quote a server's answer, and a raw newline followed by `::` would be read by
+    /// the runner as a workflow command.
     pub fn info(&self, message: &str) {
-        Self::write(&self.stderr, &format!("{message}\n"));
+        let one_line = message.replace('\r', "\\r").replace('\n', "\\n");
+        Self::write(&self.stderr, &format!("{one_line}\n"));
     }
 
     /// A warning: an annotation in Actions, `warning:` on stderr otherwise.
@@ -218,6 +221,14 @@ pub(crate) mod tests {
             out.text(),
             "::warning title=no policy::branch `x%0A::set-env name=A::1`\n"
         );
+    }
+
+    #[test]
+    fn info_lines_cannot_start_a_command() {
+        let (r, _, err) = reporter(true);
+        r.info("retrying (Throttling: slow down\n::add-mask::x\r\n::set-output name=a::b)");
+        assert_eq!(err.text().lines().count(), 1, "{}", err.text());
+        assert!(!err.text().contains("\n::"));
     }
 
     #[test]

@@ -105,11 +105,7 @@ pub fn verify(token: &str, jwks: &JwkSet, expected: &Expected<'_>) -> Result<Cla
     }
     // `jku`, `x5u` and `x5c` are deliberately ignored: keys come only from the configured
     // issuer's discovery document, never from a URL or certificate the token names.
-    let payload = if expected.skip_signature {
-        jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(token)
-            .map_err(|e| VerifyError::Malformed(e.to_string()))?
-            .claims
-    } else {
+    if !expected.skip_signature {
         let kid = header.kid.as_deref().ok_or(VerifyError::MissingKid)?;
         let jwk = jwks.find(kid).ok_or_else(|| VerifyError::UnknownKid {
             kid: kid.to_string(),
@@ -124,18 +120,27 @@ pub fn verify(token: &str, jwks: &JwkSet, expected: &Expected<'_>) -> Result<Cla
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
-        jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
-            .map_err(|e| match e.kind() {
+        // jsonwebtoken checks the signature; the payload is then read by our strict reader.
+        jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &key, &validation).map_err(
+            |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => {
                     VerifyError::Signature(kid.to_string())
                 }
                 _ => VerifyError::Malformed(e.to_string()),
-            })?
-            .claims
-    };
-    let claims = Claims::from_json(&payload)?;
+            },
+        )?;
+    }
+    let claims = Claims::from_payload(&payload_bytes(token)?)?;
     check_claims(&claims, expected)?;
     Ok(claims)
+}
+
+fn payload_bytes(token: &str) -> Result<Vec<u8>, VerifyError> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| VerifyError::Malformed("the payload is not base64url".into()))
 }
 
 fn header_alg(token: &str) -> Result<String, VerifyError> {
@@ -410,6 +415,64 @@ mod tests {
                 ),
                 "{garbage:?}"
             );
+        }
+    }
+
+    #[test]
+    fn duplicate_claims_and_json_bombs_are_refused() {
+        let header = B64.encode(br#"{"alg":"RS256","typ":"JWT","kid":"test-kid"}"#);
+        let sign_bytes = |payload: &[u8]| {
+            // Sign raw payload bytes (sign_raw would re-serialise and drop the duplicate).
+            let message = format!("{header}.{}", B64.encode(payload));
+            let mut sig = vec![0u8; 256];
+            let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&key().pkcs8()).unwrap();
+            pair.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message.as_bytes(),
+                &mut sig,
+            )
+            .unwrap();
+            format!("{message}.{}", B64.encode(sig))
+        };
+        let dup = format!(
+            r#"{{"iss":"{ISS}","aud":"sts.amazonaws.com","exp":{},"repository_id":"74","repository_id":"666"}}"#,
+            NOW + 100
+        );
+        assert_eq!(
+            verify(&sign_bytes(dup.as_bytes()), &key().jwks(), &expected()).unwrap_err(),
+            VerifyError::Claims(ClaimsError::Duplicate("repository_id".into()))
+        );
+        let bomb = format!(
+            r#"{{"iss":"{ISS}","x":{}1{}}}"#,
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        assert!(matches!(
+            verify(&sign_bytes(bomb.as_bytes()), &key().jwks(), &expected()),
+            Err(VerifyError::Claims(ClaimsError::Json(_)))
+        ));
+    }
+
+    proptest::proptest! {
+        /// Tokens are attacker input: any string is verified or refused, never a panic, and
+        /// nothing unsigned passes.
+        #[test]
+        fn arbitrary_tokens_are_refused_without_panicking(
+            header in "[A-Za-z0-9_-]{0,60}",
+            payload in "[A-Za-z0-9_-]{0,200}",
+            signature in "[A-Za-z0-9_-]{0,60}",
+            dots in 0usize..4,
+        ) {
+            let token = [header.as_str(), payload.as_str(), signature.as_str(), "x"][..=dots.min(3)].join(".");
+            proptest::prop_assert!(verify(&token, &key().jwks(), &expected()).is_err());
+        }
+
+        /// Any JSON header and payload, signed or not, ends in a typed result.
+        #[test]
+        fn arbitrary_json_never_panics(header in "\\{.{0,60}\\}", payload in "\\{.{0,200}\\}") {
+            let token = format!("{}.{}.{}", B64.encode(&header), B64.encode(&payload), B64.encode([1u8; 256]));
+            proptest::prop_assert!(verify(&token, &key().jwks(), &expected()).is_err());
         }
     }
 

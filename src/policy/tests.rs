@@ -611,3 +611,52 @@ fn simple_inputs_compile_into_the_same_model() {
         assert!(err.to_string().starts_with(message), "{err}");
     }
 }
+
+proptest::proptest! {
+    /// Whatever the claims, a matching deny rule wins, and a missing claim matches it.
+    #[test]
+    fn a_matching_deny_always_wins(
+        environment in proptest::option::of("[a-z]{1,8}"),
+        actor in proptest::option::of("[a-z]{1,8}"),
+        event in proptest::sample::select(vec!["push", "pull_request", "schedule", "pull_request_target"]),
+    ) {
+        let p = Policy::from_toml(
+            "version = 1\n[[allow]]\nname = \"any actor\"\nactor = \"re:.*\"\nevent_name = [\"push\", \"pull_request\", \"schedule\"]\n[[deny]]\nname = \"not prod\"\nenvironment = \"prod\"\n",
+            "p.toml",
+        ).unwrap();
+        let mut c = Claims::from_pairs([("event_name", event)]);
+        if let Some(e) = &environment { c.set("environment", e.clone()); }
+        if let Some(a) = &actor { c.set("actor", a.clone()); }
+        let decision = p.evaluate(PROD, &c);
+        let deny_matches = environment.as_deref().is_none_or(|e| e == "prod");
+        let allow_matches = actor.is_some() && event != "pull_request_target";
+        match decision {
+            Decision::Denied(Denial::DenyRule { rule, .. }) => proptest::prop_assert!(deny_matches && rule == "not prod"),
+            Decision::Denied(_) => proptest::prop_assert!(!deny_matches && !allow_matches),
+            Decision::Allowed { .. } => proptest::prop_assert!(!deny_matches && allow_matches),
+        }
+    }
+
+    /// Regexes and globs match the whole claim, never a part of it.
+    #[test]
+    fn matchers_match_whole_values(a in "[a-z/._-]{0,12}", b in "[a-z/._-]{0,12}") {
+        let exact = pattern::Pattern::compile("ref", &format!("re:{}", regex::escape(&a)), false);
+        if let Ok(p) = exact {
+            proptest::prop_assert_eq!(p.matches(&b), a == b);
+        }
+        if !a.is_empty() {
+            let glob = pattern::Pattern::compile("ref", &format!("{a}*"), false).unwrap();
+            let expected = b.strip_prefix(a.as_str()).is_some_and(|rest| !rest.contains('/'));
+            proptest::prop_assert_eq!(glob.matches(&b), expected);
+            let deep = pattern::Pattern::compile("ref", &format!("{a}**"), false).unwrap();
+            proptest::prop_assert_eq!(deep.matches(&b), b.starts_with(a.as_str()));
+        }
+    }
+
+    /// The policy parser faces files from pull requests: any text gives a policy or an error,
+    /// never a panic.
+    #[test]
+    fn the_policy_parser_never_panics(source in "(version = 1\n)?(\\[\\[(allow|deny)\\]\\]\n)?([a-z_]{1,12} = (\"[^\"]{0,12}\"|\\[\"[^\"]{0,8}\"\\]|[0-9]{1,3}|true)\n){0,6}|.{0,200}") {
+        let _ = Policy::from_toml(&source, "p.toml");
+    }
+}
