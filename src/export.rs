@@ -7,6 +7,7 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Why the export failed. Nothing was left written when this is returned.
@@ -68,6 +69,9 @@ pub fn render(records: &[(&str, &str)], delimiter: &str) -> Result<Vec<u8>, Expo
 
 /// Appends each payload to its file, all or nothing: every file is opened before any byte is
 /// written, and if a later write fails the earlier files are truncated back to their old length.
+/// A file is never opened through a symbolic link (credentials appended to wherever a link
+/// points is how a planted link would steal them), and one that does not exist yet is created
+/// readable by its owner only.
 pub fn write_files(writes: &[(&Path, &[u8])]) -> Result<(), ExportError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -78,9 +82,20 @@ pub fn write_files(writes: &[(&Path, &[u8])]) -> Result<(), ExportError> {
         if bytes.is_empty() {
             continue;
         }
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ExportError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(
+                    "it is a symbolic link; refusing to write through it",
+                ),
+            });
+        }
         let file = OpenOptions::new()
             .append(true)
             .create(true)
+            .mode(0o600)
+            // Closes the race between the check above and the open.
+            .custom_flags(libc::O_NOFOLLOW)
             .open(path)
             .map_err(io(path))?;
         let len = file.metadata().map_err(io(path))?.len();
@@ -210,6 +225,24 @@ mod tests {
                 Err(other) => proptest::prop_assert!(false, "{other}"),
             }
         }
+    }
+
+    #[test]
+    fn never_writes_through_a_symlink_and_creates_owner_only_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("bashrc");
+        std::fs::write(&target, "# mine\n").unwrap();
+        let link = dir.path().join("github_env");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = write_files(&[(&link, b"AWS_SECRET_ACCESS_KEY<<x\ns\nx\n")]).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "# mine\n");
+
+        let fresh = dir.path().join("new_output");
+        write_files(&[(&fresh, b"a<<x\nb\nx\n")]).unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

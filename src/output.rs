@@ -32,6 +32,13 @@ pub fn escape_property(value: &str) -> String {
     escape_data(value).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Breaks up the legacy `##[command]` syntax, which the runner matches anywhere in a line (not
+/// only at its start): a free-text claim such as `workflow` could otherwise set outputs.
+/// A word joiner (U+2060) between `##` and `[` is invisible in the log.
+pub fn neutralize_legacy(text: &str) -> String {
+    text.replace("##[", "##\u{2060}[")
+}
+
 /// A fresh random token, hex-encoded (`bytes` random bytes).
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -54,7 +61,15 @@ impl Reporter {
         self.github
     }
 
-    fn write(sink: &Mutex<Sink>, text: &str) {
+    fn write(&self, sink: &Mutex<Sink>, text: &str) {
+        if self.github {
+            Self::write_raw(sink, &neutralize_legacy(text));
+        } else {
+            Self::write_raw(sink, text);
+        }
+    }
+
+    fn write_raw(sink: &Mutex<Sink>, text: &str) {
         // A closed stdout/stderr must not turn into a panic half-way through an export: output
         // is best effort, the env files are what matters.
         if let Ok(mut w) = sink.lock() {
@@ -75,12 +90,23 @@ impl Reporter {
                 text.push_str(&format!("::add-mask::{}\n", escape_data(line)));
             }
         }
-        Self::write(&self.stdout, &text);
+        // Verbatim: the runner must register exactly the secret (the line starts with `::`,
+        // so the legacy syntax cannot apply to it).
+        Self::write_raw(&self.stdout, &text);
     }
 
-    /// Data for the user (dry-run report): stdout, as is.
+    /// Data for the user (dry-run report) on stdout; in Actions fenced like errors, as it
+    /// quotes claim values.
     pub fn data(&self, text: &str) {
-        Self::write(&self.stdout, text);
+        if self.github {
+            let token = random_hex(16);
+            self.write(
+                &self.stdout,
+                &format!("::stop-commands::{token}\n{text}::{token}::\n"),
+            );
+        } else {
+            self.write(&self.stdout, text);
+        }
     }
 
     /// A one-line progress or result message on stderr. Line breaks are shown escaped: the
@@ -88,13 +114,13 @@ impl Reporter {
     /// the runner as a workflow command.
     pub fn info(&self, message: &str) {
         let one_line = message.replace('\r', "\\r").replace('\n', "\\n");
-        Self::write(&self.stderr, &format!("{one_line}\n"));
+        self.write(&self.stderr, &format!("{one_line}\n"));
     }
 
     /// A warning: an annotation in Actions, `warning:` on stderr otherwise.
     pub fn warning(&self, title: &str, message: &str) {
         if self.github {
-            Self::write(
+            self.write(
                 &self.stdout,
                 &format!(
                     "::warning title={}::{}\n",
@@ -103,14 +129,14 @@ impl Reporter {
                 ),
             );
         } else {
-            Self::write(&self.stderr, &format!("warning: {title}: {message}\n"));
+            self.write(&self.stderr, &format!("warning: {title}: {message}\n"));
         }
     }
 
     /// A notice: an annotation in Actions, `note:` on stderr otherwise.
     pub fn notice(&self, title: &str, message: &str) {
         if self.github {
-            Self::write(
+            self.write(
                 &self.stdout,
                 &format!(
                     "::notice title={}::{}\n",
@@ -119,7 +145,7 @@ impl Reporter {
                 ),
             );
         } else {
-            Self::write(&self.stderr, &format!("note: {title}: {message}\n"));
+            self.write(&self.stderr, &format!("note: {title}: {message}\n"));
         }
     }
 
@@ -129,7 +155,7 @@ impl Reporter {
     /// nothing inside can be read as a workflow command.
     pub fn error(&self, summary: &str, full: &str) {
         if self.github {
-            Self::write(
+            self.write(
                 &self.stdout,
                 &format!(
                     "::error title={}::{}\n",
@@ -139,7 +165,7 @@ impl Reporter {
             );
             self.fenced_stderr(full);
         } else {
-            Self::write(&self.stderr, full);
+            self.write(&self.stderr, full);
         }
     }
 
@@ -147,12 +173,12 @@ impl Reporter {
     pub fn fenced_stderr(&self, text: &str) {
         if self.github {
             let token = random_hex(16);
-            Self::write(
+            self.write(
                 &self.stderr,
                 &format!("::stop-commands::{token}\n{text}::{token}::\n"),
             );
         } else {
-            Self::write(&self.stderr, text);
+            self.write(&self.stderr, text);
         }
     }
 }
@@ -221,6 +247,23 @@ pub(crate) mod tests {
             out.text(),
             "::warning title=no policy::branch `x%0A::set-env name=A::1`\n"
         );
+    }
+
+    #[test]
+    fn legacy_commands_are_broken_up_in_actions_only() {
+        let (r, out, err) = reporter(true);
+        r.info("workflow `##[set-output name=aws-access-key-id;]AKIA`");
+        r.error("x ##[save-state name=a;]b", "y ##[set-output name=b;]c\n");
+        assert!(
+            !err.text().contains("##[") && !out.text().contains("##["),
+            "{}{}",
+            out.text(),
+            err.text()
+        );
+        assert!(err.text().contains("##\u{2060}[set-output"));
+        let (r, _, err) = reporter(false);
+        r.info("##[x]");
+        assert_eq!(err.text(), "##[x]\n");
     }
 
     #[test]

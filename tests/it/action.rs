@@ -740,3 +740,30 @@ async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
         .await;
     out.assert_code(0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_are_never_appended_through_a_symlink() {
+    let github = Github::start().await;
+    github.serve_token(&github.sign(&github.claims())).await;
+    let sts = mock_sts(
+        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
+        1,
+    )
+    .await;
+    let run = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &sts.uri());
+    // A step earlier in the job replaced GITHUB_ENV with a link to a file it can read later.
+    let loot = run.path("loot");
+    std::fs::write(&loot, "").unwrap();
+    std::fs::remove_file(run.path("github_env")).unwrap();
+    std::os::unix::fs::symlink(&loot, run.path("github_env")).unwrap();
+    let out = run.run().await;
+    out.assert_code(1);
+    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+    assert_eq!(
+        out.output_file, "",
+        "nothing is written when one target is refused"
+    );
+    assert_eq!(out.env_file, "", "the link's target stays empty");
+}

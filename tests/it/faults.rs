@@ -462,3 +462,57 @@ async fn garbage_from_sts_is_retried_then_reported() {
         );
     }
 }
+
+/// A TCP server that answers 200 with a body it sends one byte every 400 ms.
+fn trickling_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+                for _ in 0..1000 {
+                    std::thread::sleep(std::time::Duration::from_millis(400));
+                    if stream.write_all(b" ").is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trickling_body_is_cut_off_by_the_request_timeout() {
+    let port = trickling_server();
+    let github = Github::start().await;
+    let started = std::time::Instant::now();
+    let out = Run::action()
+        .with_github(&github)
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            &format!("http://127.0.0.1:{port}/idtoken?api-version=2.0"),
+        )
+        .env("INPUT_ACTION-TIMEOUT-S", "3")
+        .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
+        .run()
+        .await;
+    let elapsed = started.elapsed();
+    // Each attempt is cut after 1 s (a third of the bound) although bytes keep arriving.
+    assert!(
+        out.stderr.contains("requesting the OIDC token failed ("),
+        "{}",
+        out.stderr
+    );
+    // Two attempts of 1 s plus at most 200 ms of backoff fit in the 3 s bound: the token
+    // failure (exit 4) ends the run, not the bound.
+    out.assert_code(4).assert_nothing_exported();
+    assert!(out.stderr.contains("retry 1 of 1"), "{}", out.stderr);
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert!(elapsed < std::time::Duration::from_secs(6), "{elapsed:?}");
+}
