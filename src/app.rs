@@ -34,6 +34,10 @@ pub const EXPLAINED_CLAIMS: &[&str] = &[
     "job_workflow_ref",
 ];
 
+/// Seconds of validity a token must have left to be sent to STS without asking for a fresh
+/// one first (GitHub's tokens live 300 s).
+pub const MIN_TOKEN_LIFETIME: i64 = 30;
+
 /// A token that passed verification and the policy.
 #[derive(Debug)]
 pub struct Authorized {
@@ -182,14 +186,36 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
         now,
         skip_signature: config.skip_signature,
     };
-    let claims = match verify::verify(token.expose(), &jwks, &expected) {
+    let (jwks, mut claims) = match verify::verify(token.expose(), &jwks, &expected) {
         Err(VerifyError::UnknownKid { .. }) => {
             // The issuer may have rotated its keys since the set we fetched: refetch once.
             let fresh = fetch_keys(config, keys, out).await?;
-            verify::verify(token.expose(), &fresh, &expected)?
+            let claims = verify::verify(token.expose(), &fresh, &expected)?;
+            (fresh, claims)
         }
-        other => other?,
+        other => (jwks, other?),
     };
+    let mut token = token;
+    // A token with less than MIN_TOKEN_LIFETIME left (a token file written a while ago, a slow
+    // queue) may expire before STS sees it: ask for a fresh one, once.
+    if let Some(left) = claims.time("exp").map(|exp| exp - now)
+        && left < MIN_TOKEN_LIFETIME
+    {
+        out.info(&format!(
+            "oidc-assume: the token expires in {left} s; requesting a fresh one"
+        ));
+        let fresh = retry::run(
+            config.retry,
+            "requesting the OIDC token",
+            out,
+            TokenError::transient_reason,
+            || tokens.fetch(&config.audience),
+        )
+        .await?;
+        out.mask(fresh.expose());
+        claims = verify::verify(fresh.expose(), &jwks, &expected)?;
+        token = fresh;
+    }
 
     let rule = match policy.map(|p| p.evaluate(&config.role.arn, &claims)) {
         None => None,
@@ -359,7 +385,7 @@ pub fn export(
 
     if let Some(path) = &targets.summary_file {
         let summary = step_summary(config, creds, authorized);
-        if let Err(e) = export::write_files(&[(path, summary.as_bytes())]) {
+        if let Err(e) = export::append_atomically(path, summary.as_bytes()) {
             out.warning("step summary not written", &e.to_string());
         }
     }

@@ -118,6 +118,47 @@ pub fn write_files(writes: &[(&Path, &[u8])]) -> Result<(), ExportError> {
     Ok(())
 }
 
+/// Appends to a file by writing the old content plus `bytes` to a temporary file beside it and
+/// renaming that over it: a reader sees the old file or the new one, never half of it. Refuses
+/// symbolic links; the new file is readable by its owner only. For files the runner reads after
+/// the step (the step summary); `GITHUB_ENV` and `GITHUB_OUTPUT` use [`write_files`].
+pub fn append_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    let io = |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(io(std::io::Error::other(
+                "it is a symbolic link; refusing to write through it",
+            )));
+        }
+        Ok(_) => std::fs::read(path).map_err(io)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io(e)),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", crate::output::random_hex(8)));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&temp)?;
+        file.write_all(&existing)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(io)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +284,31 @@ mod tests {
         write_files(&[(&fresh, b"a<<x\nb\nx\n")]).unwrap();
         let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn appends_atomically_beside_the_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("step_summary");
+        append_atomically(&summary, b"### one\n").unwrap();
+        append_atomically(&summary, b"### two\n").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&summary).unwrap(),
+            "### one\n### two\n"
+        );
+        let mode = std::fs::metadata(&summary).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
+
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(append_atomically(&link, b"y").is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "x");
+        assert!(append_atomically(&dir.path().join("no/such/dir/f"), b"y").is_err());
     }
 
     #[test]

@@ -516,3 +516,49 @@ async fn a_trickling_body_is_cut_off_by_the_request_timeout() {
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
     assert!(elapsed < std::time::Duration::from_secs(6), "{elapsed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_about_to_expire_is_replaced_before_sts_sees_it() {
+    let github = Github::start().await;
+    let mut stale = github.claims();
+    stale["exp"] = serde_json::json!(now() + 20);
+    let stale = github.sign(&stale);
+    let fresh = github.sign(&github.claims());
+    Mock::given(method("GET"))
+        .and(path("/idtoken"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": stale})))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&github.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/idtoken"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": fresh})))
+        .expect(1)
+        .mount(&github.server)
+        .await;
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::body_string_contains(format!(
+            "WebIdentityToken={fresh}"
+        )))
+        .respond_with(sts_ok())
+        .expect(1)
+        .mount(&sts)
+        .await;
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(
+        out.stderr.contains("the token expires in "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains(&format!("::add-mask::{fresh}")),
+        "the fresh token is masked too"
+    );
+}
