@@ -155,18 +155,7 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
     out: &Reporter,
     now: i64,
 ) -> Result<Authorized, Error> {
-    let fetch_token = async {
-        let token = retry::run(
-            config.retry,
-            "requesting the OIDC token",
-            out,
-            TokenError::transient_reason,
-            || tokens.fetch(&config.audience),
-        )
-        .await?;
-        out.mask(token.expose());
-        Ok::<_, Error>(token)
-    };
+    let token_future = fetch_token(config, tokens, out);
     // The key set does not depend on the token: fetch both at once, so verification costs no
     // extra round trip on the critical path.
     let fetch_key_set = async {
@@ -176,7 +165,7 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
             fetch_keys(config, keys, out).await.map(Some)
         }
     };
-    let (token, jwks) = tokio::join!(fetch_token, fetch_key_set);
+    let (token, jwks) = tokio::join!(token_future, fetch_key_set);
     let token = token?;
     let jwks = jwks?.unwrap_or_default();
 
@@ -204,15 +193,7 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
         out.info(&format!(
             "oidc-assume: the token expires in {left} s; requesting a fresh one"
         ));
-        let fresh = retry::run(
-            config.retry,
-            "requesting the OIDC token",
-            out,
-            TokenError::transient_reason,
-            || tokens.fetch(&config.audience),
-        )
-        .await?;
-        out.mask(fresh.expose());
+        let fresh = fetch_token(config, tokens, out).await?;
         claims = verify::verify(fresh.expose(), &jwks, &expected)?;
         token = fresh;
     }
@@ -235,6 +216,24 @@ pub async fn authorize<T: TokenSource, K: KeySource>(
         rule,
         session_name,
     })
+}
+
+/// Fetches a token (retrying what is transient) and masks it the moment it arrives.
+async fn fetch_token<T: TokenSource>(
+    config: &Config,
+    tokens: &T,
+    out: &Reporter,
+) -> Result<Secret, Error> {
+    let token = retry::run(
+        config.retry,
+        "requesting the OIDC token",
+        out,
+        TokenError::transient_reason,
+        || tokens.fetch(&config.audience),
+    )
+    .await?;
+    out.mask(token.expose());
+    Ok(token)
 }
 
 async fn fetch_keys<K: KeySource>(

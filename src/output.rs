@@ -95,18 +95,10 @@ impl Reporter {
         Self::write_raw(&self.stdout, &text);
     }
 
-    /// Data for the user (dry-run report) on stdout; in Actions fenced like errors, as it
-    /// quotes claim values.
+    /// Data for the user (the dry-run report) on stdout, fenced in Actions as it quotes claim
+    /// values.
     pub fn data(&self, text: &str) {
-        if self.github {
-            let token = random_hex(16);
-            self.write(
-                &self.stdout,
-                &format!("::stop-commands::{token}\n{text}::{token}::\n"),
-            );
-        } else {
-            self.write(&self.stdout, text);
-        }
+        self.fence(&self.stdout, text);
     }
 
     /// A one-line progress or result message on stderr. Line breaks are shown escaped: the
@@ -120,65 +112,44 @@ impl Reporter {
     /// A warning: an annotation in Actions, `warning:` on stderr otherwise.
     pub fn warning(&self, title: &str, message: &str) {
         if self.github {
-            self.write(
-                &self.stdout,
-                &format!(
-                    "::warning title={}::{}\n",
-                    escape_property(title),
-                    escape_data(message)
-                ),
+            let line = format!(
+                "::warning title={}::{}\n",
+                escape_property(title),
+                escape_data(message)
             );
+            self.write(&self.stdout, &line);
         } else {
             self.write(&self.stderr, &format!("warning: {title}: {message}\n"));
         }
     }
 
-    /// A notice: an annotation in Actions, `note:` on stderr otherwise.
-    pub fn notice(&self, title: &str, message: &str) {
-        if self.github {
-            self.write(
-                &self.stdout,
-                &format!(
-                    "::notice title={}::{}\n",
-                    escape_property(title),
-                    escape_data(message)
-                ),
-            );
-        } else {
-            self.write(&self.stderr, &format!("note: {title}: {message}\n"));
-        }
-    }
-
     /// An error: the full text on stderr and, in Actions, an error annotation with `summary`.
     /// The full text may quote claim values (branch and environment names are attacker-chosen
-    /// on some events), so in Actions it is fenced with `::stop-commands::` and a random token:
-    /// nothing inside can be read as a workflow command.
+    /// on some events), so in Actions it is fenced (see [`Reporter::fence`]).
     pub fn error(&self, summary: &str, full: &str) {
         if self.github {
-            self.write(
-                &self.stdout,
-                &format!(
-                    "::error title={}::{}\n",
-                    escape_property("oidc-assume"),
-                    escape_data(summary)
-                ),
+            let line = format!(
+                "::error title={}::{}\n",
+                escape_property("oidc-assume"),
+                escape_data(summary)
             );
-            self.fenced_stderr(full);
-        } else {
-            self.write(&self.stderr, full);
+            self.write(&self.stdout, &line);
         }
+        self.fence(&self.stderr, full);
     }
 
-    /// Writes text that may hold untrusted values to stderr, fenced in Actions.
-    pub fn fenced_stderr(&self, text: &str) {
+    /// Writes text that may hold untrusted values. In Actions it is wrapped in
+    /// `::stop-commands::` with a fresh random token, so nothing inside can be read as a
+    /// workflow command.
+    fn fence(&self, sink: &Mutex<Sink>, text: &str) {
         if self.github {
             let token = random_hex(16);
             self.write(
-                &self.stderr,
+                sink,
                 &format!("::stop-commands::{token}\n{text}::{token}::\n"),
             );
         } else {
-            self.write(&self.stderr, text);
+            self.write(sink, text);
         }
     }
 }

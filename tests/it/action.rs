@@ -29,7 +29,7 @@ async fn exports_masked_credentials_exactly() {
 
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0).assert_no_leaks(&[
@@ -103,7 +103,7 @@ async fn credential_outputs_and_masked_account_on_request() {
     .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .env("INPUT_ROLE-SESSION-NAME", "ci")
         .env("INPUT_OUTPUT-CREDENTIALS", "true")
         .env("INPUT_OUTPUT-ENV-CREDENTIALS", "false")
@@ -159,7 +159,7 @@ ref = "refs/heads/main"
 "#;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .file(".github/oidc-assume.toml", policy)
         .run()
         .await;
@@ -208,7 +208,7 @@ async fn sts_access_denied_shows_claims_and_trust_policy_after_one_call() {
     let started = std::time::Instant::now();
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(5)
@@ -267,7 +267,7 @@ async fn sts_errors_map_to_exit_5_with_hints() {
         .await;
         let out = Run::action()
             .with_github(&github)
-            .env("INPUT_STS-ENDPOINT", &sts.uri())
+            .with_sts(&sts)
             .run()
             .await;
         out.assert_code(5).assert_nothing_exported();
@@ -301,7 +301,7 @@ async fn transient_sts_failures_are_retried_by_the_sdk() {
         .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
@@ -399,7 +399,7 @@ async fn verification_failures_are_exit_4_and_never_reach_sts() {
         let sts = mock_sts(ResponseTemplate::new(500), 0).await;
         let out = Run::action()
             .with_github(&github)
-            .env("INPUT_STS-ENDPOINT", &sts.uri())
+            .with_sts(&sts)
             .run()
             .await;
         out.assert_code(4).assert_nothing_exported();
@@ -415,16 +415,9 @@ fn with(mut claims: serde_json::Value, key: &str, value: serde_json::Value) -> s
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_kid_refetches_the_key_set_once() {
     // Start with a key set that lacks the signing key (as right after a rotation).
-    let server = MockServer::start().await;
-    let github = Github { server };
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "issuer": github.issuer(), "jwks_uri": format!("{}/.well-known/jwks", github.issuer()),
-        })))
-        .expect(1)
-        .mount(&github.server)
-        .await;
+    let github = Github::bare().await;
+    // Discovery is fetched once; the key set twice.
+    github.mount_discovery("/.well-known/jwks", Some(1)).await;
     let stale = oidc_assume::mint::SigningKey::generate("old-key")
         .unwrap()
         .jwks();
@@ -449,7 +442,7 @@ async fn unknown_kid_refetches_the_key_set_once() {
     .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
@@ -566,9 +559,7 @@ async fn a_failed_export_is_exit_1_and_rolls_back() {
             1,
         )
         .await;
-        let run = Run::action()
-            .with_github(&github)
-            .env("INPUT_STS-ENDPOINT", &sts.uri());
+        let run = Run::action().with_github(&github).with_sts(&sts);
         let output = if target == "directory" {
             let dir = run.path("output-dir");
             std::fs::create_dir(&dir).unwrap();
@@ -682,7 +673,7 @@ async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
     .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
@@ -704,15 +695,8 @@ async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
     );
 
     // Elsewhere: the key set named by discovery is used, the conventional path is ignored.
-    let server = MockServer::start().await;
-    let github = Github { server };
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "issuer": github.issuer(), "jwks_uri": format!("{}/keys/v2", github.issuer()),
-        })))
-        .mount(&github.server)
-        .await;
+    let github = Github::bare().await;
+    github.mount_discovery("/keys/v2", None).await;
     let other = oidc_assume::mint::SigningKey::generate("other")
         .unwrap()
         .jwks();
@@ -735,7 +719,7 @@ async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
     .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
@@ -750,9 +734,7 @@ async fn credentials_are_never_appended_through_a_symlink() {
         1,
     )
     .await;
-    let run = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri());
+    let run = Run::action().with_github(&github).with_sts(&sts);
     // A step earlier in the job replaced GITHUB_ENV with a link to a file it can read later.
     let loot = run.path("loot");
     std::fs::write(&loot, "").unwrap();

@@ -61,19 +61,33 @@ pub struct Github {
 impl Github {
     /// Starts the server and mounts discovery and JWKS.
     pub async fn start() -> Github {
-        let server = MockServer::start().await;
-        let github = Github { server };
-        Mock::given(method("GET"))
-            .and(path("/.well-known/openid-configuration"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "issuer": github.issuer(),
-                "jwks_uri": format!("{}/.well-known/jwks", github.issuer()),
-                "id_token_signing_alg_values_supported": ["RS256"],
-            })))
-            .mount(&github.server)
-            .await;
+        let github = Github::bare().await;
+        github.mount_discovery("/.well-known/jwks", None).await;
         github.mount_jwks(&key().jwks()).await;
         github
+    }
+
+    /// Starts the server with nothing mounted.
+    pub async fn bare() -> Github {
+        Github {
+            server: MockServer::start().await,
+        }
+    }
+
+    /// Serves a discovery document naming `jwks_path` on this server as the key set,
+    /// expecting exactly `calls` requests when given.
+    pub async fn mount_discovery(&self, jwks_path: &str, calls: Option<u64>) {
+        let mock = Mock::given(method("GET"))
+            .and(path("/.well-known/openid-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "issuer": self.issuer(),
+                "jwks_uri": format!("{}{jwks_path}", self.issuer()),
+                "id_token_signing_alg_values_supported": ["RS256"],
+            })));
+        match calls {
+            Some(n) => mock.expect(n).mount(&self.server).await,
+            None => mock.mount(&self.server).await,
+        }
     }
 
     pub async fn mount_jwks(&self, jwks: &jsonwebtoken::jwk::JwkSet) {
@@ -340,6 +354,11 @@ impl Run {
             .env("INPUT_ISSUER", &github.issuer())
             .env("ACTIONS_ID_TOKEN_REQUEST_URL", &github.request_url())
             .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN)
+    }
+
+    /// Points STS at `sts`.
+    pub fn with_sts(self, sts: &MockServer) -> Run {
+        self.env("INPUT_STS-ENDPOINT", &sts.uri())
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Run {

@@ -54,7 +54,7 @@ async fn token_endpoint_5xx_is_retried_then_succeeds() {
     let sts = mock_sts(sts_ok(), 1).await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0).assert_no_leaks(&[&token]);
@@ -125,15 +125,8 @@ async fn empty_or_truncated_bodies_are_retried_within_the_bound() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn key_set_5xx_is_retried() {
-    let server = MockServer::start().await;
-    let github = Github { server };
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "issuer": github.issuer(), "jwks_uri": format!("{}/.well-known/jwks", github.issuer()),
-        })))
-        .mount(&github.server)
-        .await;
+    let github = Github::bare().await;
+    github.mount_discovery("/.well-known/jwks", None).await;
     flaky(
         &github.server,
         "GET",
@@ -148,7 +141,7 @@ async fn key_set_5xx_is_retried() {
     let sts = mock_sts(sts_ok(), 1).await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
@@ -206,7 +199,7 @@ async fn sts_transient_errors_are_retried_and_bounded() {
         flaky(&sts, "POST", "/", first, n, sts_ok(), rest).await;
         let out = Run::action()
             .with_github(&github)
-            .env("INPUT_STS-ENDPOINT", &sts.uri())
+            .with_sts(&sts)
             .env("INPUT_RETRY-MAX-ATTEMPTS", attempts)
             .run()
             .await;
@@ -251,7 +244,7 @@ async fn sts_refusals_fail_at_once() {
         let started = std::time::Instant::now();
         let out = Run::action()
             .with_github(&github)
-            .env("INPUT_STS-ENDPOINT", &sts.uri())
+            .with_sts(&sts)
             .run()
             .await;
         out.assert_code(5).assert_nothing_exported();
@@ -279,7 +272,7 @@ async fn an_expired_token_is_replaced_once() {
     flaky(&sts, "POST", "/", expired, 1, sts_ok(), 1).await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
@@ -309,7 +302,7 @@ async fn an_expired_token_is_replaced_once() {
     .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(5).assert_nothing_exported();
@@ -366,7 +359,7 @@ async fn a_server_that_never_answers_is_cut_off_by_timeouts() {
     let started = std::time::Instant::now();
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .env("INPUT_ACTION-TIMEOUT-S", "6")
         .run()
         .await;
@@ -450,7 +443,7 @@ async fn garbage_from_sts_is_retried_then_reported() {
             .await;
         let out = Run::action()
             .with_github(&github)
-            .env("INPUT_STS-ENDPOINT", &sts.uri())
+            .with_sts(&sts)
             .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
             .run()
             .await;
@@ -548,7 +541,7 @@ async fn a_token_about_to_expire_is_replaced_before_sts_sees_it() {
         .await;
     let out = Run::action()
         .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .with_sts(&sts)
         .run()
         .await;
     out.assert_code(0);
