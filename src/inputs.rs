@@ -564,6 +564,33 @@ impl Checker<'_> {
         }
     }
 
+    /// A whole decimal number within `range` (no sign, no unit, no exponent). `None` when the
+    /// input is unset or invalid; an invalid value is recorded as an error.
+    fn whole_number(
+        &mut self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+        hint: &str,
+    ) -> Option<u64> {
+        let value = self.inputs.get(name)?;
+        match value.parse::<u64>() {
+            Ok(n) if range.contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => {
+                self.fail(
+                    name,
+                    format!(
+                        "{} is not a whole number from {} to {}",
+                        show(value),
+                        range.start(),
+                        range.end()
+                    ),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
     fn url(&mut self, name: &str, value: &str) -> Option<String> {
         match check_url(value) {
             Ok(url) => Some(url.as_str().trim_end_matches('/').to_string()),
@@ -679,20 +706,13 @@ impl Config {
             );
         }
 
-        let duration = match inputs.get("role-duration-seconds") {
-            None => DEFAULT_DURATION,
-            Some(v) => match v.parse::<u32>() {
-                Ok(d) if (900..=43200).contains(&d) && v.bytes().all(|b| b.is_ascii_digit()) => d,
-                _ => {
-                    c.fail(
-                        "role-duration-seconds",
-                        format!("{} is not a whole number from 900 to 43200", show(v)),
-                        "give seconds, e.g. `3600`; it must also be at most the role's maximum session duration",
-                    );
-                    DEFAULT_DURATION
-                }
-            },
-        };
+        let duration = c
+            .whole_number(
+                "role-duration-seconds",
+                900..=43200,
+                "give seconds, e.g. `3600`; it must also be at most the role's maximum session duration",
+            )
+            .map_or(DEFAULT_DURATION, |d| d as u32);
 
         let inline_policy = inputs.get("inline-session-policy").and_then(|v| {
             let minified = serde_json::from_str::<serde_json::Value>(v)
@@ -767,36 +787,20 @@ impl Config {
         let output_credentials = c.bool("output-credentials", false);
         let output_env_credentials = c.bool("output-env-credentials", true);
         let skip_signature = c.bool("insecure-skip-signature-verification", false);
-        let max_attempts = match inputs.get("retry-max-attempts") {
-            None => crate::retry::DEFAULT_MAX_ATTEMPTS,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if (1..=20).contains(&n) && v.bytes().all(|b| b.is_ascii_digit()) => n,
-                _ => {
-                    c.fail(
-                        "retry-max-attempts",
-                        format!("{} is not a whole number from 1 to 20", show(v)),
-                        "give the number of attempts per request, e.g. `5` (1 disables retries)",
-                    );
-                    crate::retry::DEFAULT_MAX_ATTEMPTS
-                }
-            },
-        };
-        let action_timeout = match inputs.get("action-timeout-s") {
-            None => None,
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if (1..=3600).contains(&n) && v.bytes().all(|b| b.is_ascii_digit()) => {
-                    Some(Duration::from_secs(n))
-                }
-                _ => {
-                    c.fail(
-                        "action-timeout-s",
-                        format!("{} is not a whole number from 1 to 3600", show(v)),
-                        "give the most seconds the whole run may take, e.g. `60`",
-                    );
-                    None
-                }
-            },
-        };
+        let max_attempts = c
+            .whole_number(
+                "retry-max-attempts",
+                1..=20,
+                "give the number of attempts per request, e.g. `5` (1 disables retries)",
+            )
+            .map_or(crate::retry::DEFAULT_MAX_ATTEMPTS, |n| n as u32);
+        let action_timeout = c
+            .whole_number(
+                "action-timeout-s",
+                1..=3600,
+                "give the most seconds the whole run may take, e.g. `60`",
+            )
+            .map(Duration::from_secs);
         let retry = if c.bool("disable-retry", false) {
             RetryPolicy::default().with_max_attempts(1)
         } else {
