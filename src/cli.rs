@@ -33,6 +33,19 @@ pub enum Commands {
     /// The token is signed by an ephemeral key and verified by the same checks as a real run; the
     /// claims default to a push to `main` of `octo-org/octo-repo`.
     DryRun(DryRunArgs),
+    /// Audit IAM trust policies (and a policy file) for ways other workflows could assume the role.
+    ///
+    /// Exit codes: 0 no finding, 10 low, 11 medium, 12 high, 13 critical (the worst at or
+    /// above `--min-severity`), 2 bad input. Checks: docs/audit.md.
+    Audit(crate::trust::cli::AuditArgs),
+    /// Print the IAM trust policy that makes AWS enforce a policy file's rules, where IAM can.
+    ///
+    /// What IAM cannot express is listed on stderr (or as comments with `--format terraform`).
+    TrustPolicy(crate::trust::cli::TrustPolicyArgs),
+    /// Explain whether an IAM trust policy admits a token's claims, and which condition fails.
+    ///
+    /// Exit codes: 0 admitted, 3 denied, 2 bad input.
+    Explain(crate::trust::cli::ExplainArgs),
 }
 
 /// Options of `dry-run`.

@@ -23,4 +23,5 @@ pub mod policy;
 pub mod retry;
 pub mod secret;
 pub mod sts;
+pub mod trust;
 pub mod verify;

@@ -19,6 +19,14 @@ use oidc_assume::sts::{SdkBroker, Timeouts};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Commands::Audit(a)) => return ExitCode::from(oidc_assume::trust::cli::run_audit(a)),
+        Some(Commands::TrustPolicy(a)) => {
+            return ExitCode::from(oidc_assume::trust::cli::run_trust_policy(a));
+        }
+        Some(Commands::Explain(a)) => return ExitCode::from(oidc_assume::trust::cli::run_explain(a)),
+        _ => {}
+    }
     let env = Env::from_process();
     let out = Reporter::new(
         env.in_github_actions(),
@@ -89,6 +97,8 @@ async fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<(), Error> {
             )
             .await
         }
+        // Synchronous; dispatched in `main` before the runtime starts.
+        Some(Commands::Audit(_) | Commands::TrustPolicy(_) | Commands::Explain(_)) => Ok(()),
         None => {
             // Everything that can be checked locally is checked before the first request.
             let config = Config::from_inputs(Inputs::new(&cli.inputs.0, env), env, Mode::Action)?;

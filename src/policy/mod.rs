@@ -51,7 +51,7 @@ pub struct Policy {
 
 /// One allow or deny rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Rule {
+pub struct Rule {
     name: String,
     roles: Option<Vec<String>>,
     conditions: Vec<Condition>,
@@ -59,7 +59,7 @@ struct Rule {
 
 /// `claim` must match one of `patterns`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Condition {
+pub struct Condition {
     claim: String,
     patterns: Vec<Pattern>,
 }
@@ -174,6 +174,21 @@ impl Policy {
         }))
     }
 
+    /// The allow rules, in file order (read-only; for the audit and the trust-policy export).
+    pub fn allow_rules(&self) -> &[Rule] {
+        &self.allow
+    }
+
+    /// The deny rules, in file order.
+    pub fn deny_rules(&self) -> &[Rule] {
+        &self.deny
+    }
+
+    /// `defaults.allowed_events` (or the default list).
+    pub fn allowed_events(&self) -> &[String] {
+        &self.allowed_events
+    }
+
     /// Number of rules (allow and deny).
     pub fn rule_count(&self) -> usize {
         self.allow.len() + self.deny.len()
@@ -238,6 +253,35 @@ impl Policy {
             }
         }
         failures
+    }
+}
+
+impl Rule {
+    /// The rule's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The roles it applies to; `None` means every role.
+    pub fn roles(&self) -> Option<&[String]> {
+        self.roles.as_deref()
+    }
+
+    /// Its claim conditions, in file order.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+}
+
+impl Condition {
+    /// The claim name.
+    pub fn claim(&self) -> &str {
+        &self.claim
+    }
+
+    /// The patterns, any of which may match.
+    pub fn patterns(&self) -> &[Pattern] {
+        &self.patterns
     }
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 mod action;
+mod audit;
 mod dry_run;
 mod faults;
 mod hostile;

@@ -1,0 +1,169 @@
+//! The audit's checks, one module each, and the registry that runs them. Pure: no I/O.
+//!
+//! A check implements [`Check`] and overrides the hook for what it inspects: a trust policy
+//! document ([`Check::document`]) or our own policy file ([`Check::policy`]). Ids are stable:
+//! `OA1nn` for trust policies, `OA2nn` for the policy file (docs/audit.md lists them all).
+
+mod audience;
+mod duplicate_key;
+mod foreign_provider;
+mod malformed;
+mod name_only_identity;
+mod no_identity;
+mod policy_broad_glob;
+mod policy_dangerous_event;
+mod policy_no_identity;
+mod pull_request_subject;
+mod string_like_exact;
+mod unknown_key;
+mod unpinned_workflow;
+mod unsafe_operator;
+mod wildcard_subject;
+
+use super::document::TrustDocument;
+use super::finding::{Finding, Meta};
+use super::github::{RoleKind, role_kind};
+use super::policy_file::PolicyFile;
+
+/// One check.
+pub trait Check: Sync {
+    /// Its id, name, title, default severity, why and fix.
+    fn meta(&self) -> &'static Meta;
+    /// Inspects one trust policy document.
+    fn document(&self, _doc: &Audited<'_>, _out: &mut Vec<Finding>) {}
+    /// Inspects our policy file.
+    fn policy(&self, _policy: &PolicyFile<'_>, _out: &mut Vec<Finding>) {}
+}
+
+/// A document with what the checks want to know about it.
+pub struct Audited<'a> {
+    pub doc: &'a TrustDocument,
+    /// From the role's name (get-role output) or the file's name.
+    pub role_kind: RoleKind,
+}
+
+impl<'a> Audited<'a> {
+    /// Wraps a document; `name_hint` (e.g. the file name) is used when the input did not name
+    /// the role.
+    pub fn new(doc: &'a TrustDocument, name_hint: Option<&str>) -> Self {
+        Audited {
+            doc,
+            role_kind: role_kind(doc.role_name.as_deref().or(name_hint)),
+        }
+    }
+}
+
+/// Every check, in id order.
+pub static CHECKS: &[&dyn Check] = &[
+    &malformed::Malformed,
+    &no_identity::NoIdentity,
+    &wildcard_subject::WildcardSubject,
+    &audience::Audience,
+    &unsafe_operator::UnsafeOperator,
+    &unknown_key::UnknownKey,
+    &duplicate_key::DuplicateKeyCheck,
+    &pull_request_subject::PullRequestSubject,
+    &unpinned_workflow::UnpinnedWorkflow,
+    &name_only_identity::NameOnlyIdentity,
+    &string_like_exact::StringLikeExact,
+    &foreign_provider::ForeignProvider,
+    &policy_no_identity::PolicyNoIdentity,
+    &policy_broad_glob::PolicyBroadGlob,
+    &policy_dangerous_event::PolicyDangerousEvent,
+];
+
+/// Runs every check on a document; findings sorted by location, then id.
+pub fn audit_document(doc: &TrustDocument, name_hint: Option<&str>) -> Vec<Finding> {
+    let audited = Audited::new(doc, name_hint);
+    let mut out = Vec::new();
+    for check in CHECKS {
+        check.document(&audited, &mut out);
+    }
+    sort(&mut out);
+    out
+}
+
+/// Runs every check on our policy file.
+pub fn audit_policy(policy: &PolicyFile<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for check in CHECKS {
+        check.policy(policy, &mut out);
+    }
+    sort(&mut out);
+    out
+}
+
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| (&a.loc, a.meta.id, &a.message).cmp(&(&b.loc, b.meta.id, &b.message)));
+}
+
+/// The metadata of every check, in id order (for SARIF rules and docs).
+pub fn all_meta() -> Vec<&'static Meta> {
+    CHECKS.iter().map(|c| c.meta()).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the checks' table tests.
+    use super::*;
+
+    /// The findings of check `id` for a document text (which must load).
+    pub fn findings(id: &str, text: &str, name_hint: Option<&str>) -> Vec<Finding> {
+        let docs = crate::trust::document::load(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        docs.iter()
+            .flat_map(|d| audit_document(d, name_hint))
+            .filter(|f| f.meta.id == id)
+            .collect()
+    }
+
+    /// A one-statement GitHub trust policy with `condition` (a JSON object) as its Condition.
+    pub fn github(condition: &str) -> String {
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+  "Principal": {{"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}},
+  "Action": "sts:AssumeRoleWithWebIdentity",
+  "Condition": {condition}}}]}}"#
+        )
+    }
+
+    /// `ID severity line:column` of every policy-file finding.
+    pub fn ids(source: &str) -> Vec<String> {
+        let file = PolicyFile::parse(source, "p.toml").unwrap();
+        audit_policy(&file)
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}:{}",
+                    f.meta.id,
+                    f.severity.as_str(),
+                    f.loc.line,
+                    f.loc.column
+                )
+            })
+            .collect()
+    }
+
+    /// Runs a table: (case name, document, role hint, expected severities of check `id`).
+    pub fn table(
+        id: &str,
+        cases: &[(
+            &str,
+            String,
+            Option<&str>,
+            &[crate::trust::finding::Severity],
+        )],
+    ) {
+        for (name, text, hint, want) in cases {
+            let got: Vec<_> = findings(id, text, *hint)
+                .iter()
+                .map(|f| f.severity)
+                .collect();
+            assert_eq!(
+                &got,
+                want,
+                "{id} case `{name}`:\n{:#?}",
+                findings(id, text, *hint)
+            );
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! OA101 `no-identity-condition`: a statement trusting a GitHub issuer with no positive
+//! condition on which repository is asking. Pure.
+
+use super::{Audited, Check};
+use crate::trust::finding::{Finding, Meta, Severity};
+use crate::trust::github::{GithubIssuer, IDENTITY_KEYS};
+
+pub struct NoIdentity;
+
+static META: Meta = Meta {
+    id: "OA101",
+    name: "no-identity-condition",
+    title: "no `sub`/repository condition: any repository on GitHub can assume the role",
+    severity: Severity::Critical,
+    why: "the issuer only proves that the token comes from *some* GitHub Actions job; `aud` is chosen by the workflow. Without a positive `StringEquals`/`StringLike` on `sub`, `repository`, `repository_id` or `job_workflow_ref`, every repository on GitHub (anyone can create one) can assume the role (Tinder, Rezonate, Datadog research, 2023). Negated, `IfExists` and `ForAllValues:` conditions do not count: they hold for tokens that lack the key or carry another value",
+    fix: "add `\"StringEquals\": {\"<provider>:sub\": \"repo:OWNER/REPO:environment:NAME\"}` (or `:repository_id`) to this statement",
+};
+
+impl Check for NoIdentity {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
+        for st in audited
+            .doc
+            .statements
+            .iter()
+            .filter(|s| s.is_github() && s.is_allow())
+        {
+            if IDENTITY_KEYS.iter().any(|k| st.positively_constrains(k)) {
+                continue;
+            }
+            let providers = st.github_providers();
+            let public = providers
+                .iter()
+                .any(|(_, kind)| *kind == GithubIssuer::Public);
+            let prefix = &providers[0].0;
+            let who = if public {
+                "any repository on github.com can assume this role".to_string()
+            } else {
+                format!(
+                    "any repository that `{prefix}` issues tokens for (the whole enterprise or server) can assume this role"
+                )
+            };
+            let weak: Vec<String> = st
+                .github_conditions()
+                .iter()
+                .filter(|(c, claim)| {
+                    IDENTITY_KEYS.contains(&claim.as_str()) && !c.operator.is_positive_string()
+                })
+                .map(|(c, _)| format!("`{}` on `{}`", c.operator_name, c.key))
+                .collect();
+            let mut message = format!(
+                "statement {} trusts `{prefix}` with no positive condition on `sub`, `repository`, `repository_id` or `job_workflow_ref`: {who}",
+                st.index
+            );
+            if !weak.is_empty() {
+                message.push_str(&format!(
+                    " ({} also holds for other repositories' tokens)",
+                    weak.join(", ")
+                ));
+            }
+            let severity = if public {
+                Severity::Critical
+            } else {
+                Severity::High
+            };
+            out.push(
+                META.at(st.github_loc(), message)
+                    .severity(severity)
+                    .fix(format!(
+                        "add `\"StringEquals\": {{\"{prefix}:sub\": \"repo:OWNER/REPO:environment:NAME\", \"{prefix}:repository_id\": \"ID\"}}` to statement {}",
+                        st.index
+                    )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::trust::finding::Severity::*;
+
+    #[test]
+    fn cases() {
+        let enterprise = r#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com/acme"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com/acme:aud": "sts.amazonaws.com"}}}]}"#;
+        let ghes_ok = r#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": ["arn:aws:iam::1:oidc-provider/ghe.example.com/_services/token"]}, "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"], "Condition": {"StringEquals": {"ghe.example.com/_services/token:sub": "repo:o/r:ref:refs/heads/main"}}}]}"#;
+        let wrong_prefix = r#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com/acme"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:acme/r:ref:refs/heads/main"}}}]}"#;
+        let no_condition = r#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}"#;
+        let deny_only = r#"{"Statement": [{"Effect": "Deny", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}"#;
+        let not_github = r#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/gitlab.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}"#;
+        table(
+            "OA101",
+            &[
+                (
+                    "aud only",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}"#,
+                    ),
+                    None,
+                    &[Critical],
+                ),
+                ("no condition", no_condition.into(), None, &[Critical]),
+                (
+                    "sub exact",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}}"#,
+                    ),
+                    None,
+                    &[],
+                ),
+                (
+                    "sub like",
+                    github(
+                        r#"{"StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"}}"#,
+                    ),
+                    None,
+                    &[],
+                ),
+                (
+                    "repository_id (2026 key)",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:repository_id": "74"}}"#,
+                    ),
+                    None,
+                    &[],
+                ),
+                (
+                    "key name case-insensitive",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:SUB": "repo:o/r:ref:refs/heads/main"}}"#,
+                    ),
+                    None,
+                    &[],
+                ),
+                (
+                    "only negated sub",
+                    github(
+                        r#"{"StringNotLike": {"token.actions.githubusercontent.com:sub": "repo:evil/*"}}"#,
+                    ),
+                    None,
+                    &[Critical],
+                ),
+                (
+                    "only IfExists sub",
+                    github(
+                        r#"{"StringEqualsIfExists": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}}"#,
+                    ),
+                    None,
+                    &[Critical],
+                ),
+                (
+                    "ForAllValues sub",
+                    github(
+                        r#"{"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"}}"#,
+                    ),
+                    None,
+                    &[Critical],
+                ),
+                ("enterprise issuer", enterprise.into(), None, &[High]),
+                ("ghes with sub", ghes_ok.into(), None, &[]),
+                ("key for another issuer", wrong_prefix.into(), None, &[High]),
+                ("deny statement", deny_only.into(), None, &[]),
+                ("not github", not_github.into(), None, &[]),
+            ],
+        );
+    }
+
+    #[test]
+    fn message_names_the_weak_condition() {
+        let f = findings(
+            "OA101",
+            &github(
+                r#"{"StringNotEquals": {"token.actions.githubusercontent.com:sub": "repo:evil/x"}}"#,
+            ),
+            None,
+        );
+        assert!(
+            f[0].message
+                .contains("`StringNotEquals` on `token.actions.githubusercontent.com:sub`"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].loc.pointer, "/Statement/0/Principal/Federated");
+    }
+}

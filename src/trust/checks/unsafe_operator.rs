@@ -1,0 +1,140 @@
+//! OA104 `operator-true-when-missing`: `ForAllValues:`, `…IfExists` and negated operators on
+//! GitHub keys in allow statements. Pure.
+
+use super::{Audited, Check};
+use crate::trust::finding::{Finding, Meta, Severity};
+use crate::trust::iam::SetQualifier;
+
+pub struct UnsafeOperator;
+
+static META: Meta = Meta {
+    id: "OA104",
+    name: "operator-true-when-missing",
+    title: "an allow condition that holds when the key is missing or different",
+    severity: Severity::High,
+    why: "GitHub's keys are single-valued. `ForAllValues:` is true when the key is absent (an empty set), `…IfExists` is true when it is absent, and `StringNot…` is true when it is absent *or* has any other value: a token without the claim (another issuer's, a misspelled key) or from another repository passes. GitHub removed `ForAllValues` from its AWS example for this reason (github/docs#17463)",
+    fix: "use plain `StringEquals` (or `StringLike`) with the values to admit; express exclusions as a separate `Deny` statement",
+};
+
+impl Check for UnsafeOperator {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
+        for st in audited
+            .doc
+            .statements
+            .iter()
+            .filter(|s| s.is_github() && s.is_allow())
+        {
+            for (c, _) in st.github_conditions() {
+                let op = &c.operator;
+                let (severity, what) = if op.qualifier == Some(SetQualifier::ForAllValues) {
+                    (
+                        Severity::High,
+                        "`ForAllValues:` is true when the token has no such key",
+                    )
+                } else if op.is_negated() {
+                    (
+                        Severity::High,
+                        "a negated operator is true when the key is missing and for every value not listed",
+                    )
+                } else if op.if_exists {
+                    (
+                        Severity::High,
+                        "`…IfExists` is true when the token has no such key",
+                    )
+                } else if op.qualifier == Some(SetQualifier::ForAnyValue) {
+                    (
+                        Severity::Low,
+                        "`ForAnyValue:` is meant for multi-valued keys; on this single-valued key it behaves like the plain operator, which is clearer",
+                    )
+                } else {
+                    continue;
+                };
+                out.push(
+                    META.at(
+                        &c.loc,
+                        format!(
+                            "`{}` on `{}` in an allow statement: {what}",
+                            c.operator_name, c.key
+                        ),
+                    )
+                    .severity(severity),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::trust::finding::Severity::*;
+
+    #[test]
+    fn cases() {
+        let deny = r#"{"Statement": [{"Effect": "Deny", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {"token.actions.githubusercontent.com:repository_id": "74"}}}]}"#;
+        table(
+            "OA104",
+            &[
+                (
+                    "plain",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}}"#,
+                    ),
+                    None,
+                    &[],
+                ),
+                (
+                    "ForAllValues",
+                    github(
+                        r#"{"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"}}"#,
+                    ),
+                    None,
+                    &[High],
+                ),
+                (
+                    "ForAnyValue",
+                    github(
+                        r#"{"ForAnyValue:StringEquals": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}}"#,
+                    ),
+                    None,
+                    &[Low],
+                ),
+                (
+                    "IfExists",
+                    github(
+                        r#"{"StringEqualsIfExists": {"token.actions.githubusercontent.com:environment": "prod"}}"#,
+                    ),
+                    None,
+                    &[High],
+                ),
+                (
+                    "StringNotLike",
+                    github(
+                        r#"{"StringNotLike": {"token.actions.githubusercontent.com:sub": "repo:evil/*"}}"#,
+                    ),
+                    None,
+                    &[High],
+                ),
+                (
+                    "StringNotEquals, two keys",
+                    github(
+                        r#"{"StringNotEquals": {"token.actions.githubusercontent.com:ref": "refs/heads/x", "token.actions.githubusercontent.com:actor": "bot"}}"#,
+                    ),
+                    None,
+                    &[High, High],
+                ),
+                (
+                    "global key not judged",
+                    github(r#"{"StringNotEquals": {"aws:SourceIp": "1.2.3.4"}}"#),
+                    None,
+                    &[],
+                ),
+                ("deny statement", deny.into(), None, &[]),
+            ],
+        );
+    }
+}

@@ -1,0 +1,390 @@
+//! The `audit`, `trust-policy` and `explain` subcommands: their arguments (clap) and the thin
+//! I/O layer that reads files and stdin, calls the pure functions, and writes stdout/stderr.
+//! I/O: this is the only module of [`crate::trust`] that does any.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::finding::Severity;
+use super::generate::{self, Options};
+use super::render::{self, Format};
+use super::{Reported, TrustError, document, github, simulate};
+use crate::claims::Claims;
+use crate::error::{EXIT_CONFIG, EXIT_DENIED, EXIT_OK};
+
+/// Options of `audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// IAM trust policy JSON files, `aws iam get-role` output, directories (scanned for
+    /// `*.json`), or `-` for stdin
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Also lint an oidc-assume policy file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Report (and set the exit code from) findings at or above this severity
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub min_severity: Severity,
+}
+
+/// Options of `trust-policy`.
+#[derive(Debug, Args)]
+pub struct TrustPolicyArgs {
+    /// The oidc-assume policy file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The role to generate for (required when the rules name several roles)
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+    /// The IAM OIDC provider's ARN [default: derived from --account-id or the role's account]
+    #[arg(long, value_name = "ARN", conflicts_with = "account_id")]
+    pub provider_arn: Option<String>,
+    /// The AWS account of the OIDC provider
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The token issuer (GHES: https://HOST/_services/token; enterprise: …/ENTERPRISE)
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://token.actions.githubusercontent.com"
+    )]
+    pub issuer: String,
+    /// The audience the workflow requests
+    #[arg(long, value_name = "AUD", default_value = "sts.amazonaws.com")]
+    pub audience: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: TrustPolicyFormat,
+}
+
+/// Output formats of `trust-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrustPolicyFormat {
+    /// The policy document (notes on stderr)
+    Json,
+    /// `assume_role_policy = jsonencode({...})` with the notes as comments
+    Terraform,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("token_source").required(true).args(["claims", "token"])))]
+pub struct ExplainArgs {
+    /// The trust policy (document or `aws iam get-role` output; `-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub trust_policy: PathBuf,
+    /// The token's claims as a JSON object (a decoded payload)
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+    /// A captured token (JWT); its payload is decoded without verifying the signature
+    #[arg(long, value_name = "FILE")]
+    pub token: Option<PathBuf>,
+    /// The role, to pick one document from `aws iam list-roles` output
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+}
+
+fn read(path: &Path) -> Result<String, TrustError> {
+    let fail = |source| TrustError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(fail)?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(fail)
+}
+
+fn display(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn report_error(error: &TrustError) {
+    let mut text = format!("error: {error}\n");
+    if let Some(hint) = error.hint() {
+        text.push_str(&format!("hint: {hint}\n"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// `*.json` files under `dir`, sorted, skipping hidden directories.
+fn scan(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrustError> {
+    let fail = |source| TrustError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(fail)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if path.is_dir() {
+            if !hidden {
+                scan(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 on bad input).
+pub fn run_audit(args: &AuditArgs) -> u8 {
+    if args.paths.is_empty() && args.policy.is_none() {
+        report_error(&TrustError::Generate(
+            "nothing to audit: give trust policy files or directories, `-` for stdin, or `--policy FILE`".into(),
+        ));
+        return EXIT_CONFIG;
+    }
+    let mut findings: Vec<Reported> = Vec::new();
+    let mut inputs = Vec::new();
+    let mut bad = false;
+    for path in &args.paths {
+        let (files, scanned) = if path != Path::new("-") && path.is_dir() {
+            let mut files = Vec::new();
+            if let Err(e) = scan(path, &mut files) {
+                report_error(&e);
+                bad = true;
+            }
+            (files, true)
+        } else {
+            (vec![path.clone()], false)
+        };
+        for file in files {
+            let name = display(&file);
+            let result = read(&file).and_then(|text| super::audit_trust_text(&name, &text));
+            match result {
+                Ok(found) => {
+                    inputs.push(name);
+                    findings.extend(found);
+                }
+                // A directory may hold other JSON (package.json, …): skip what is not a policy.
+                Err(TrustError::Load {
+                    source: document::LoadError::NotAPolicy(_),
+                    ..
+                }) if scanned => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "note: skipped {name}: not an IAM policy document"
+                    );
+                }
+                Err(e) => {
+                    report_error(&e);
+                    bad = true;
+                }
+            }
+        }
+    }
+    if let Some(policy) = &args.policy {
+        let name = display(policy);
+        match read(policy).and_then(|text| super::audit_policy_text(&name, &text)) {
+            Ok(found) => {
+                inputs.push(name);
+                findings.extend(found);
+            }
+            Err(e) => {
+                report_error(&e);
+                bad = true;
+            }
+        }
+    }
+    findings.retain(|r| r.finding.severity >= args.min_severity);
+    let worst = super::worst(&findings, args.min_severity);
+    let code = if bad {
+        EXIT_CONFIG
+    } else {
+        worst.map_or(EXIT_OK, Severity::exit_code)
+    };
+    let text = match args.format {
+        Format::Human => render::human(&findings),
+        Format::Github => render::github(&findings),
+        Format::Sarif => render::sarif(&findings),
+        Format::Json => render::json(&findings, &inputs, worst, code),
+    };
+    // After a read error, "no findings" would mislead: the error on stderr is the news.
+    if !(bad && findings.is_empty() && args.format == Format::Human) {
+        write_stdout(&text);
+    }
+    code
+}
+
+/// Runs `trust-policy`; returns 0, or 2 when the policy cannot be read or generated from.
+pub fn run_trust_policy(args: &TrustPolicyArgs) -> u8 {
+    let name = display(&args.policy);
+    let result = read(&args.policy).and_then(|text| {
+        let policy = crate::policy::Policy::from_toml(&text, &name).map_err(TrustError::Policy)?;
+        generate::generate(
+            &policy,
+            &Options {
+                role: args.role.clone(),
+                provider_arn: args.provider_arn.clone(),
+                account_id: args.account_id.clone(),
+                issuer: args.issuer.clone(),
+                audience: args.audience.clone(),
+            },
+        )
+    });
+    match result {
+        Ok(generated) => {
+            match args.format {
+                TrustPolicyFormat::Json => {
+                    write_stdout(&generated.document.to_json());
+                    let notes: String = generate::render_notes(&generated)
+                        .iter()
+                        .map(|l| format!("note: {l}\n"))
+                        .collect();
+                    let _ = std::io::stderr().write_all(notes.as_bytes());
+                }
+                TrustPolicyFormat::Terraform => {
+                    write_stdout(&generate::render_terraform(&generated))
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            report_error(&e);
+            EXIT_CONFIG
+        }
+    }
+}
+
+/// Decodes a JWT's payload without verifying it.
+pub fn token_claims(token: &str) -> Result<Claims, TrustError> {
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    if parts.len() != 3 {
+        return Err(TrustError::Token(format!(
+            "the token has {} dot-separated parts; a JWT has 3",
+            parts.len()
+        )));
+    }
+    let payload = base64url(parts[1])
+        .ok_or_else(|| TrustError::Token("the token's payload is not base64url".into()))?;
+    Claims::from_payload(&payload)
+        .map_err(|e| TrustError::Token(format!("the token's payload: {e}")))
+}
+
+fn base64url(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Runs `explain`; returns 0 when the trust policy admits the token, 3 when not, 2 on bad input.
+pub fn run_explain(args: &ExplainArgs) -> u8 {
+    let name = display(&args.trust_policy);
+    let result = (|| {
+        let text = read(&args.trust_policy)?;
+        let mut docs = document::load(&text).map_err(|source| TrustError::Load {
+            path: name.clone(),
+            source,
+        })?;
+        let claims = match (&args.claims, &args.token) {
+            (Some(path), _) => {
+                let text = read(path)?;
+                Claims::from_payload(text.as_bytes())
+                    .map_err(|e| TrustError::Token(format!("{}: {e}", display(path))))?
+            }
+            (None, Some(path)) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: the token's signature and expiry are not checked (offline); only its claims are used"
+                );
+                token_claims(&read(path)?)?
+            }
+            (None, None) => return Err(TrustError::Token("give --claims or --token".into())),
+        };
+        let doc = match (&args.role, docs.len()) {
+            (_, 1) => docs.remove(0),
+            (Some(role), _) => {
+                let short = role.rsplit('/').next().unwrap_or(role);
+                let at = docs
+                    .iter()
+                    .position(|d| {
+                        d.role_name
+                            .as_deref()
+                            .is_some_and(|n| n == role || n == short)
+                    })
+                    .ok_or_else(|| TrustError::Token(format!("{name} has no role `{role}`")))?;
+                docs.remove(at)
+            }
+            (None, n) => {
+                return Err(TrustError::Token(format!(
+                    "{name} holds {n} roles' trust policies: pass `--role`"
+                )));
+            }
+        };
+        let prefix = github::issuer_key_prefix(claims.get("iss").unwrap_or(github::GITHUB_COM));
+        Ok(simulate::evaluate(&doc, &claims, &prefix))
+    })();
+    match result {
+        Ok(verdict) => {
+            write_stdout(&simulate::render(&verdict, &name));
+            if verdict.allowed() {
+                EXIT_OK
+            } else {
+                EXIT_DENIED
+            }
+        }
+        Err(e) => {
+            report_error(&e);
+            EXIT_CONFIG
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_a_jwt_payload() {
+        // {"sub":"repo:o/r:ref:refs/heads/main","aud":"sts.amazonaws.com"}
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWY6cmVmcy9oZWFkcy9tYWluIiwiYXVkIjoic3RzLmFtYXpvbmF3cy5jb20ifQ.c2ln";
+        let claims = token_claims(token).unwrap();
+        assert_eq!(claims.get("sub"), Some("repo:o/r:ref:refs/heads/main"));
+        assert!(token_claims("a.b").is_err());
+        assert!(token_claims("a.!!.c").is_err());
+        assert_eq!(base64url("TWFu").unwrap(), b"Man");
+        assert_eq!(base64url("TWE").unwrap(), b"Ma");
+    }
+}

@@ -1,0 +1,204 @@
+//! Trust policies: audit them, generate them from our policy file, and explain why AWS said no.
+//! Pure except [`cli`], the one module that reads files and stdin and writes stdout/stderr.
+//!
+//! - [`audit`]: IAM trust policy JSON ([`document`], read by the position-keeping [`json`]
+//!   reader) and our TOML policy ([`policy_file`]) go through the pluggable [`checks`]; the
+//!   findings ([`finding`]) are rendered by [`render`] as text, GitHub annotations, SARIF or
+//!   JSON. Checks and exit codes are listed in docs/audit.md.
+//! - [`generate`]: our policy → the IAM trust policy that enforces what IAM can express, and a
+//!   plain list of what it cannot.
+//! - [`simulate`]: IAM's condition semantics applied to a token's claims, naming the condition
+//!   that failed. [`simulate::evaluate`] is the library entry point.
+
+pub mod checks;
+pub mod cli;
+pub mod document;
+pub mod finding;
+pub mod generate;
+pub mod github;
+pub mod iam;
+pub mod json;
+pub mod policy_file;
+pub mod render;
+pub mod simulate;
+
+use std::path::PathBuf;
+
+use document::LoadError;
+use finding::{Finding, Severity};
+use json::LineIndex;
+
+/// Everything that can go wrong in this module.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// A trust policy input that is not JSON or not a policy.
+    #[error("{path}:{source}")]
+    Load { path: String, source: LoadError },
+    /// Our policy file did not compile.
+    #[error("{0}")]
+    Policy(crate::policy::PolicyError),
+    /// A file or stdin could not be read.
+    #[error("could not read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The trust policy cannot be generated as asked.
+    #[error("{0}")]
+    Generate(String),
+    /// The token or claims given to `explain` cannot be read.
+    #[error("{0}")]
+    Token(String),
+}
+
+impl TrustError {
+    /// `hint:` text, where there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            TrustError::Policy(e) => e.hint(),
+            TrustError::Load {
+                source: LoadError::NotAPolicy(_),
+                ..
+            } => Some("give an IAM trust policy document, or the output of `aws iam get-role --role-name NAME`".into()),
+            _ => None,
+        }
+    }
+}
+
+/// A finding with the file it is in and the offending line.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    /// The input as named on the command line (`-` is `stdin`).
+    pub path: String,
+    pub finding: Finding,
+    /// The source line at the finding's location, trimmed (at most 160 characters).
+    pub snippet: String,
+}
+
+/// Audits one trust policy input (any shape [`document::load`] accepts).
+pub fn audit_trust_text(path: &str, text: &str) -> Result<Vec<Reported>, TrustError> {
+    let docs = document::load(text).map_err(|source| {
+        let source = match source {
+            LoadError::NotAPolicy(m) => LoadError::NotAPolicy(format!(" {m}")),
+            other => other,
+        };
+        TrustError::Load {
+            path: path.to_string(),
+            source,
+        }
+    })?;
+    let hint = std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|_| path != "stdin");
+    let findings = docs
+        .iter()
+        .flat_map(|doc| checks::audit_document(doc, hint))
+        .collect();
+    Ok(attach(path, text, findings))
+}
+
+/// Audits our policy file.
+pub fn audit_policy_text(path: &str, text: &str) -> Result<Vec<Reported>, TrustError> {
+    let file = policy_file::PolicyFile::parse(text, path)?;
+    Ok(attach(path, text, checks::audit_policy(&file)))
+}
+
+fn attach(path: &str, text: &str, findings: Vec<Finding>) -> Vec<Reported> {
+    let index = LineIndex::new(text);
+    findings
+        .into_iter()
+        .map(|finding| {
+            let line = index.line(text, finding.loc.line).trim();
+            let snippet = if line.chars().count() > 160 {
+                let start = finding
+                    .loc
+                    .column
+                    .saturating_sub(40)
+                    .min(line.chars().count().saturating_sub(160));
+                let cut: String = line.chars().skip(start).take(157).collect();
+                format!("{}{cut}…", if start > 0 { "…" } else { "" })
+            } else {
+                line.to_string()
+            };
+            Reported {
+                path: path.to_string(),
+                finding,
+                snippet,
+            }
+        })
+        .collect()
+}
+
+/// The worst severity among findings at or above `min`.
+pub fn worst(findings: &[Reported], min: Severity) -> Option<Severity> {
+    findings
+        .iter()
+        .map(|r| r.finding.severity)
+        .filter(|s| *s >= min)
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn human(path: &str, text: &str) -> String {
+        render::human(&audit_trust_text(path, text).unwrap())
+    }
+
+    #[test]
+    fn human_output_org_wide_get_role() {
+        let text = include_str!("../../examples/trust-policies/org-wide-get-role.json");
+        insta::assert_snapshot!(human("org-wide-get-role.json", text));
+    }
+
+    #[test]
+    fn human_output_duplicate_statement_block() {
+        let text = include_str!("../../examples/trust-policies/open-to-all-of-github.json");
+        insta::assert_snapshot!(human("open-to-all-of-github.json", text));
+    }
+
+    #[test]
+    fn human_output_enterprise_reusable_workflow() {
+        let text = include_str!("../../examples/trust-policies/enterprise-reusable-workflow.json");
+        insta::assert_snapshot!(human("enterprise-reusable-workflow.json", text));
+    }
+
+    #[test]
+    fn human_output_policy_file() {
+        let text = "version = 1\n\n[[allow]]\nname = \"deploy\"\nroles = [\"arn:aws:iam::123456789012:role/deploy\"]\nref = \"refs/heads/main*\"\nevent_name = [\"push\", \"workflow_run\"]\n";
+        let findings = audit_policy_text(".github/oidc-assume.toml", text).unwrap();
+        insta::assert_snapshot!(render::human(&findings));
+    }
+
+    #[test]
+    fn worst_respects_the_minimum() {
+        let text = include_str!("../../examples/trust-policies/org-wide-get-role.json");
+        let findings = audit_trust_text("x.json", text).unwrap();
+        assert_eq!(worst(&findings, Severity::Low), Some(Severity::High));
+        assert_eq!(worst(&findings, Severity::Critical), None);
+        assert_eq!(Severity::Critical.exit_code(), 13);
+    }
+
+    #[test]
+    fn every_check_has_a_unique_id_and_name() {
+        let metas = checks::all_meta();
+        let mut ids: Vec<&str> = metas.iter().map(|m| m.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), metas.len(), "ids are sorted and unique");
+        let mut names: Vec<&str> = metas.iter().map(|m| m.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), metas.len());
+        let docs = include_str!("../../docs/audit.md");
+        for m in metas {
+            assert!(
+                docs.contains(&format!("### {} `{}`", m.id, m.name)),
+                "docs/audit.md lacks {} {}",
+                m.id,
+                m.name
+            );
+        }
+    }
+}
