@@ -33,6 +33,13 @@ pub enum Commands {
     /// The token is signed by an ephemeral key and verified by the same checks as a real run; the
     /// claims default to a push to `main` of `octo-org/octo-repo`.
     DryRun(DryRunArgs),
+    /// Print credentials as the JSON a `credential_process` profile expects (AWS CLI and SDKs).
+    ///
+    /// Takes the same inputs as the action, as flags (`--role-to-assume`, `--web-identity-token-file`,
+    /// `--aws-region`, …); writes nothing but the JSON to stdout, messages go to stderr. Example
+    /// `~/.aws/config` line: `credential_process = oidc-assume credential-process --role-to-assume
+    /// arn:aws:iam::123456789012:role/ci --web-identity-token-file /var/run/token --aws-region eu-west-1`
+    CredentialProcess(CredentialProcessArgs),
     /// Audit IAM trust policies (and a policy file) for ways other workflows could assume the role.
     ///
     /// Exit codes: 0 no finding, 10 low, 11 medium, 12 high, 13 critical (the worst at or
@@ -60,6 +67,14 @@ pub struct DryRunArgs {
     /// Remove one claim from the defaults (repeatable), e.g. `--without-claim environment`
     #[arg(long = "without-claim", value_name = "KEY")]
     pub without_claim: Vec<String>,
+    /// Action inputs.
+    #[command(flatten)]
+    pub inputs: InputFlags,
+}
+
+/// Options of `credential-process`.
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
     /// Action inputs.
     #[command(flatten)]
     pub inputs: InputFlags,

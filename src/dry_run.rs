@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::app::{self, Authorized};
 use crate::claims::Claims;
 use crate::error::Error;
-use crate::inputs::{Config, show};
+use crate::inputs::{Config, RoleArn, show};
 use crate::mint::SigningKey;
 use crate::oidc::{StaticKeySource, StaticTokenSource};
 use crate::output::{Reporter, random_hex};
@@ -134,8 +134,13 @@ pub fn regional_endpoint(region: &str) -> String {
     format!("https://sts.{region}.{suffix}/")
 }
 
-fn describe_request(config: &Config, authorized: &Authorized, endpoint: Option<&str>) -> String {
-    let request = app::request(config, authorized);
+fn describe_request(
+    config: &Config,
+    role: &RoleArn,
+    authorized: &Authorized,
+    endpoint: Option<&str>,
+) -> String {
+    let request = app::request(config, role, config.duration, authorized);
     let target = endpoint.map_or_else(|| regional_endpoint(&config.region), str::to_string);
     let mut text = format!(
         "  POST {target}\n    Action=AssumeRoleWithWebIdentity\n    Version=2011-06-15\n    RoleArn={}\n    RoleSessionName={}\n    DurationSeconds={}\n",
@@ -175,9 +180,20 @@ pub async fn run<B: Broker>(
     }
     out.data(&report);
 
+    let roles = app::Plan::all(config)
+        .iter()
+        .map(|plan| plan.web_identity_role(config))
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(role) = roles.first() else {
+        return Err(Error::Setup {
+            problem: "no role to assume".into(),
+            hint: "give --role-to-assume".into(),
+        });
+    };
     let authorized = app::authorize(
         config,
         policy,
+        &roles.iter().collect::<Vec<_>>(),
         &StaticTokenSource(token),
         &StaticKeySource(key.jwks()),
         out,
@@ -197,18 +213,20 @@ pub async fn run<B: Broker>(
             report.push_str(
                 "STS request (not sent; pass --sts-endpoint URL to send it to a test endpoint):\n",
             );
-            report.push_str(&describe_request(config, &authorized, None));
+            report.push_str(&describe_request(config, role, &authorized, None));
             out.data(&report);
         }
         Some(broker) => {
             report.push_str("STS request:\n");
             report.push_str(&describe_request(
                 config,
+                role,
                 &authorized,
                 config.sts_endpoint.as_deref(),
             ));
             out.data(&report);
-            let creds = app::assume(config, broker, &authorized, out).await?;
+            let creds =
+                app::assume(config, role, config.duration, broker, &authorized, out).await?;
             out.data(&format!(
                 "\nSTS answered:\n  AssumedRoleUser.Arn={}\n  Credentials.AccessKeyId=*** ({} characters)\n  Credentials.SecretAccessKey=***\n  Credentials.SessionToken=***\n  Credentials.Expiration={}\n",
                 creds.assumed_role_arn,

@@ -2,6 +2,11 @@
 //!
 //! Everything else receives an [`Env`] snapshot, so tests build one from pairs and run in
 //! parallel without mutating the process environment (which edition 2024 makes `unsafe`).
+//!
+//! One exception, at the edge: the AWS SDK's ambient credential chain (built in `main` only for
+//! `role-chaining`/`force-skip-oidc` without keys in the environment) reads its own variables
+//! (`AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONTAINER_*`, `AWS_WEB_IDENTITY_TOKEN_FILE`,
+//! `AWS_EC2_METADATA_*`): aws-config accepts an injected environment only in its test builds.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +32,47 @@ pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
 /// Global endpoint override the AWS SDKs honour, after [`AWS_ENDPOINT_URL_STS`].
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// Static access key id already in the job's environment (an earlier step, a secret): the
+/// source for `role-chaining`, and what a notice says OIDC replaces.
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// Secret for [`AWS_ACCESS_KEY_ID`].
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// Session token for [`AWS_ACCESS_KEY_ID`], when those are temporary credentials.
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// Where the AWS CLI and SDKs read credentials profiles (default `~/.aws/credentials`).
+pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// Where the AWS CLI and SDKs read config profiles (default `~/.aws/config`).
+pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+/// Extra PEM CA bundle the AWS CLI and SDKs trust; used when the `ca-bundle` input is empty.
+pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+/// Home directory, for `~/.aws/…`.
+pub const HOME: &str = "HOME";
+/// Proxy for `https://` requests (curl's precedence: upper case first, then lower case).
+pub const HTTPS_PROXY: &[&str] = &["HTTPS_PROXY", "https_proxy"];
+/// Proxy for `http://` requests, and for `https://` ones when [`HTTPS_PROXY`] is unset.
+pub const HTTP_PROXY: &[&str] = &["HTTP_PROXY", "http_proxy"];
+/// Hosts that bypass the proxy, comma-separated.
+pub const NO_PROXY: &[&str] = &["NO_PROXY", "no_proxy"];
+/// File of `name=value` records the runner hands to this action's post step as `STATE_name`.
+pub const GITHUB_STATE: &str = "GITHUB_STATE";
+/// What the main step recorded for cleanup, seen by the post step as `STATE_oidc_assume`.
+pub const STATE_CLEANUP: &str = "STATE_oidc_assume";
+/// `owner/repo` of the run, for session tags.
+pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
+/// Workflow name, for session tags.
+pub const GITHUB_WORKFLOW: &str = "GITHUB_WORKFLOW";
+/// Step's action id, for session tags.
+pub const GITHUB_ACTION: &str = "GITHUB_ACTION";
+/// Who triggered the run, for session tags.
+pub const GITHUB_ACTOR: &str = "GITHUB_ACTOR";
+/// Commit of the run, for session tags.
+pub const GITHUB_SHA: &str = "GITHUB_SHA";
+/// Ref of the run, for session tags.
+pub const GITHUB_REF: &str = "GITHUB_REF";
+/// Run id, for the session name when no OIDC token supplies it.
+pub const GITHUB_RUN_ID: &str = "GITHUB_RUN_ID";
+/// Run attempt, for the session name when no OIDC token supplies it.
+pub const GITHUB_RUN_ATTEMPT: &str = "GITHUB_RUN_ATTEMPT";
 /// Prefix of action inputs: the runner passes input `role-to-assume` as `INPUT_ROLE-TO-ASSUME`
 /// (upper-cased, hyphens kept, spaces turned into `_`).
 pub const INPUT_PREFIX: &str = "INPUT_";
@@ -81,6 +127,17 @@ impl Env {
     pub fn input(&self, name: &str) -> Option<&str> {
         let key = format!("{INPUT_PREFIX}{}", name.replace(' ', "_").to_uppercase());
         self.get(&key).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The first of `names` that is set (for variables with several spellings).
+    pub fn first(&self, names: &[&str]) -> Option<&str> {
+        names.iter().find_map(|name| self.get(name))
+    }
+
+    /// Every variable, for libraries that take an environment snapshot (the AWS credential
+    /// chain) instead of reading the process environment themselves.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Whether we run inside GitHub Actions (workflow commands are understood).

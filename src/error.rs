@@ -2,15 +2,18 @@
 //!
 //! Exit codes (documented in the README, tested in `tests/it`):
 //! 0 success; 1 anything else; 2 bad input or configuration; 3 denied by the claim policy;
-//! 4 OIDC token could not be fetched or verified; 5 STS refused or failed.
+//! 4 OIDC token could not be fetched or verified; 5 STS refused or failed. Credentials for an
+//! account outside `allowed-account-ids` count as denied (3).
 
 use std::path::PathBuf;
 
 use crate::export::ExportError;
 use crate::inputs::InputErrors;
 use crate::mint::MintError;
+use crate::net::NetError;
 use crate::oidc::{KeyError, TokenError};
 use crate::policy::{Denial, PolicyError};
+use crate::profiles::ProfileError;
 use crate::sts::StsError;
 use crate::verify::VerifyError;
 
@@ -63,6 +66,18 @@ pub enum Error {
     Mint(#[from] MintError),
     #[error("the run did not finish within action-timeout-s ({0} s); nothing was exported")]
     Timeout(u64),
+    #[error("{0}")]
+    Net(#[from] NetError),
+    #[error("the credentials for {role} belong to account {account}, which allowed-account-ids does not list ({}); nothing was exported", .allowed.join(", "))]
+    AccountNotAllowed {
+        role: String,
+        account: String,
+        allowed: Vec<String>,
+    },
+    #[error("{0}")]
+    Profiles(#[from] ProfileError),
+    #[error("no credentials to chain from: {problem}")]
+    NoSourceCredentials { problem: String },
 }
 
 impl Error {
@@ -77,7 +92,14 @@ impl Error {
             Error::Denied(_) => EXIT_DENIED,
             Error::Token(_) | Error::Keys(_) | Error::Verify(_) => EXIT_TOKEN,
             Error::Sts { .. } => EXIT_STS,
-            Error::Export(_) | Error::Mint(_) | Error::Timeout(_) => EXIT_FAILURE,
+            Error::Net(_) | Error::NoSourceCredentials { .. } => EXIT_CONFIG,
+            Error::Profiles(ProfileError::Exists { .. } | ProfileError::InvalidName { .. }) => {
+                EXIT_CONFIG
+            }
+            Error::AccountNotAllowed { .. } => EXIT_DENIED,
+            Error::Export(_) | Error::Mint(_) | Error::Timeout(_) | Error::Profiles(_) => {
+                EXIT_FAILURE
+            }
         }
     }
 
@@ -103,6 +125,14 @@ impl Error {
             Error::Export(_) | Error::Mint(_) => vec![],
             Error::Timeout(_) => vec![
                 "the log above names the request that was slow; raise action-timeout-s or check the network path (proxy, firewall) to it".into(),
+            ],
+            Error::Net(e) => vec![e.hint().into()],
+            Error::AccountNotAllowed { .. } => vec![
+                "check role-to-assume (a role in the wrong account?) or add the account to allowed-account-ids".into(),
+            ],
+            Error::Profiles(e) => e.hint().into_iter().collect(),
+            Error::NoSourceCredentials { .. } => vec![
+                "role-chaining and force-skip-oidc assume the role with credentials already present: run a credentials step before this one, or give aws-access-key-id/aws-secret-access-key, or drop role-chaining to use the job's OIDC token".into(),
             ],
         }
     }

@@ -13,6 +13,7 @@ use regex::Regex;
 use crate::env::{self, Env};
 use crate::policy::SimpleInputs;
 use crate::retry::RetryPolicy;
+use crate::secret::Secret;
 
 /// Default audience, the one the AWS IAM OIDC provider for GitHub expects.
 pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
@@ -45,7 +46,7 @@ pub const INPUTS: &[InputSpec] = &[
     InputSpec {
         name: "role-to-assume",
         value_name: "ARN",
-        help: "ARN of the IAM role to assume with the job's OIDC token",
+        help: "ARN of the IAM role to assume with the job's OIDC token (a bare role name works when the account is known: one allowed-account-ids, or the account of the keys used)",
         default: None,
     },
     InputSpec {
@@ -169,6 +170,132 @@ pub const INPUTS: &[InputSpec] = &[
         default: Some("false"),
     },
     InputSpec {
+        name: "role-chaining",
+        value_name: "BOOL",
+        help: "Assume role-to-assume with the credentials already in the environment (an earlier step's, or the runner's instance profile) instead of an OIDC token",
+        default: Some("false"),
+    },
+    InputSpec {
+        name: "chain-roles",
+        value_name: "ARNS",
+        help: "Roles to assume in turn after role-to-assume, each with the previous session (comma- or newline-separated); chained sessions last at most 1 hour",
+        default: None,
+    },
+    InputSpec {
+        name: "role-external-id",
+        value_name: "ID",
+        help: "External id sent with every AssumeRole call (chained roles, static keys, existing credentials)",
+        default: None,
+    },
+    InputSpec {
+        name: "role-skip-session-tagging",
+        value_name: "BOOL",
+        help: "Do not tag AssumeRole sessions with the run's GitHub context (GitHub, Repository, Workflow, Action, Actor, Commit, Branch)",
+        default: Some("false"),
+    },
+    InputSpec {
+        name: "transitive-tag-keys",
+        value_name: "LIST",
+        help: "Session tag keys that pass on to further chained sessions",
+        default: None,
+    },
+    InputSpec {
+        name: "custom-tags",
+        value_name: "JSON",
+        help: r#"More session tags for AssumeRole, as a JSON object, e.g. {"Team":"platform"}"#,
+        default: None,
+    },
+    InputSpec {
+        name: "aws-access-key-id",
+        value_name: "KEY",
+        help: "Static access key id (the path to migrate away from): used to AssumeRole into role-to-assume, or exported as is without a role",
+        default: None,
+    },
+    InputSpec {
+        name: "aws-secret-access-key",
+        value_name: "SECRET",
+        help: "Secret for aws-access-key-id",
+        default: None,
+    },
+    InputSpec {
+        name: "aws-session-token",
+        value_name: "TOKEN",
+        help: "Session token for aws-access-key-id, when those are temporary credentials",
+        default: None,
+    },
+    InputSpec {
+        name: "aws-profile",
+        value_name: "NAME",
+        help: "Write the credentials to this named profile in the shared credentials and config files (and set AWS_PROFILE) instead of AWS_* variables",
+        default: None,
+    },
+    InputSpec {
+        name: "overwrite-aws-profile",
+        value_name: "BOOL",
+        help: "Replace a profile of the same name that is already in the shared files",
+        default: Some("false"),
+    },
+    InputSpec {
+        name: "roles",
+        value_name: "TOML",
+        help: r#"Several roles in one step, each written as a named profile: lines of `PROFILE = "ROLE_ARN"` or `PROFILE = { role = "ARN", chain = ["ARN"], duration = 900, region = "eu-west-1" }`"#,
+        default: None,
+    },
+    InputSpec {
+        name: "unset-current-credentials",
+        value_name: "BOOL",
+        help: "Blank the AWS_* credential variables of later steps and never use credentials already in the environment",
+        default: Some("false"),
+    },
+    InputSpec {
+        name: "allowed-account-ids",
+        value_name: "LIST",
+        help: "Accounts the credentials may belong to; checked before anything is exported",
+        default: None,
+    },
+    InputSpec {
+        name: "use-existing-credentials",
+        value_name: "BOOL",
+        help: "When the environment already holds working credentials, keep them and request none",
+        default: Some("false"),
+    },
+    InputSpec {
+        name: "force-skip-oidc",
+        value_name: "BOOL",
+        help: "Never use an OIDC token, even when the job may request one: assume role-to-assume with static keys or the credentials in the environment",
+        default: Some("false"),
+    },
+    InputSpec {
+        name: "http-proxy",
+        value_name: "URL",
+        help: "Proxy for every request (token, keys, STS) [default: HTTPS_PROXY / HTTP_PROXY]",
+        default: None,
+    },
+    InputSpec {
+        name: "no-proxy",
+        value_name: "LIST",
+        help: "Hosts that bypass the proxy, comma-separated [default: NO_PROXY]",
+        default: None,
+    },
+    InputSpec {
+        name: "ca-bundle",
+        value_name: "PATH",
+        help: "Extra PEM CA certificates to trust, e.g. a TLS-intercepting proxy's [default: AWS_CA_BUNDLE]",
+        default: None,
+    },
+    InputSpec {
+        name: "cleanup",
+        value_name: "BOOL",
+        help: "At the end of the job, blank the exported variables and remove the profiles this step wrote",
+        default: Some("true"),
+    },
+    InputSpec {
+        name: "special-characters-workaround",
+        value_name: "BOOL",
+        help: "Accepted for configure-aws-credentials compatibility; does nothing (this action has no such bug)",
+        default: Some("false"),
+    },
+    InputSpec {
         name: "insecure-skip-signature-verification",
         value_name: "BOOL",
         help: "Do not verify the token's signature (the claim policy then checks unauthenticated claims)",
@@ -230,6 +357,79 @@ pub struct RoleArn {
     pub arn: String,
 }
 
+/// A role to assume: a full ARN, or a bare name resolved once the account is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleRef {
+    /// A checked ARN.
+    Arn(RoleArn),
+    /// A bare role name (`deploy`), in the account of the credentials that assume it.
+    Name(String),
+}
+
+impl RoleRef {
+    /// The ARN of this role in `account` of `partition` (a bare name), or the ARN as given.
+    pub fn resolve(&self, partition: &str, account: &str) -> RoleArn {
+        match self {
+            RoleRef::Arn(arn) => arn.clone(),
+            RoleRef::Name(name) => RoleArn {
+                partition: partition.to_string(),
+                account: account.to_string(),
+                arn: format!("arn:{partition}:iam::{account}:role/{name}"),
+            },
+        }
+    }
+}
+
+/// Static keys given as inputs.
+#[derive(Debug, Clone)]
+pub struct StaticKeys {
+    /// `aws-access-key-id`.
+    pub access_key_id: Secret,
+    /// `aws-secret-access-key`.
+    pub secret_access_key: Secret,
+    /// `aws-session-token`.
+    pub session_token: Option<Secret>,
+}
+
+/// Where the first credentials of the run come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The job's OIDC token (from the runner or `web-identity-token-file`), exchanged with
+    /// `AssumeRoleWithWebIdentity`.
+    WebIdentity,
+    /// `aws-access-key-id` and friends: `AssumeRole` with them, or export them as they are.
+    Keys(StaticKeys),
+    /// Credentials already in the environment (`AWS_ACCESS_KEY_ID`…, else the ambient chain:
+    /// profile files, container or instance role): `role-chaining` or `force-skip-oidc`.
+    Existing,
+}
+
+/// One entry of the `roles` input: a named profile and the roles that produce it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRole {
+    /// Profile name.
+    pub profile: String,
+    /// First role.
+    pub role: RoleArn,
+    /// Roles assumed in turn after it.
+    pub chain: Vec<RoleArn>,
+    /// Duration of the last session, when not the step's.
+    pub duration: Option<u32>,
+    /// Region written into the profile, when not the step's.
+    pub region: Option<String>,
+}
+
+/// Session tags for `AssumeRole` calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tagging {
+    /// `role-skip-session-tagging`: no GitHub context tags.
+    pub skip_context: bool,
+    /// `custom-tags`.
+    pub custom: Vec<(String, String)>,
+    /// `transitive-tag-keys`.
+    pub transitive: Vec<String>,
+}
+
 /// Where the claim policy comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicySource {
@@ -242,8 +442,34 @@ pub enum PolicySource {
 /// Everything a run needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Role to assume.
-    pub role: RoleArn,
+    /// Role to assume; `None` only when static keys are exported as they are.
+    pub role: Option<RoleRef>,
+    /// Where the first credentials come from.
+    pub source: Source,
+    /// Roles assumed in turn after `role`.
+    pub chain: Vec<RoleArn>,
+    /// `role-external-id`.
+    pub external_id: Option<String>,
+    /// Session tags for `AssumeRole`.
+    pub tagging: Tagging,
+    /// `aws-profile`: write the credentials to this profile instead of `AWS_*` variables.
+    pub profile: Option<String>,
+    /// `overwrite-aws-profile`.
+    pub overwrite_profile: bool,
+    /// `roles`: more roles, each written as a named profile.
+    pub profiles: Vec<ProfileRole>,
+    /// `unset-current-credentials`.
+    pub unset_current: bool,
+    /// `allowed-account-ids`: empty allows any.
+    pub allowed_accounts: Vec<String>,
+    /// `use-existing-credentials`.
+    pub use_existing: bool,
+    /// Proxy, bypass list and extra CA bundle for every request.
+    pub net: crate::net::NetConfig,
+    /// `cleanup`: the post step removes what this step wrote.
+    pub cleanup: bool,
+    /// `special-characters-workaround` was set (a notice says it does nothing).
+    pub special_characters_workaround: bool,
     /// STS region.
     pub region: String,
     /// Token audience.
@@ -493,6 +719,126 @@ pub fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `value` is a 12-digit AWS account id.
+pub fn is_account_id(value: &str) -> bool {
+    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `value` looks like an access key id (`AKIA…`, `ASIA…`).
+pub fn is_access_key_id(value: &str) -> bool {
+    (16..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Whether `value` is a bare IAM role name (no path).
+pub fn is_role_name(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+/// Whether `name` can be a section of the shared credentials and config files without
+/// breaking them: 1 to 64 of `A-Z a-z 0-9 . _ @ + -`, not starting with `-`.
+pub fn is_profile_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@+-".contains(&b))
+}
+
+/// Parses the `roles` input: TOML with one key per profile, whose value is a role ARN or a
+/// table `{ role, chain, duration, region }`. Strict: unknown keys are errors.
+pub fn parse_roles(text: &str) -> Result<Vec<ProfileRole>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Entry {
+        Arn(String),
+        Table(Table),
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Table {
+        role: String,
+        #[serde(default)]
+        chain: Chain,
+        duration: Option<u32>,
+        region: Option<String>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(untagged)]
+    enum Chain {
+        #[default]
+        None,
+        One(String),
+        Many(Vec<String>),
+    }
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| format!("is not valid TOML: {}", one_line(&e.to_string())))?;
+    if table.is_empty() {
+        return Err("names no profile".into());
+    }
+    let region_re = Regex::new(r"^[a-z]{2,}(-[a-z]+)+-\d{1,2}$").expect("static regex");
+    let mut out = Vec::new();
+    for (profile, value) in table {
+        let at = |problem: String| format!("profile `{profile}`: {problem}");
+        if !is_profile_name(&profile) {
+            return Err(format!(
+                "{} is not a usable profile name (1 to 64 of A-Z a-z 0-9 ._@+-)",
+                show(&profile)
+            ));
+        }
+        let entry: Entry = value.try_into().map_err(|e: toml::de::Error| {
+            at(format!(
+                "expected a role ARN string or a table with `role` and optional `chain`, `duration`, `region` ({})",
+                one_line(&e.to_string())
+            ))
+        })?;
+        let table = match entry {
+            Entry::Arn(role) => Table {
+                role,
+                chain: Chain::None,
+                duration: None,
+                region: None,
+            },
+            Entry::Table(table) => table,
+        };
+        let arn =
+            |v: &str| RoleArn::parse(v).map_err(|(problem, hint)| at(format!("{problem}; {hint}")));
+        let chain = match table.chain {
+            Chain::None => Vec::new(),
+            Chain::One(one) => vec![arn(&one)?],
+            Chain::Many(many) => many.iter().map(|v| arn(v)).collect::<Result<_, _>>()?,
+        };
+        if let Some(d) = table.duration
+            && !(900..=43200).contains(&d)
+        {
+            return Err(at(format!("duration {d} is not from 900 to 43200 seconds")));
+        }
+        if let Some(r) = &table.region
+            && !region_re.is_match(r)
+        {
+            return Err(at(format!("{} is not an AWS region", show(r))));
+        }
+        let role = arn(&table.role)?;
+        out.push(ProfileRole {
+            profile,
+            role,
+            chain,
+            duration: table.duration,
+            region: table.region,
+        });
+    }
+    Ok(out)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether `name` is a valid STS session name: 2 to 64 of `[A-Za-z0-9_+=,.@-]`.
 pub fn is_valid_session_name(name: &str) -> bool {
     (2..=64).contains(&name.len())
@@ -591,6 +937,77 @@ impl Checker<'_> {
         }
     }
 
+    /// A list of role ARNs.
+    fn role_list(&mut self, name: &str) -> Vec<RoleArn> {
+        let mut roles = Vec::new();
+        for value in self.inputs.get(name).map(split_list).unwrap_or_default() {
+            match RoleArn::parse(&value) {
+                Ok(role) => roles.push(role),
+                Err((problem, hint)) => self.fail(name, problem, hint),
+            }
+        }
+        roles
+    }
+
+    /// `custom-tags`: a JSON object of string (or number/bool) values, within STS's limits.
+    fn custom_tags(&mut self) -> Vec<(String, String)> {
+        let Some(text) = self.inputs.get("custom-tags") else {
+            return Vec::new();
+        };
+        let hint = r#"give a JSON object of tag keys and values, e.g. {"Team":"platform","CostCenter":"42"}"#;
+        let object = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) => object,
+            Ok(_) => {
+                self.fail("custom-tags", "is JSON but not an object", hint);
+                return Vec::new();
+            }
+            Err(e) => {
+                self.fail("custom-tags", format!("is not valid JSON: {e}"), hint);
+                return Vec::new();
+            }
+        };
+        let mut tags = Vec::new();
+        for (key, value) in object {
+            let value = match value {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                other => {
+                    self.fail(
+                        "custom-tags",
+                        format!(
+                            "tag {} has a value that is not a string: {other}",
+                            show(&key)
+                        ),
+                        hint,
+                    );
+                    continue;
+                }
+            };
+            if !crate::tags::is_valid_key(&key) || !crate::tags::is_valid_value(&value) {
+                self.fail(
+                    "custom-tags",
+                    format!(
+                        "tag {} = {} is not a valid session tag",
+                        show(&key),
+                        show(&value)
+                    ),
+                    "keys: 1 to 128, values: up to 256 of letters, digits, spaces and _.:/=+-@",
+                );
+                continue;
+            }
+            tags.push((key, value));
+        }
+        if tags.len() > 50 {
+            self.fail(
+                "custom-tags",
+                format!("has {} tags; STS accepts at most 50", tags.len()),
+                "drop some tags",
+            );
+        }
+        tags
+    }
+
     fn url(&mut self, name: &str, value: &str) -> Option<String> {
         match check_url(value) {
             Ok(url) => Some(url.as_str().trim_end_matches('/').to_string()),
@@ -614,21 +1031,111 @@ impl Config {
             errors: Vec::new(),
         };
 
+        let allowed_accounts = inputs
+            .get("allowed-account-ids")
+            .map(split_list)
+            .unwrap_or_default();
+        for account in &allowed_accounts {
+            if !is_account_id(account) {
+                c.fail(
+                    "allowed-account-ids",
+                    format!("{} is not a 12-digit account id", show(account)),
+                    "list account ids such as `123456789012`, separated by commas or newlines",
+                );
+            }
+        }
+
+        let keys = match (
+            inputs.get("aws-access-key-id"),
+            inputs.get("aws-secret-access-key"),
+        ) {
+            (Some(id), Some(secret)) => {
+                if !is_access_key_id(id) {
+                    c.fail(
+                        "aws-access-key-id",
+                        "is not an access key id (16 to 128 capital letters and digits)",
+                        "give the key id of an IAM user or of temporary credentials, e.g. from a secret",
+                    );
+                }
+                Some(StaticKeys {
+                    access_key_id: Secret::new(id),
+                    secret_access_key: Secret::new(secret),
+                    session_token: inputs.get("aws-session-token").map(Secret::new),
+                })
+            }
+            (Some(_), None) => {
+                c.fail(
+                    "aws-access-key-id",
+                    "is given without `aws-secret-access-key`",
+                    "give both halves of the key pair, or neither",
+                );
+                None
+            }
+            (None, Some(_)) => {
+                c.fail(
+                    "aws-secret-access-key",
+                    "is given without `aws-access-key-id`",
+                    "give both halves of the key pair, or neither",
+                );
+                None
+            }
+            (None, None) => {
+                if inputs.get("aws-session-token").is_some() {
+                    c.fail(
+                        "aws-session-token",
+                        "is given without `aws-access-key-id` and `aws-secret-access-key`",
+                        "a session token belongs to a key pair: give all three, or none",
+                    );
+                }
+                None
+            }
+        };
+        let role_chaining = c.bool("role-chaining", false);
+        let force_skip_oidc = c.bool("force-skip-oidc", false);
+        let source = match (mode, keys) {
+            (Mode::DryRun, _) => Source::WebIdentity,
+            (Mode::Action, Some(keys)) => Source::Keys(keys),
+            (Mode::Action, None) if role_chaining || force_skip_oidc => Source::Existing,
+            (Mode::Action, None) => Source::WebIdentity,
+        };
+
         let role = match (inputs.get("role-to-assume"), mode) {
+            (Some(v), _) if !v.starts_with("arn:") && is_role_name(v) => {
+                match (&source, allowed_accounts.as_slice()) {
+                    // The one account the credentials may belong to names the role's account.
+                    (_, [account]) if is_account_id(account) => Some(RoleRef::Name(v.to_string())),
+                    (Source::Keys(_) | Source::Existing, _) => Some(RoleRef::Name(v.to_string())),
+                    (Source::WebIdentity, _) => {
+                        c.fail(
+                            "role-to-assume",
+                            format!("{} is a bare role name, and an OIDC token does not tell which account it is in", show(v)),
+                            "give the role's full ARN (arn:aws:iam::ACCOUNT:role/NAME), or exactly one `allowed-account-ids`",
+                        );
+                        None
+                    }
+                }
+            }
             (Some(v), _) => match RoleArn::parse(v) {
-                Ok(role) => Some(role),
+                Ok(role) => Some(RoleRef::Arn(role)),
                 Err((problem, hint)) => {
                     c.fail("role-to-assume", problem, hint);
                     None
                 }
             },
-            (None, Mode::DryRun) => RoleArn::parse(DRY_RUN_ROLE).ok(),
+            (None, Mode::DryRun) => RoleArn::parse(DRY_RUN_ROLE).ok().map(RoleRef::Arn),
             (None, Mode::Action) => {
-                c.fail(
-                    "role-to-assume",
-                    "is required",
-                    "add `role-to-assume: arn:aws:iam::ACCOUNT:role/NAME` under `with:`",
-                );
+                let needed = match &source {
+                    Source::Keys(_) => false,
+                    // `roles` alone is a complete request.
+                    Source::WebIdentity | Source::Existing => inputs.get("roles").is_none(),
+                };
+                if needed {
+                    c.fail(
+                        "role-to-assume",
+                        "is required",
+                        "add `role-to-assume: arn:aws:iam::ACCOUNT:role/NAME` under `with:`",
+                    );
+                }
                 None
             }
         };
@@ -665,7 +1172,7 @@ impl Config {
                 None
             }
         };
-        if let (Some(role), Some(region)) = (&role, &region) {
+        if let (Some(RoleRef::Arn(role)), Some(region)) = (&role, &region) {
             let expected = partition_of_region(region);
             if role.partition != expected {
                 c.fail(
@@ -759,11 +1266,14 @@ impl Config {
         .expect("static regex");
         for arn in &managed_policies {
             match policy_re.captures(arn) {
-                Some(caps) if role.as_ref().is_none_or(|r| r.partition == caps[1]) => {}
+                Some(caps)
+                    if region
+                        .as_deref()
+                        .is_none_or(|r| partition_of_region(r) == &caps[1]) => {}
                 Some(caps) => c.fail(
                     "managed-session-policies",
-                    format!("{} is in partition `{}`, the role is not", show(arn), &caps[1]),
-                    "use policies of the role's partition",
+                    format!("{} is in partition `{}`, the region is not", show(arn), &caps[1]),
+                    "use policies of the region's partition",
                 ),
                 None => c.fail(
                     "managed-session-policies",
@@ -869,9 +1379,117 @@ impl Config {
                 .and_then(|(name, v)| c.url(name, v)),
         };
 
-        match (c.errors.is_empty(), role, region, issuer) {
-            (true, Some(role), Some(region), Some(issuer)) => Ok(Config {
+        let chain = c.role_list("chain-roles");
+        let external_id = inputs.get("role-external-id").map(str::to_string);
+        if let Some(id) = &external_id
+            && !((2..=1224).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@:/-".contains(&b)))
+        {
+            c.fail(
+                "role-external-id",
+                format!("{} is not a valid external id", show(id)),
+                "use 2 to 1224 characters of A-Z a-z 0-9 and +=,.@:/-",
+            );
+        }
+        let tagging = Tagging {
+            skip_context: c.bool("role-skip-session-tagging", false),
+            custom: c.custom_tags(),
+            transitive: inputs
+                .get("transitive-tag-keys")
+                .map(split_list)
+                .unwrap_or_default(),
+        };
+        for key in &tagging.transitive {
+            if !crate::tags::is_valid_key(key) {
+                c.fail(
+                    "transitive-tag-keys",
+                    format!("{} is not a valid session tag key", show(key)),
+                    "list tag keys of 1 to 128 letters, digits, spaces and _.:/=+-@",
+                );
+            }
+        }
+        let profile = inputs.get("aws-profile").map(str::to_string);
+        if let Some(name) = &profile
+            && !is_profile_name(name)
+        {
+            c.fail(
+                "aws-profile",
+                format!("{} is not a usable profile name", show(name)),
+                "use 1 to 64 of A-Z a-z 0-9 and ._@+- (not starting with -)",
+            );
+        }
+        let overwrite_profile = c.bool("overwrite-aws-profile", false);
+        let profiles = match inputs.get("roles") {
+            Some(text) => match parse_roles(text) {
+                Ok(profiles) => profiles,
+                Err(problem) => {
+                    c.fail("roles", problem, r#"write one profile per line: `deploy = "arn:aws:iam::111111111111:role/deploy"` or `audit = { role = "ARN", chain = ["ARN"], duration = 900, region = "eu-west-1" }`"#);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        if let Some(name) = &profile
+            && profiles.iter().any(|p| &p.profile == name)
+        {
+            c.fail(
+                "roles",
+                format!("names profile `{name}`, which `aws-profile` also names"),
+                "give each profile one role",
+            );
+        }
+        let unset_current = c.bool("unset-current-credentials", false);
+        let use_existing = c.bool("use-existing-credentials", false);
+        let net = crate::net::NetConfig::new(
+            inputs.get("http-proxy"),
+            inputs.get("no-proxy"),
+            inputs.get("ca-bundle"),
+            env,
+        );
+        for (name, value) in [
+            ("http-proxy", inputs.get("http-proxy")),
+            ("ca-bundle", inputs.get("ca-bundle")),
+        ] {
+            if value.is_some()
+                && let Err(e) = net.check()
+            {
+                c.fail(name, e.to_string(), e.hint());
+                break;
+            }
+        }
+        if let Some(list) = inputs.get("no-proxy")
+            && !list.split(',').map(str::trim).all(|entry| {
+                entry
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-_*:/[]".contains(&b))
+            })
+        {
+            c.fail(
+                "no-proxy",
+                format!("{} is not a list of hosts", show(list)),
+                "give host names, domains (.example.com), IP addresses or *, separated by commas",
+            );
+        }
+        let cleanup = c.bool("cleanup", true);
+        let special_characters_workaround = c.bool("special-characters-workaround", false);
+        match (c.errors.is_empty(), region, issuer) {
+            (true, Some(region), Some(issuer)) => Ok(Config {
                 role,
+                source,
+                chain,
+                external_id,
+                tagging,
+                profile,
+                overwrite_profile,
+                profiles,
+                unset_current,
+                allowed_accounts,
+                use_existing,
+                net,
+                cleanup,
+                special_characters_workaround,
                 region,
                 audience,
                 session_name,
@@ -932,8 +1550,125 @@ mod tests {
                 explicit: false
             }
         );
-        assert_eq!(c.role.account, "123456789012");
+        assert!(matches!(&c.role, Some(RoleRef::Arn(r)) if r.account == "123456789012"));
+        assert!(matches!(c.source, Source::WebIdentity));
         assert_eq!(c.sts_endpoint, None);
+    }
+
+    #[test]
+    fn the_source_follows_the_inputs() {
+        let keys = [
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+        ];
+        let c = config(&[ROLE, REGION, keys[0], keys[1]], Mode::Action).unwrap();
+        assert!(matches!(c.source, Source::Keys(_)));
+        // Keys alone: exported as they are, no role needed.
+        let c = config(&[REGION, keys[0], keys[1]], Mode::Action).unwrap();
+        assert!(c.role.is_none());
+        for flag in ["INPUT_ROLE-CHAINING", "INPUT_FORCE-SKIP-OIDC"] {
+            let c = config(&[ROLE, REGION, (flag, "true")], Mode::Action).unwrap();
+            assert!(matches!(c.source, Source::Existing), "{flag}");
+        }
+        // A dry run always mints a token, whatever keys say.
+        let c = config(&[keys[0], keys[1]], Mode::DryRun).unwrap();
+        assert!(matches!(c.source, Source::WebIdentity));
+    }
+
+    #[test]
+    fn bare_role_names_need_a_known_account() {
+        let name = ("INPUT_ROLE-TO-ASSUME", "deploy");
+        let e = config(&[name, REGION], Mode::Action).unwrap_err().0;
+        assert_eq!(e[0].input, "role-to-assume");
+        assert!(e[0].problem.contains("bare role name"), "{}", e[0].problem);
+        let c = config(
+            &[name, REGION, ("INPUT_ALLOWED-ACCOUNT-IDS", "210987654321")],
+            Mode::Action,
+        )
+        .unwrap();
+        let role = c.role.unwrap().resolve("aws", "210987654321");
+        assert_eq!(role.arn, "arn:aws:iam::210987654321:role/deploy");
+        let c = config(
+            &[name, REGION, ("INPUT_ROLE-CHAINING", "true")],
+            Mode::Action,
+        )
+        .unwrap();
+        assert_eq!(c.role, Some(RoleRef::Name("deploy".into())));
+    }
+
+    #[test]
+    fn roles_input_is_strict_toml() {
+        let ok = parse_roles(
+            "deploy = \"arn:aws:iam::111111111111:role/deploy\"\n\
+             audit = { role = \"arn:aws:iam::222222222222:role/a\", chain = \"arn:aws:iam::333333333333:role/r\", duration = 900, region = \"us-west-2\" }\n\
+             many = { role = \"arn:aws:iam::222222222222:role/a\", chain = [\"arn:aws:iam::333333333333:role/r\", \"arn:aws:iam::444444444444:role/s\"] }",
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 3);
+        assert_eq!(ok[0].profile, "deploy");
+        assert_eq!(ok[1].chain.len(), 1);
+        assert_eq!(ok[1].duration, Some(900));
+        assert_eq!(ok[1].region.as_deref(), Some("us-west-2"));
+        assert_eq!(ok[2].chain.len(), 2);
+        for (text, needle) in [
+            ("", "names no profile"),
+            ("deploy = ", "not valid TOML"),
+            ("deploy = 42", "expected a role ARN"),
+            (
+                "deploy = { role = \"arn:aws:iam::111111111111:role/d\", colour = 1 }",
+                "expected a role ARN",
+            ),
+            ("deploy = \"arn:aws:iam::1:role/d\"", "profile `deploy`"),
+            (
+                "deploy = { role = \"arn:aws:iam::111111111111:role/d\", duration = 60 }",
+                "not from 900",
+            ),
+            (
+                "deploy = { role = \"arn:aws:iam::111111111111:role/d\", region = \"mars-1\" }",
+                "not an AWS region",
+            ),
+            (
+                "\"a b\" = \"arn:aws:iam::111111111111:role/d\"",
+                "not a usable profile name",
+            ),
+        ] {
+            let error = parse_roles(text).unwrap_err();
+            assert!(error.contains(needle), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn custom_tags_and_transitive_keys_are_checked() {
+        let c = config(
+            &[
+                ROLE,
+                REGION,
+                (
+                    "INPUT_CUSTOM-TAGS",
+                    r#"{"Team":"platform","Cost":42,"Live":true}"#,
+                ),
+            ],
+            Mode::Action,
+        )
+        .unwrap();
+        assert_eq!(
+            c.tagging.custom,
+            // Sorted by key: the order of tags means nothing to STS.
+            [
+                ("Cost".to_string(), "42".to_string()),
+                ("Live".to_string(), "true".to_string()),
+                ("Team".to_string(), "platform".to_string())
+            ]
+        );
+        let fifty_one: serde_json::Map<String, serde_json::Value> = (0..51)
+            .map(|i| (format!("k{i}"), serde_json::Value::from("v")))
+            .collect();
+        let text = serde_json::Value::Object(fifty_one).to_string();
+        assert!(
+            one_error(&[("INPUT_CUSTOM-TAGS", &text)])
+                .problem
+                .contains("at most 50")
+        );
     }
 
     #[test]
@@ -975,7 +1710,7 @@ mod tests {
     #[test]
     fn dry_run_supplies_role_and_region() {
         let c = config(&[], Mode::DryRun).unwrap();
-        assert_eq!(c.role.arn, DRY_RUN_ROLE);
+        assert!(matches!(&c.role, Some(RoleRef::Arn(r)) if r.arn == DRY_RUN_ROLE));
         assert_eq!(c.region, DRY_RUN_REGION);
     }
 

@@ -1,8 +1,10 @@
-//! Exchanges a verified token for AWS credentials with STS `AssumeRoleWithWebIdentity`.
-//! I/O: one HTTPS request through aws-sdk-sts.
+//! Talks to STS: `AssumeRoleWithWebIdentity` for a verified token, `AssumeRole` for chaining
+//! and for static or existing credentials, `GetCallerIdentity` to learn whose keys those are.
+//! I/O: HTTPS requests through aws-sdk-sts.
 //!
-//! The call needs no AWS credentials, so the client is built with none: no credential chain,
-//! no IMDS probe, no config-file scan. Timeouts are explicit because the SDK sets no read
+//! The web-identity call needs no AWS credentials, so the client is built with none: no
+//! credential chain, no IMDS probe, no config-file scan. Signed calls get their credentials per
+//! request, so one client serves every hop. Timeouts are explicit because the SDK sets no read
 //! timeout by default, and a server that accepts and never answers would hang the job.
 
 use std::future::Future;
@@ -11,6 +13,7 @@ use std::time::Duration;
 use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::config::{SharedCredentialsProvider, SharedHttpClient};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::primitives::DateTimeFormat;
 
@@ -31,6 +34,64 @@ pub struct AssumeRequest {
     pub managed_policies: Vec<String>,
     /// The OIDC token.
     pub token: Secret,
+}
+
+/// What is sent to STS `AssumeRole` (chaining, static keys, existing credentials).
+#[derive(Debug, Clone)]
+pub struct RoleRequest {
+    /// Role ARN.
+    pub role_arn: String,
+    /// Session name.
+    pub session_name: String,
+    /// Duration in seconds.
+    pub duration: u32,
+    /// Minified inline session policy.
+    pub inline_policy: Option<String>,
+    /// Managed session policy ARNs.
+    pub managed_policies: Vec<String>,
+    /// `role-external-id`.
+    pub external_id: Option<String>,
+    /// Session tags (key, value).
+    pub tags: Vec<(String, String)>,
+    /// Tag keys that pass on to further chained sessions.
+    pub transitive_tag_keys: Vec<String>,
+}
+
+/// Credentials that sign a request: keys given or found in the environment, an earlier hop's
+/// session, or the ambient chain (instance profile, container, profile files).
+#[derive(Debug, Clone)]
+pub enum Signer {
+    /// Explicit keys.
+    Keys {
+        /// Access key id.
+        access_key_id: Secret,
+        /// Secret access key.
+        secret_access_key: Secret,
+        /// Session token, for temporary credentials.
+        session_token: Option<Secret>,
+    },
+    /// The broker's ambient credential chain.
+    Ambient,
+}
+
+impl Signer {
+    /// Signs with a session STS gave us.
+    pub fn from_session(creds: &Credentials) -> Signer {
+        Signer::Keys {
+            access_key_id: creds.access_key_id.clone(),
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: Some(creds.session_token.clone()),
+        }
+    }
+}
+
+/// Who a set of credentials belongs to (`GetCallerIdentity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Twelve-digit account id.
+    pub account: String,
+    /// `arn:aws:iam::…:user/…` or `arn:aws:sts::…:assumed-role/…`.
+    pub arn: String,
 }
 
 /// Temporary credentials and who they belong to.
@@ -135,18 +196,32 @@ impl StsError {
     }
 }
 
-/// Something that exchanges a token for credentials.
+/// Something that exchanges a token or credentials for credentials.
 pub trait Broker: Sync {
     /// Calls `AssumeRoleWithWebIdentity`.
     fn assume(
         &self,
         request: &AssumeRequest,
     ) -> impl Future<Output = Result<Credentials, StsError>> + Send;
+
+    /// Calls `AssumeRole`, signed by `signer`.
+    fn assume_role(
+        &self,
+        request: &RoleRequest,
+        signer: &Signer,
+    ) -> impl Future<Output = Result<Credentials, StsError>> + Send;
+
+    /// Calls `GetCallerIdentity`, signed by `signer`.
+    fn caller_identity(
+        &self,
+        signer: &Signer,
+    ) -> impl Future<Output = Result<Identity, StsError>> + Send;
 }
 
 /// The real STS, through aws-sdk-sts.
 pub struct SdkBroker {
     client: aws_sdk_sts::Client,
+    ambient: Option<SharedCredentialsProvider>,
 }
 
 /// Per-request and whole-operation time bounds for STS.
@@ -178,8 +253,14 @@ impl Default for Timeouts {
 }
 
 impl SdkBroker {
-    /// A client for `region`, with an optional endpoint override.
-    pub fn new(region: &str, endpoint: Option<&str>, timeouts: Timeouts) -> Self {
+    /// A client for `region`, with an optional endpoint override and the HTTP client to use
+    /// (`None`: the SDK's default, which ignores proxies).
+    pub fn new(
+        region: &str,
+        endpoint: Option<&str>,
+        timeouts: Timeouts,
+        http: Option<SharedHttpClient>,
+    ) -> Self {
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
@@ -197,63 +278,184 @@ impl SdkBroker {
         if let Some(endpoint) = endpoint {
             config = config.endpoint_url(endpoint);
         }
+        if let Some(http) = http {
+            config = config.http_client(http);
+        }
         SdkBroker {
             client: aws_sdk_sts::Client::from_conf(config.build()),
+            ambient: None,
         }
     }
+
+    /// Uses `provider` for [`Signer::Ambient`].
+    pub fn with_ambient(mut self, provider: SharedCredentialsProvider) -> Self {
+        self.ambient = Some(provider);
+        self
+    }
+
+    /// The per-request configuration that makes a call signed by `signer`.
+    fn signed(&self, signer: &Signer) -> Result<aws_sdk_sts::config::Builder, StsError> {
+        let provider = match signer {
+            Signer::Keys {
+                access_key_id,
+                secret_access_key,
+                session_token,
+            } => SharedCredentialsProvider::new(aws_sdk_sts::config::Credentials::new(
+                access_key_id.expose(),
+                secret_access_key.expose(),
+                session_token.as_ref().map(|t| t.expose().to_string()),
+                None,
+                "oidc-assume",
+            )),
+            Signer::Ambient => self.ambient.clone().ok_or_else(|| StsError {
+                operation: "AssumeRole",
+                code: None,
+                message: "no ambient credentials are configured".into(),
+                transient: false,
+            })?,
+        };
+        Ok(aws_sdk_sts::config::Builder::default().credentials_provider(provider))
+    }
+}
+
+/// The SDK's session-policy parameter for managed policy ARNs.
+fn policy_descriptors(arns: &[String]) -> Option<Vec<aws_sdk_sts::types::PolicyDescriptorType>> {
+    (!arns.is_empty()).then(|| {
+        arns.iter()
+            .map(|arn| {
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(arn)
+                    .build()
+            })
+            .collect()
+    })
+}
+
+/// Turns an STS credentials answer into ours; a 200 without them is a damaged (cut short)
+/// answer that another try may fix.
+fn credentials(
+    operation: &'static str,
+    creds: Option<&aws_sdk_sts::types::Credentials>,
+    arn: Option<&str>,
+) -> Result<Credentials, StsError> {
+    let malformed = |what: &str| StsError {
+        operation,
+        code: None,
+        message: format!("the response has no {what}"),
+        transient: true,
+    };
+    let creds = creds.ok_or_else(|| malformed("Credentials"))?;
+    let arn = arn.ok_or_else(|| malformed("AssumedRoleUser"))?;
+    let expiration = creds
+        .expiration()
+        .fmt(DateTimeFormat::DateTime)
+        .map_err(|_| malformed("valid Expiration"))?;
+    Ok(Credentials {
+        access_key_id: Secret::new(creds.access_key_id()),
+        secret_access_key: Secret::new(creds.secret_access_key()),
+        session_token: Secret::new(creds.session_token()),
+        expiration,
+        assumed_role_arn: arn.to_string(),
+    })
 }
 
 const OPERATION: &str = "AssumeRoleWithWebIdentity";
 
 impl Broker for SdkBroker {
     async fn assume(&self, request: &AssumeRequest) -> Result<Credentials, StsError> {
-        let mut call = self
+        let output = self
             .client
             .assume_role_with_web_identity()
             .role_arn(&request.role_arn)
             .role_session_name(&request.session_name)
             .web_identity_token(request.token.expose())
-            .duration_seconds(i32::try_from(request.duration).unwrap_or(i32::MAX));
-        if let Some(policy) = &request.inline_policy {
-            call = call.policy(policy);
+            .duration_seconds(i32::try_from(request.duration).unwrap_or(i32::MAX))
+            .set_policy(request.inline_policy.clone())
+            .set_policy_arns(policy_descriptors(&request.managed_policies))
+            .send()
+            .await
+            .map_err(|e| sdk_error(OPERATION, &e))?;
+        credentials(
+            OPERATION,
+            output.credentials(),
+            output.assumed_role_user().map(|u| u.arn()),
+        )
+    }
+
+    async fn assume_role(
+        &self,
+        request: &RoleRequest,
+        signer: &Signer,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "AssumeRole";
+        let tags = request
+            .tags
+            .iter()
+            .map(|(key, value)| {
+                aws_sdk_sts::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .map_err(|e| StsError {
+                        operation: OP,
+                        code: None,
+                        message: format!("session tag `{key}`: {e}"),
+                        transient: false,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = self
+            .client
+            .assume_role()
+            .role_arn(&request.role_arn)
+            .role_session_name(&request.session_name)
+            .duration_seconds(i32::try_from(request.duration).unwrap_or(i32::MAX))
+            .set_policy(request.inline_policy.clone())
+            .set_policy_arns(policy_descriptors(&request.managed_policies))
+            .set_external_id(request.external_id.clone())
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .set_transitive_tag_keys(
+                (!request.transitive_tag_keys.is_empty())
+                    .then(|| request.transitive_tag_keys.clone()),
+            )
+            .customize()
+            .config_override(self.signed(signer)?)
+            .send()
+            .await
+            .map_err(|e| sdk_error(OP, &e))?;
+        credentials(
+            OP,
+            output.credentials(),
+            output.assumed_role_user().map(|u| u.arn()),
+        )
+    }
+
+    async fn caller_identity(&self, signer: &Signer) -> Result<Identity, StsError> {
+        const OP: &str = "GetCallerIdentity";
+        let output = self
+            .client
+            .get_caller_identity()
+            .customize()
+            .config_override(self.signed(signer)?)
+            .send()
+            .await
+            .map_err(|e| sdk_error(OP, &e))?;
+        match (output.account(), output.arn()) {
+            (Some(account), Some(arn)) => Ok(Identity {
+                account: account.to_string(),
+                arn: arn.to_string(),
+            }),
+            _ => Err(StsError {
+                operation: OP,
+                code: None,
+                message: "the response has no Account or Arn".into(),
+                transient: true,
+            }),
         }
-        for arn in &request.managed_policies {
-            call = call.policy_arns(
-                aws_sdk_sts::types::PolicyDescriptorType::builder()
-                    .arn(arn)
-                    .build(),
-            );
-        }
-        let output = call.send().await.map_err(|e| sdk_error(&e))?;
-        let malformed = |what: &str| StsError {
-            operation: OPERATION,
-            code: None,
-            message: format!("the response has no {what}"),
-            // A 200 without credentials is a damaged (cut short) answer; another try may work.
-            transient: true,
-        };
-        let creds = output
-            .credentials()
-            .ok_or_else(|| malformed("Credentials"))?;
-        let arn = output
-            .assumed_role_user()
-            .map(|u| u.arn().to_string())
-            .ok_or_else(|| malformed("AssumedRoleUser"))?;
-        let expiration = creds
-            .expiration()
-            .fmt(DateTimeFormat::DateTime)
-            .map_err(|_| malformed("valid Expiration"))?;
-        Ok(Credentials {
-            access_key_id: Secret::new(creds.access_key_id()),
-            secret_access_key: Secret::new(creds.secret_access_key()),
-            session_token: Secret::new(creds.session_token()),
-            expiration,
-            assumed_role_arn: arn,
-        })
     }
 }
 
-fn sdk_error<E>(error: &SdkError<E>) -> StsError
+fn sdk_error<E>(operation: &'static str, error: &SdkError<E>) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -299,7 +501,7 @@ where
         _ => (None, chain(error), false),
     };
     StsError {
-        operation: OPERATION,
+        operation,
         code,
         message,
         transient,

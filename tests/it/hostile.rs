@@ -76,6 +76,47 @@ fn cases() -> Vec<(&'static str, String)> {
         ("retry-max-attempts", s("five")),
         ("disable-retry", s("no")),
         ("insecure-skip-signature-verification", s("TRUE!")),
+        ("role-chaining", s("maybe")),
+        ("chain-roles", s("arn:aws:iam::123:role/short-account")),
+        (
+            "chain-roles",
+            s("arn:aws:iam::210987654321:user/not-a-role"),
+        ),
+        ("role-external-id", s("x")),
+        ("role-external-id", s("id with spaces")),
+        ("role-skip-session-tagging", s("nope")),
+        ("transitive-tag-keys", s("Team,bad key!")),
+        ("custom-tags", s("[1]")),
+        ("custom-tags", s(r#"{"Team":{"nested":1}}"#)),
+        ("custom-tags", s(r#"{"Team":"a\nAWS_REGION=x"}"#)),
+        ("aws-access-key-id", s("AKIAIOSFODNN7EXAMPLE")), // without its secret
+        ("aws-secret-access-key", s("wJalrXUtnFEMI/K7MDENG")), // without its key id
+        ("aws-session-token", s("FwoGZXIvYXdzEXAMPLE")),  // without a key pair
+        ("aws-profile", s("my profile")),
+        ("aws-profile", s("[default]")),
+        ("overwrite-aws-profile", s("perhaps")),
+        ("roles", s("deploy = ")),
+        ("roles", s("deploy = 42")),
+        (
+            "roles",
+            s(r#"deploy = { role = "arn:aws:iam::123456789012:role/x", colour = "red" }"#),
+        ),
+        (
+            "roles",
+            s(r#""bad name" = "arn:aws:iam::123456789012:role/x""#),
+        ),
+        ("unset-current-credentials", s("y")),
+        ("allowed-account-ids", s("1234")),
+        ("allowed-account-ids", s("123456789012,12345678901a")),
+        ("use-existing-credentials", s("si")),
+        ("force-skip-oidc", s("0")),
+        ("http-proxy", s("socks5://proxy.internal:1080")),
+        ("http-proxy", s("not a url")),
+        ("no-proxy", s("internal.example\nAWS_REGION=x")),
+        ("ca-bundle", s("missing.pem")),
+        ("ca-bundle", s("a-directory")),
+        ("cleanup", s("sometimes")),
+        ("special-characters-workaround", s("maybe")),
     ]
 }
 

@@ -9,3 +9,4 @@ mod dry_run;
 mod faults;
 mod hostile;
 mod packaging;
+mod parity;

@@ -50,7 +50,7 @@ fn action_yml_declares_exactly_the_inputs_the_binary_reads() {
             (
                 i.name.to_string(),
                 i.help.to_string(),
-                i.name == "role-to-assume",
+                false,
                 i.default.map(str::to_string),
             )
         })
@@ -135,4 +135,65 @@ fn policy_schema_knows_exactly_the_claims_the_compiler_knows() {
         .collect();
     expected.sort_unstable();
     assert_eq!(in_schema, expected);
+}
+
+/// Every input of aws-actions/configure-aws-credentials (v4/v5 action.yml), so a workflow
+/// switches by changing its `uses:` line.
+const CAC_INPUTS: &[&str] = &[
+    "aws-region",
+    "role-to-assume",
+    "audience",
+    "role-session-name",
+    "role-duration-seconds",
+    "role-external-id",
+    "role-chaining",
+    "role-skip-session-tagging",
+    "transitive-tag-keys",
+    "custom-tags",
+    "inline-session-policy",
+    "managed-session-policies",
+    "web-identity-token-file",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "aws-session-token",
+    "aws-profile",
+    "overwrite-aws-profile",
+    "output-credentials",
+    "output-env-credentials",
+    "unset-current-credentials",
+    "mask-aws-account-id",
+    "allowed-account-ids",
+    "http-proxy",
+    "no-proxy",
+    "retry-max-attempts",
+    "disable-retry",
+    "use-existing-credentials",
+    "force-skip-oidc",
+    "action-timeout-s",
+    "sts-endpoint",
+    "special-characters-workaround",
+];
+
+#[test]
+fn every_configure_aws_credentials_input_is_accepted_and_documented() {
+    let readme = read("README.md");
+    let table: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## Every configure-aws-credentials input"))
+        .take_while(|l| !l.starts_with("### "))
+        .filter(|l| l.starts_with("| `"))
+        .collect();
+    for name in CAC_INPUTS {
+        assert!(
+            INPUTS.iter().any(|i| i.name == *name),
+            "{name} is not an input"
+        );
+        assert!(
+            table.iter().any(|row| row
+                .split(" | ")
+                .next()
+                .is_some_and(|cell| cell.contains(&format!("`{name}`")))),
+            "README's configure-aws-credentials table has no row for {name}"
+        );
+    }
 }

@@ -1,0 +1,340 @@
+//! Builds the two HTTP clients (reqwest for the token and the issuer's keys, the SDK's for STS)
+//! with the same proxy, bypass list, extra CA bundle and timeouts, so every request of a run
+//! goes the same way. I/O: reads the CA bundle file; building a client loads the trust store.
+//!
+//! Neither library is allowed to read proxy variables itself: [`NetConfig`] is built from the
+//! inputs and the [`crate::env::Env`] snapshot, so what `http-proxy`/`no-proxy` say (or the
+//! `HTTPS_PROXY` family when they are empty) applies to token, JWKS and STS alike.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_sdk_sts::config::SharedHttpClient;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_http_client::{Builder, Connector};
+
+use crate::env::{self, Env};
+use crate::inputs::show;
+
+/// How requests leave this process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetConfig {
+    /// Proxy for `https://` URLs.
+    pub https_proxy: Option<String>,
+    /// Proxy for `http://` URLs (loopback test servers, emulators).
+    pub http_proxy: Option<String>,
+    /// Hosts that bypass the proxy, comma-separated (curl's syntax).
+    pub no_proxy: Option<String>,
+    /// Extra PEM CA bundle trusted besides the system roots (TLS-intercepting proxies).
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The proxy URL is unusable.
+    #[error("proxy {}: {problem}", show(.url))]
+    Proxy { url: String, problem: String },
+    /// The CA bundle is unreadable or holds no certificate.
+    #[error("CA bundle {path}: {problem}")]
+    CaBundle { path: PathBuf, problem: String },
+    /// reqwest refused the configuration.
+    #[error("could not build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl NetError {
+    /// How to fix it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            NetError::Proxy { .. } => {
+                "give `http-proxy` (or HTTPS_PROXY) as http://HOST:PORT or https://HOST:PORT"
+            }
+            NetError::CaBundle { .. } => {
+                "give `ca-bundle` (or AWS_CA_BUNDLE) as the path of a PEM file with the proxy's CA certificate"
+            }
+            NetError::Client(_) => "this is a bug; please report it",
+        }
+    }
+}
+
+impl NetConfig {
+    /// From the `http-proxy`, `no-proxy` and `ca-bundle` inputs, falling back to the usual
+    /// variables: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (either case) and `AWS_CA_BUNDLE`.
+    /// `http-proxy` applies to every URL, as configure-aws-credentials' input does.
+    pub fn new(
+        http_proxy_input: Option<&str>,
+        no_proxy_input: Option<&str>,
+        ca_bundle_input: Option<&str>,
+        env: &Env,
+    ) -> NetConfig {
+        let (https_proxy, http_proxy) = match http_proxy_input {
+            Some(all) => (Some(all.to_string()), Some(all.to_string())),
+            None => {
+                let http = env.first(env::HTTP_PROXY).map(str::to_string);
+                let https = env
+                    .first(env::HTTPS_PROXY)
+                    .map(str::to_string)
+                    .or_else(|| http.clone());
+                (https, http)
+            }
+        };
+        NetConfig {
+            https_proxy,
+            http_proxy,
+            no_proxy: no_proxy_input
+                .or_else(|| env.first(env::NO_PROXY))
+                .map(str::to_string),
+            ca_bundle: ca_bundle_input
+                .or_else(|| env.get(env::AWS_CA_BUNDLE))
+                .map(PathBuf::from),
+        }
+    }
+
+    /// The proxy a request to `url` goes through, for messages and tests: `None` when direct.
+    pub fn proxy_for(&self, url: &url::Url) -> Option<&str> {
+        let host = url.host_str()?;
+        if let Some(list) = &self.no_proxy
+            && bypasses(list, host)
+        {
+            return None;
+        }
+        match url.scheme() {
+            "https" => self.https_proxy.as_deref(),
+            _ => self.http_proxy.as_deref(),
+        }
+    }
+
+    fn check_proxy(url: &str) -> Result<(), NetError> {
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+            Ok(u) => Err(NetError::Proxy {
+                url: url.to_string(),
+                problem: format!("scheme `{}` is not http or https", u.scheme()),
+            }),
+            Err(e) => Err(NetError::Proxy {
+                url: url.to_string(),
+                problem: format!("not a URL: {e}"),
+            }),
+        }
+    }
+
+    /// Reads the CA bundle, checking it holds at least one certificate.
+    fn read_ca_bundle(path: &Path) -> Result<Vec<u8>, NetError> {
+        let fail = |problem: String| NetError::CaBundle {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+        match reqwest::Certificate::from_pem_bundle(&pem) {
+            Ok(certs) if !certs.is_empty() => Ok(pem),
+            Ok(_) => Err(fail("holds no PEM certificate".into())),
+            Err(e) => Err(fail(format!("is not a PEM bundle: {e}"))),
+        }
+    }
+
+    /// Checks everything a client build would, before the first request.
+    pub fn check(&self) -> Result<Option<Vec<u8>>, NetError> {
+        for url in [&self.https_proxy, &self.http_proxy].into_iter().flatten() {
+            Self::check_proxy(url)?;
+        }
+        self.ca_bundle
+            .as_deref()
+            .map(Self::read_ca_bundle)
+            .transpose()
+    }
+
+    /// The client for the runner's token endpoint and the issuer.
+    pub fn reqwest_client(&self, request_timeout: Duration) -> Result<reqwest::Client, NetError> {
+        let ca = self.check()?;
+        let no_proxy = self
+            .no_proxy
+            .as_deref()
+            .and_then(reqwest::NoProxy::from_string);
+        let proxy_error = |url: &str| {
+            let url = url.to_string();
+            move |e: reqwest::Error| NetError::Proxy {
+                url,
+                problem: e.to_string(),
+            }
+        };
+        // `no_proxy()` first: reqwest must not read the proxy variables behind our back.
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(request_timeout.min(Duration::from_secs(5)))
+            .timeout(request_timeout)
+            .user_agent(concat!("oidc-assume/", env!("CARGO_PKG_VERSION")));
+        if let Some(url) = &self.https_proxy {
+            builder = builder.proxy(
+                reqwest::Proxy::https(url)
+                    .map_err(proxy_error(url))?
+                    .no_proxy(no_proxy.clone()),
+            );
+        }
+        if let Some(url) = &self.http_proxy {
+            builder = builder.proxy(
+                reqwest::Proxy::http(url)
+                    .map_err(proxy_error(url))?
+                    .no_proxy(no_proxy),
+            );
+        }
+        if let Some(pem) = ca {
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| NetError::Client(e.to_string()))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        builder.build().map_err(|e| NetError::Client(e.to_string()))
+    }
+
+    /// The HTTP client for STS, or `None` when the SDK's default serves (no proxy, no extra
+    /// CA): the default is the cheaper path.
+    pub fn sdk_client(&self) -> Result<Option<SharedHttpClient>, NetError> {
+        let ca = self.check()?;
+        if self.https_proxy.is_none() && self.http_proxy.is_none() && ca.is_none() {
+            return Ok(None);
+        }
+        let mut proxy = match (&self.https_proxy, &self.http_proxy) {
+            (Some(https), Some(http)) if https == http => ProxyConfig::all(https),
+            (Some(https), _) => ProxyConfig::https(https),
+            (None, Some(http)) => ProxyConfig::http(http),
+            (None, None) => Ok(ProxyConfig::disabled()),
+        }
+        .map_err(|e| NetError::Proxy {
+            url: self
+                .https_proxy
+                .clone()
+                .or(self.http_proxy.clone())
+                .unwrap_or_default(),
+            problem: e.to_string(),
+        })?;
+        if let Some(list) = &self.no_proxy {
+            proxy = proxy.no_proxy(list);
+        }
+        let mut trust = TrustStore::default();
+        if let Some(pem) = ca {
+            trust = trust.with_pem_certificate(pem);
+        }
+        let context = TlsContext::builder()
+            .with_trust_store(trust)
+            .build()
+            .map_err(|e| NetError::Client(e.to_string()))?;
+        Ok(Some(Builder::new().build_with_connector_fn(
+            move |settings, components| {
+                let mut connector = Connector::builder().proxy_config(proxy.clone());
+                connector.set_connector_settings(settings.cloned());
+                if let Some(components) = components {
+                    connector.set_sleep_impl(components.sleep_impl());
+                }
+                connector
+                    .tls_provider(tls::Provider::Rustls(
+                        tls::rustls_provider::CryptoMode::AwsLc,
+                    ))
+                    .tls_context(context.clone())
+                    .build()
+            },
+        )))
+    }
+}
+
+/// Whether `host` matches a `NO_PROXY` list: `*`, exact names, `.suffix` or `suffix` domain
+/// matches, and IP addresses (curl's rules, which reqwest and the SDK follow).
+fn bypasses(list: &str, host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    list.split(',').map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches('.');
+        !entry.is_empty()
+            && (entry == "*"
+                || host.eq_ignore_ascii_case(entry)
+                || host
+                    .to_ascii_lowercase()
+                    .ends_with(&format!(".{}", entry.to_ascii_lowercase())))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_win_over_variables_and_https_falls_back_to_http() {
+        let env = Env::from_pairs([
+            ("https_proxy", "http://lower:1"),
+            ("HTTP_PROXY", "http://plain:2"),
+            ("no_proxy", "internal.example"),
+            ("AWS_CA_BUNDLE", "/etc/ca.pem"),
+        ]);
+        let net = NetConfig::new(None, None, None, &env);
+        assert_eq!(net.https_proxy.as_deref(), Some("http://lower:1"));
+        assert_eq!(net.http_proxy.as_deref(), Some("http://plain:2"));
+        assert_eq!(net.no_proxy.as_deref(), Some("internal.example"));
+        assert_eq!(net.ca_bundle, Some(PathBuf::from("/etc/ca.pem")));
+
+        let net = NetConfig::new(Some("http://squid:3128"), Some("*"), Some("ca.pem"), &env);
+        assert_eq!(net.https_proxy.as_deref(), Some("http://squid:3128"));
+        assert_eq!(net.http_proxy.as_deref(), Some("http://squid:3128"));
+        assert_eq!(net.no_proxy.as_deref(), Some("*"));
+        assert_eq!(net.ca_bundle, Some(PathBuf::from("ca.pem")));
+
+        let only_http = NetConfig::new(
+            None,
+            None,
+            None,
+            &Env::from_pairs([("HTTP_PROXY", "http://p:1")]),
+        );
+        assert_eq!(only_http.https_proxy.as_deref(), Some("http://p:1"));
+        assert_eq!(
+            NetConfig::new(None, None, None, &Env::default()),
+            NetConfig::default()
+        );
+    }
+
+    #[test]
+    fn bypass_list_follows_curl() {
+        let net = NetConfig {
+            https_proxy: Some("http://proxy:3128".into()),
+            http_proxy: None,
+            no_proxy: Some(" .amazonaws.com, token.example ,10.0.0.1".into()),
+            ca_bundle: None,
+        };
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        for (target, proxied) in [
+            ("https://sts.us-east-1.amazonaws.com/", false),
+            ("https://amazonaws.com/", false),
+            ("https://notamazonaws.com/", true),
+            ("https://token.example/x", false),
+            ("https://sub.token.example/x", false),
+            ("https://10.0.0.1/", false),
+            ("https://token.actions.githubusercontent.com/", true),
+            ("http://127.0.0.1:8080/", false),
+        ] {
+            assert_eq!(net.proxy_for(&url(target)).is_some(), proxied, "{target}");
+        }
+        assert!(bypasses("*", "anything"));
+        assert!(!bypasses("", "anything"));
+    }
+
+    #[test]
+    fn bad_proxy_and_ca_bundle_are_named() {
+        let net = NetConfig {
+            https_proxy: Some("socks5://p:1".into()),
+            ..NetConfig::default()
+        };
+        assert!(net.check().unwrap_err().to_string().contains("socks5"));
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        for path in [empty, dir.path().join("missing.pem")] {
+            let net = NetConfig {
+                ca_bundle: Some(path.clone()),
+                ..NetConfig::default()
+            };
+            let error = net.check().unwrap_err();
+            assert!(
+                error.to_string().contains(&path.display().to_string()),
+                "{error}"
+            );
+            assert!(error.hint().contains("ca-bundle"));
+        }
+    }
+}

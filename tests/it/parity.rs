@@ -1,0 +1,640 @@
+//! configure-aws-credentials parity and beyond, against moto (a real STS emulator) with the AWS
+//! CLI as the judge: role chaining, static keys, several profiles in one step,
+//! credential_process, allowed-account-ids, cleanup, and a proxy every request goes through.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::common::*;
+
+const CHAINED: &str = "arn:aws:iam::210987654321:role/cross-account-reader";
+const STATIC_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const STATIC_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// The AWS CLI's `sts get-caller-identity` ARN, with only `env` and the given files.
+fn caller_arn(moto: &Moto, home: &Path, env: &[(String, String)], args: &[&str]) -> String {
+    let cli = std::process::Command::new(venv_bin("aws"))
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .args(["--endpoint-url", &moto.endpoint])
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home)
+        .env("AWS_DEFAULT_REGION", "eu-central-1")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "aws cli: {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    json["Arn"].as_str().unwrap().to_string()
+}
+
+fn credential_env(out: &Outcome) -> Vec<(String, String)> {
+    out.env_vars()
+        .into_iter()
+        .filter(|(k, v)| k.starts_with("AWS_") && !v.is_empty())
+        .collect()
+}
+
+fn output(out: &Outcome, name: &str) -> Option<String> {
+    out.outputs()
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+#[tokio::test]
+async fn oidc_then_chained_role_is_the_identity_later_steps_get() {
+    let moto = Moto::start();
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_CHAIN-ROLES", CHAINED)
+        .env("INPUT_ROLE-DURATION-SECONDS", "7200")
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .env("GITHUB_WORKFLOW", "Deploy (prod)")
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("caps a session assumed with another role's session at 3600 s"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        output(&out, "aws-account-id").as_deref(),
+        Some("210987654321")
+    );
+    let arn = caller_arn(&moto, Path::new("/nonexistent"), &credential_env(&out), &[]);
+    assert!(
+        arn.starts_with("arn:aws:sts::210987654321:assumed-role/cross-account-reader/gha-"),
+        "{arn}"
+    );
+}
+
+#[tokio::test]
+async fn static_keys_assume_the_role_and_say_how_to_move_to_oidc() {
+    let moto = Moto::start();
+    let out = Run::action()
+        .env("INPUT_AWS-ACCESS-KEY-ID", STATIC_KEY)
+        .env("INPUT_AWS-SECRET-ACCESS-KEY", STATIC_SECRET)
+        .env("INPUT_ROLE-TO-ASSUME", "octo-deploy")
+        .env("INPUT_AWS-REGION", "eu-central-1")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("GITHUB_RUN_ID", "991")
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .run()
+        .await;
+    out.assert_code(0);
+    out.assert_no_leaks(&[STATIC_SECRET]);
+    assert!(out.stdout.contains("id-token: write"), "{}", out.stdout);
+    assert!(out.stdout.contains("static AWS keys"), "{}", out.stdout);
+    let env = credential_env(&out);
+    let exported_key = &env
+        .iter()
+        .find(|(k, _)| k == "AWS_ACCESS_KEY_ID")
+        .unwrap()
+        .1;
+    assert_ne!(
+        exported_key, STATIC_KEY,
+        "the role's session is exported, not the keys"
+    );
+    // The bare role name resolved in the keys' account (moto's default account).
+    let arn = caller_arn(&moto, Path::new("/nonexistent"), &env, &[]);
+    assert_eq!(
+        arn,
+        "arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-991-octo-org.octo-repo"
+    );
+}
+
+#[tokio::test]
+async fn static_keys_without_a_role_are_exported_as_they_are() {
+    let moto = Moto::start();
+    let out = Run::action()
+        .env("INPUT_AWS-ACCESS-KEY-ID", STATIC_KEY)
+        .env("INPUT_AWS-SECRET-ACCESS-KEY", STATIC_SECRET)
+        .env("INPUT_AWS-REGION", "eu-central-1")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .run()
+        .await;
+    out.assert_code(0);
+    let env = out.env_vars();
+    assert_eq!(env[0], ("AWS_ACCESS_KEY_ID".into(), STATIC_KEY.into()));
+    assert_eq!(env[2], ("AWS_SESSION_TOKEN".into(), String::new()));
+    assert_eq!(output(&out, "aws-expiration"), None);
+    assert_eq!(
+        output(&out, "aws-account-id").as_deref(),
+        Some("123456789012")
+    );
+}
+
+#[tokio::test]
+async fn several_roles_become_profiles_the_aws_cli_uses() {
+    let moto = Moto::start();
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let existing = "# the developer's own\n[default]\naws_access_key_id = AKIAOWNKEYEXAMPLE123\naws_secret_access_key = own\n";
+    // Its own HOME: the run's temp dir goes away when the run ends.
+    let home_dir = tempfile::tempdir().unwrap();
+    let home = home_dir.path().to_path_buf();
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(home.join(".aws/credentials"), existing).unwrap();
+    let out = Run::action()
+        .with_github(&github)
+        .env("HOME", home.to_str().unwrap())
+        .without_env("INPUT_ROLE-TO-ASSUME")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env(
+            "INPUT_ROLES",
+            &format!(
+                "deploy = \"{ROLE}\"\nreader = {{ role = \"{ROLE}\", chain = [\"{CHAINED}\"], duration = 900, region = \"us-west-2\" }}\n"
+            ),
+        )
+        .run()
+        .await;
+    out.assert_code(0);
+    let credentials = std::fs::read_to_string(home.join(".aws/credentials")).unwrap();
+    assert!(credentials.starts_with(existing), "{credentials}");
+    assert!(credentials.contains("[deploy]") && credentials.contains("[reader]"));
+    let config = std::fs::read_to_string(home.join(".aws/config")).unwrap();
+    assert!(
+        config.contains("[profile reader]\n# written by oidc-assume\nregion = us-west-2"),
+        "{config}"
+    );
+    // No credential variables: each later step picks a profile.
+    assert!(
+        credential_env(&out)
+            .iter()
+            .all(|(k, _)| !k.contains("SECRET"))
+    );
+    for (profile, account, role) in [
+        ("deploy", "123456789012", "octo-deploy"),
+        ("reader", "210987654321", "cross-account-reader"),
+    ] {
+        let arn = caller_arn(&moto, &home, &[], &["--profile", profile]);
+        assert!(
+            arn.starts_with(&format!("arn:aws:sts::{account}:assumed-role/{role}/")),
+            "{profile}: {arn}"
+        );
+    }
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(home.join(".aws/config"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn credential_process_profile_refreshes_through_the_aws_cli() {
+    let moto = Moto::start();
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    let home = tempfile::tempdir().unwrap();
+    let token_file = home.path().join("token.jwt");
+    std::fs::write(&token_file, &token).unwrap();
+    let config = format!(
+        "[profile ci]\nregion = eu-central-1\ncredential_process = {} credential-process --role-to-assume {ROLE} --aws-region eu-central-1 --web-identity-token-file {} --issuer {} --sts-endpoint {}\n",
+        env!("CARGO_BIN_EXE_oidc-assume"),
+        token_file.display(),
+        github.issuer(),
+        moto.endpoint
+    );
+    std::fs::write(home.path().join("config"), config).unwrap();
+    let env = [(
+        "AWS_CONFIG_FILE".to_string(),
+        home.path().join("config").display().to_string(),
+    )];
+    let arn = caller_arn(&moto, home.path(), &env, &["--profile", "ci"]);
+    assert!(
+        arn.starts_with("arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-"),
+        "{arn}"
+    );
+
+    // Its stdout is the JSON and nothing else.
+    let out = Run::bare()
+        .args(&["credential-process", "--role-to-assume", ROLE])
+        .args(&["--aws-region", "eu-central-1", "--issuer", &github.issuer()])
+        .args(&["--sts-endpoint", &moto.endpoint])
+        .args(&["--web-identity-token-file", token_file.to_str().unwrap()])
+        .run()
+        .await;
+    out.assert_code(0);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "AccessKeyId",
+            "Expiration",
+            "SecretAccessKey",
+            "SessionToken",
+            "Version"
+        ]
+    );
+    assert_eq!(json["Version"], 1);
+}
+
+#[tokio::test]
+async fn allowed_account_ids_are_checked_before_anything_is_written() {
+    let moto = Moto::start();
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_ALLOWED-ACCOUNT-IDS", "111111111111, 222222222222")
+        .run()
+        .await;
+    out.assert_code(3).assert_nothing_exported();
+    assert!(
+        out.stderr.contains("belong to account 123456789012, which allowed-account-ids does not list (111111111111, 222222222222)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn post_step_blanks_the_variables_and_removes_the_profile() {
+    let moto = Moto::start();
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let home_dir = tempfile::tempdir().unwrap();
+    let home = home_dir.path().to_path_buf();
+    let state = home.join("github_state");
+    std::fs::write(&state, "").unwrap();
+    let out = Run::action()
+        .with_github(&github)
+        .env("HOME", home.to_str().unwrap())
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_AWS-PROFILE", "ci")
+        .env("INPUT_OUTPUT-ENV-CREDENTIALS", "true")
+        .env("GITHUB_STATE", state.to_str().unwrap())
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(home.join(".aws/credentials").exists());
+    let env = out.env_vars();
+    assert!(
+        env.contains(&("AWS_PROFILE".into(), "ci".into())),
+        "{env:?}"
+    );
+    assert!(
+        env.contains(&("AWS_ACCESS_KEY_ID".into(), String::new())),
+        "{env:?}"
+    );
+    let arn = caller_arn(&moto, &home, &[], &["--profile", "ci"]);
+    assert!(arn.contains(":assumed-role/octo-deploy/"), "{arn}");
+
+    // The runner hands the last `oidc_assume` state record to the post step.
+    let record = std::fs::read_to_string(&state).unwrap();
+    let value = record
+        .split("oidc_assume<<")
+        .last()
+        .and_then(|r| r.split_once('\n'))
+        .map(|(delimiter, rest)| {
+            rest.split(&format!("\n{delimiter}"))
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .unwrap();
+    assert!(value.contains("\"profiles\":{"), "{value}");
+    let post = Run::action()
+        .env("STATE_oidc_assume", &value)
+        .env("INPUT_ROLE-TO-ASSUME", "not even valid in the post step")
+        .run()
+        .await;
+    post.assert_code(0);
+    assert!(
+        !home.join(".aws/credentials").exists(),
+        "a file we created is deleted"
+    );
+    assert!(
+        post.stderr.contains("removed profile(s) ci"),
+        "{}",
+        post.stderr
+    );
+}
+
+/// A minimal HTTP forward proxy on 127.0.0.1 that records each request line it relays.
+fn forward_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || relay(client, &log));
+        }
+    });
+    (url, seen)
+}
+
+fn relay(mut client: TcpStream, log: &Mutex<Vec<String>>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let Ok(n) = client.read(&mut chunk) else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default().to_string();
+    let mut parts = request_line.split(' ');
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let Some(rest) = target.strip_prefix("http://") else {
+        let _ = client.write_all(b"HTTP/1.1 501 Not Implemented\r\ncontent-length: 0\r\n\r\n");
+        return;
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    log.lock().unwrap().push(format!("{method} {target}"));
+    let length: usize = lines
+        .clone()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let Ok(n) = client.read(&mut chunk) else {
+            return;
+        };
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let Ok(mut upstream) = TcpStream::connect(authority) else {
+        return;
+    };
+    let mut forwarded = format!(
+        "{method} {} HTTP/1.1\r\n",
+        if path.is_empty() { "/" } else { path }
+    );
+    for line in lines.filter(|l| !l.is_empty()) {
+        let lower = line.to_ascii_lowercase();
+        if !lower.starts_with("connection:") && !lower.starts_with("proxy-") {
+            forwarded.push_str(line);
+            forwarded.push_str("\r\n");
+        }
+    }
+    forwarded.push_str("connection: close\r\n\r\n");
+    let _ = upstream.write_all(forwarded.as_bytes());
+    let _ = upstream.write_all(&buf[head_end..]);
+    let mut response = Vec::new();
+    let _ = upstream.read_to_end(&mut response);
+    // The client may reuse its connection: tell it this one ends here.
+    let text = String::from_utf8_lossy(&response);
+    let response = text.replacen("\r\n", "\r\nconnection: close\r\n", 1);
+    let _ = client.write_all(response.as_bytes());
+}
+
+#[tokio::test]
+async fn every_request_goes_through_the_proxy_unless_bypassed() {
+    let moto = Moto::start();
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let (proxy, seen) = forward_proxy();
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_HTTP-PROXY", &proxy)
+        .env("NO_PROXY", "example.invalid")
+        .run()
+        .await;
+    out.assert_code(0);
+    let seen = seen.lock().unwrap().clone();
+    let hits = |needle: &str| seen.iter().filter(|l| l.contains(needle)).count();
+    assert_eq!(hits("/idtoken"), 1, "{seen:?}");
+    assert!(hits("/.well-known/") >= 1, "{seen:?}");
+    assert_eq!(hits(&format!("POST {}/", moto.endpoint)), 1, "{seen:?}");
+
+    // Bypassed hosts go direct, also from the HTTPS_PROXY family of variables.
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let (proxy, seen) = forward_proxy();
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("http_proxy", &proxy)
+        .env("INPUT_NO-PROXY", "127.0.0.1")
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+/// STS's answer to AssumeRole (what wiremock serves for chained calls).
+fn assume_role_xml(account: &str, role: &str) -> String {
+    format!(
+        r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser><Arn>arn:aws:sts::{account}:assumed-role/{role}/s</Arn><AssumedRoleId>AROACHAINED:s</AssumedRoleId></AssumedRoleUser><Credentials><SessionToken>{SESSION_TOKEN}</SessionToken><SecretAccessKey>{SECRET_ACCESS_KEY}</SecretAccessKey><Expiration>{EXPIRATION}</Expiration><AccessKeyId>{ACCESS_KEY_ID}</AccessKeyId></Credentials><PackedPolicySize>6</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>"#
+    )
+}
+
+#[tokio::test]
+async fn session_tags_are_sent_and_dropped_once_when_the_packed_policy_is_too_large() {
+    use wiremock::matchers::{body_string_contains, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(sts_success_xml("first")))
+        .expect(1)
+        .mount(&sts)
+        .await;
+    // With the context tags: too large. Workflow names are sanitised (`(`, `)` become `_`).
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=AssumeRole&"))
+        .and(body_string_contains("Tags.member.1.Key=GitHub"))
+        .and(body_string_contains("Tags.member.3.Value=Deploy%20_prod_"))
+        .and(body_string_contains("ExternalId=partner-7"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(sts_error_xml(
+            "PackedPolicyTooLarge",
+            "Packed size of consumed policies and session tags exceeds the limit",
+        )))
+        .with_priority(1)
+        .expect(1)
+        .mount(&sts)
+        .await;
+    // Without them: only the custom tag, and it stays transitive.
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=AssumeRole&"))
+        .and(body_string_contains("Tags.member.1.Key=Team"))
+        .and(body_string_contains("TransitiveTagKeys.member.1=Team"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(assume_role_xml("210987654321", "cross-account-reader")),
+        )
+        .with_priority(2)
+        .expect(1)
+        .mount(&sts)
+        .await;
+    let out = Run::action()
+        .with_github(&github)
+        .with_sts(&sts)
+        .env("INPUT_CHAIN-ROLES", CHAINED)
+        .env("INPUT_ROLE-EXTERNAL-ID", "partner-7")
+        .env("INPUT_CUSTOM-TAGS", r#"{"Team":"platform"}"#)
+        .env("INPUT_TRANSITIVE-TAG-KEYS", "Team, Repository")
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .env("GITHUB_WORKFLOW", "Deploy (prod)")
+        .env("INPUT_RETRY-MAX-ATTEMPTS", "1")
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("retrying without the GitHub context tags"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        output(&out, "aws-account-id").as_deref(),
+        Some("210987654321")
+    );
+}
+
+#[tokio::test]
+async fn role_chaining_uses_the_environment_then_a_profile_file() {
+    let moto = Moto::start();
+    // An earlier step's keys in the environment (CAC's `role-chaining: true`).
+    let out = Run::action()
+        .env("INPUT_ROLE-CHAINING", "true")
+        .env("INPUT_ROLE-TO-ASSUME", CHAINED)
+        .env("INPUT_AWS-REGION", "eu-central-1")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_ROLE-DURATION-SECONDS", "7200")
+        .env("AWS_ACCESS_KEY_ID", "ASIAEARLIERSTEP12345")
+        .env("AWS_SECRET_ACCESS_KEY", "earlier-step-secret")
+        .env("AWS_SESSION_TOKEN", "earlier-step-token")
+        .run()
+        .await;
+    out.assert_code(0);
+    out.assert_no_leaks(&["earlier-step-secret", "earlier-step-token"]);
+    assert!(out.stderr.contains("at 3600 s"), "{}", out.stderr);
+    let arn = caller_arn(&moto, Path::new("/nonexistent"), &credential_env(&out), &[]);
+    assert!(arn.starts_with("arn:aws:sts::210987654321:assumed-role/cross-account-reader/"));
+
+    // No keys in the environment: the ambient chain finds a profile file (a self-hosted
+    // runner's, here), and never needs an OIDC token.
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = AKIARUNNERPROFILE123\naws_secret_access_key = runner-secret\n",
+    )
+    .unwrap();
+    let out = Run::action()
+        .env("INPUT_FORCE-SKIP-OIDC", "true")
+        .env("INPUT_ROLE-TO-ASSUME", "octo-deploy")
+        .env("INPUT_AWS-REGION", "eu-central-1")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap())
+        .env("AWS_CONFIG_FILE", dir.path().join("none").to_str().unwrap())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .run()
+        .await;
+    out.assert_code(0);
+    assert_eq!(
+        output(&out, "aws-account-id").as_deref(),
+        Some("123456789012")
+    );
+
+    // Nothing to chain from: a configuration error that says what to do.
+    let out = Run::action()
+        .env("INPUT_ROLE-CHAINING", "true")
+        .env("INPUT_ROLE-TO-ASSUME", CHAINED)
+        .env("INPUT_AWS-REGION", "eu-central-1")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_UNSET-CURRENT-CREDENTIALS", "true")
+        .env("AWS_ACCESS_KEY_ID", "ASIAEARLIERSTEP12345")
+        .env("AWS_SECRET_ACCESS_KEY", "earlier-step-secret")
+        .run()
+        .await;
+    out.assert_code(2).assert_nothing_exported();
+    assert!(
+        out.stderr.contains("unset-current-credentials is on"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn existing_credentials_are_kept_and_leftover_keys_are_named() {
+    let moto = Moto::start();
+    let out = Run::action()
+        .env("INPUT_USE-EXISTING-CREDENTIALS", "true")
+        .env("INPUT_ROLE-CHAINING", "true")
+        .env("INPUT_ROLE-TO-ASSUME", CHAINED)
+        .env("INPUT_AWS-REGION", "eu-central-1")
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "ASIAEARLIERSTEP12345")
+        .env("AWS_SECRET_ACCESS_KEY", "earlier-step-secret")
+        .run()
+        .await;
+    out.assert_code(0).assert_nothing_exported();
+    assert!(out.stderr.contains("requesting none"), "{}", out.stderr);
+
+    // OIDC with a long-lived key still in the environment: a notice on the way out.
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let out = Run::action()
+        .with_github(&github)
+        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+        .env("INPUT_SPECIAL-CHARACTERS-WORKAROUND", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIAOLDROTATEDKEY123")
+        .env("AWS_SECRET_ACCESS_KEY", "old-rotated-secret")
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("holds a long-lived IAM user key (AKIA…)")
+            && out
+                .stderr
+                .contains("delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("special-characters-workaround does nothing")
+    );
+    let exported = &credential_env(&out)[0];
+    assert_ne!(exported.1, "AKIAOLDROTATEDKEY123");
+}
