@@ -121,6 +121,15 @@ pub fn load_policy(config: &Config) -> Result<Option<Policy>, Error> {
 /// Checks what can be checked on disk before the first request: the token file exists and is
 /// a regular file (a typo in its path is bad input, not a token failure).
 pub fn preflight(config: &Config) -> Result<(), Error> {
+    if let Some(path) = &config.trust_policy_file {
+        read_trust_policy(path).map_err(|problem| {
+            Error::Inputs(crate::inputs::InputErrors(vec![crate::inputs::InputError {
+                input: "trust-policy-file".into(),
+                problem,
+                hint: "give the path of the role's trust policy JSON (or of `aws iam get-role` output), relative to the workspace".into(),
+            }]))
+        })?;
+    }
     if let Some(path) = &config.token_file {
         let problem = match std::fs::metadata(path) {
             Ok(meta) if meta.is_file() => return Ok(()),
@@ -136,6 +145,37 @@ pub fn preflight(config: &Config) -> Result<(), Error> {
         ])));
     }
     Ok(())
+}
+
+/// Reads and parses a trust policy file.
+fn read_trust_policy(path: &Path) -> Result<Vec<crate::trust::document::TrustDocument>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    match crate::trust::document::load(&text) {
+        Ok(docs) if !docs.is_empty() => Ok(docs),
+        Ok(_) => Err(format!("`{}` holds no trust policy", path.display())),
+        Err(e) => Err(format!("`{}`:{e}", path.display())),
+    }
+}
+
+/// With the role's trust policy at hand, IAM's evaluation of it against the refused token's
+/// claims: which condition failed, with what value, and a value that would pass.
+fn simulate_refusal(config: &Config, claims: &Claims) -> Option<String> {
+    let path = config.trust_policy_file.as_ref()?;
+    let prefix = crate::trust::github::issuer_key_prefix(&config.issuer);
+    let text = match read_trust_policy(path) {
+        Ok(docs) => docs
+            .iter()
+            .map(|doc| {
+                crate::trust::simulate::render(
+                    &crate::trust::simulate::evaluate(doc, claims, &prefix),
+                    &path.display().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(problem) => format!("(the trust policy could not be simulated: {problem})\n"),
+    };
+    Some(text)
 }
 
 /// Warns once, loudly, about what a configuration gives up.
@@ -316,9 +356,16 @@ pub async fn assume<B: Broker>(
             Ok(creds)
         }
         Err(error) => {
-            let explanation = error
-                .is_trust_refusal()
-                .then(|| explain_refusal(config, role, &authorized.claims));
+            let explanation = error.is_trust_refusal().then(|| {
+                let mut text = explain_refusal(config, role, &authorized.claims);
+                if let Some(simulated) = simulate_refusal(config, &authorized.claims) {
+                    text.push_str(
+                        "\nthe trust policy, evaluated with IAM's rules against these claims:\n",
+                    );
+                    text.push_str(&simulated);
+                }
+                text
+            });
             Err(Error::Sts { error, explanation })
         }
     }

@@ -134,6 +134,12 @@ pub const INPUTS: &[InputSpec] = &[
         default: None,
     },
     InputSpec {
+        name: "trust-policy-file",
+        value_name: "PATH",
+        help: "The role's trust policy JSON (or `aws iam get-role` output): when STS refuses the token, the refusal names the condition that failed",
+        default: None,
+    },
+    InputSpec {
         name: "web-identity-token-file",
         value_name: "PATH",
         help: "Read the OIDC token from this file instead of requesting one from the runner",
@@ -492,6 +498,8 @@ pub struct Config {
     pub policy: PolicySource,
     /// Token file instead of the runner's endpoint.
     pub token_file: Option<PathBuf>,
+    /// The role's trust policy, simulated when STS refuses the token.
+    pub trust_policy_file: Option<PathBuf>,
     /// Expected issuer, normalised (no trailing slash).
     pub issuer: String,
     /// STS endpoint override.
@@ -1360,6 +1368,7 @@ impl Config {
         };
 
         let token_file = inputs.get("web-identity-token-file").map(PathBuf::from);
+        let trust_policy_file = inputs.get("trust-policy-file").map(PathBuf::from);
 
         let issuer = match inputs.get("issuer") {
             Some(v) => c.url("issuer", v),
@@ -1501,6 +1510,7 @@ impl Config {
                 output_env_credentials,
                 policy,
                 token_file,
+                trust_policy_file,
                 issuer,
                 sts_endpoint,
                 skip_signature,

@@ -749,3 +749,55 @@ async fn credentials_are_never_appended_through_a_symlink() {
     );
     assert_eq!(out.env_file, "", "the link's target stays empty");
 }
+
+#[tokio::test]
+async fn sts_refusal_with_the_trust_policy_names_the_failing_condition() {
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    github.serve_token(&token).await;
+    let sts = mock_sts(
+        ResponseTemplate::new(403).set_body_string(sts_error_xml(
+            "AccessDenied",
+            "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+        )),
+        1,
+    )
+    .await;
+    let provider = github.issuer().trim_start_matches("http://").to_string();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": format!("arn:aws:iam::123456789012:oidc-provider/{provider}")},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                format!("{provider}:aud"): "sts.amazonaws.com",
+                format!("{provider}:sub"): "repo:octo-org/octo-repo:environment:production"
+            }}
+        }]
+    });
+    let out = Run::action()
+        .with_github(&github)
+        .with_sts(&sts)
+        .env("INPUT_TRUST-POLICY-FILE", "infra/trust.json")
+        .file(
+            "infra/trust.json",
+            &serde_json::to_string_pretty(&policy).unwrap(),
+        )
+        .run()
+        .await;
+    out.assert_code(5).assert_nothing_exported();
+    for needle in [
+        "the trust policy, evaluated with IAM's rules against these claims:",
+        &format!("FAIL StringEquals `{provider}:sub` (infra/trust.json:8:"),
+        "actual:     `repo:octo-org/octo-repo:ref:refs/heads/main`",
+        "would pass: `repo:octo-org/octo-repo:environment:production`",
+        "the job has no `environment:`",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "missing {needle:?} in\n{}",
+            out.stderr
+        );
+    }
+}

@@ -117,6 +117,8 @@ fn cases() -> Vec<(&'static str, String)> {
         ("ca-bundle", s("a-directory")),
         ("cleanup", s("sometimes")),
         ("special-characters-workaround", s("maybe")),
+        ("trust-policy-file", s("missing.json")),
+        ("trust-policy-file", s("a-directory")),
     ]
 }
 
