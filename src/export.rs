@@ -137,6 +137,16 @@ pub fn append_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(io(e)),
     };
+    let mut all = existing;
+    all.extend_from_slice(bytes);
+    replace_file(path, &all).map_err(io)
+}
+
+/// Replaces `path` with `bytes`: written to a temporary file beside it (readable by its owner
+/// only, never opened through a link), synced, then renamed over it, so a reader sees the old
+/// file or the new one and never half of it. The temporary file is removed on failure.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
@@ -148,7 +158,8 @@ pub fn append_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW)
             .open(&temp)?;
-        file.write_all(&existing)?;
+        // The umask can only take bits away, but be explicit: these may be credentials.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
@@ -156,7 +167,7 @@ pub fn append_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    result.map_err(io)
+    result
 }
 
 #[cfg(test)]

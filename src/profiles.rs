@@ -10,8 +10,8 @@
 //! and so removal can also drop the blank line the merge put in front of them.
 
 use std::fs::OpenOptions;
-use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -455,27 +455,7 @@ fn replace_file(path: &Path, text: &str) -> Result<(), ProfileError> {
             .create(parent)
             .map_err(io)?;
     }
-    let name = path
-        .file_name()
-        .map_or_else(|| "aws".into(), |n| n.to_string_lossy().into_owned());
-    let temp = parent.join(format!(".{name}.{}.tmp", crate::output::random_hex(8)));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temp)?;
-        // The umask can only take bits away, but be explicit: these are credentials.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(io)?;
+    crate::export::replace_file(path, text.as_bytes()).map_err(io)?;
     // Makes the rename itself durable; a failure here loses nothing that is not already written.
     if let Ok(dir) = std::fs::File::open(parent) {
         let _ = dir.sync_all();
