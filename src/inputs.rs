@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use regex::Regex;
@@ -581,13 +582,29 @@ const PARTITIONS: &[&str] = &[
     "aws-eusc",
 ];
 
-fn role_arn_re() -> Regex {
-    // Role path: `/` or `/seg/…/`, printable ASCII; name per IAM: [\w+=,.@-]{1,64} (ASCII \w).
+// The patterns are ASCII-only (`(?-u:…)`): IAM names are ASCII, and a Unicode `\w` repeated
+// 128 times compiles into a program that took ~100 ms and 16 MB, most of a run's cost. They
+// are compiled on first use, so a run without managed policies never builds that one.
+
+/// Role path: `/` or `/seg/…/`, printable ASCII; name per IAM: `[\w+=,.@-]{1,64}`.
+static ROLE_ARN_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^arn:([a-z-]+):iam::(\d{12}):role/((?:[\x21-\x7e&&[^/]]+/)*)((?-u:[\w+=,.@-]){1,64})$",
+        r"^arn:([a-z-]+):iam::((?-u:\d){12}):role/((?:[\x21-\x7e&&[^/]]+/)*)((?-u:[\w+=,.@-]){1,64})$",
     )
     .expect("static regex")
-}
+});
+
+/// An AWS region code (`eu-central-1`, `us-gov-west-1`).
+static REGION_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z]{2,}(-[a-z]+)+-(?-u:\d){1,2}$").expect("static regex"));
+
+/// A managed policy ARN (AWS-managed or customer-managed, with a path).
+static MANAGED_POLICY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^arn:([a-z-]+):iam::((?-u:\d){12}|aws):policy/([\x21-\x7e]+/)*(?-u:[\w+=,.@-]){1,128}$",
+    )
+    .expect("static regex")
+});
 
 impl RoleArn {
     /// Parses and checks an IAM role ARN.
@@ -608,7 +625,7 @@ impl RoleArn {
                 format!("give the role's full ARN, such as `{example}`"),
             ));
         }
-        let Some(caps) = role_arn_re().captures(value) else {
+        let Some(caps) = ROLE_ARN_RE.captures(value) else {
             let parts: Vec<&str> = value.splitn(6, ':').collect();
             let hint = if parts.len() == 6 && parts[2] != "iam" {
                 format!(
@@ -789,7 +806,6 @@ pub fn parse_roles(text: &str) -> Result<Vec<ProfileRole>, String> {
     if table.is_empty() {
         return Err("names no profile".into());
     }
-    let region_re = Regex::new(r"^[a-z]{2,}(-[a-z]+)+-\d{1,2}$").expect("static regex");
     let mut out = Vec::new();
     for (profile, value) in table {
         let at = |problem: String| format!("profile `{profile}`: {problem}");
@@ -827,7 +843,7 @@ pub fn parse_roles(text: &str) -> Result<Vec<ProfileRole>, String> {
             return Err(at(format!("duration {d} is not from 900 to 43200 seconds")));
         }
         if let Some(r) = &table.region
-            && !region_re.is_match(r)
+            && !REGION_RE.is_match(r)
         {
             return Err(at(format!("{} is not an AWS region", show(r))));
         }
@@ -1158,8 +1174,7 @@ impl Config {
             });
         let region = match (region_source, mode) {
             (Some((source, v)), _) => {
-                let re = Regex::new(r"^[a-z]{2,}(-[a-z]+)+-\d{1,2}$").expect("static regex");
-                if re.is_match(v) {
+                if REGION_RE.is_match(v) {
                     Some(v.to_string())
                 } else {
                     c.fail(
@@ -1268,12 +1283,8 @@ impl Config {
             .get("managed-session-policies")
             .map(split_list)
             .unwrap_or_default();
-        let policy_re = Regex::new(
-            r"^arn:([a-z-]+):iam::(\d{12}|aws):policy/([\x21-\x7e]+/)*[\w+=,.@-]{1,128}$",
-        )
-        .expect("static regex");
         for arn in &managed_policies {
-            match policy_re.captures(arn) {
+            match MANAGED_POLICY_RE.captures(arn) {
                 Some(caps)
                     if region
                         .as_deref()
@@ -1563,6 +1574,26 @@ mod tests {
         assert!(matches!(&c.role, Some(RoleRef::Arn(r)) if r.account == "123456789012"));
         assert!(matches!(c.source, Source::WebIdentity));
         assert_eq!(c.sts_endpoint, None);
+    }
+
+    #[test]
+    fn names_and_numbers_in_arns_are_ascii_only() {
+        for policy in [
+            "arn:aws:iam::aws:policy/Re\u{e4}dOnly",
+            "arn:aws:iam::\u{661}23456789012:policy/p",
+        ] {
+            let e = one_error(&[("INPUT_MANAGED-SESSION-POLICIES", policy)]);
+            assert_eq!(e.input, "managed-session-policies", "{policy}");
+        }
+        assert!(RoleArn::parse("arn:aws:iam::\u{661}\u{662}3456789012:role/x").is_err());
+        assert!(RoleArn::parse("arn:aws:iam::123456789012:role/caf\u{e9}").is_err());
+        assert!(!REGION_RE.is_match("eu-central-\u{661}"));
+        let c = config(
+            &[ROLE, REGION, ("INPUT_MANAGED-SESSION-POLICIES", "arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::123456789012:policy/team/ci-boundary")],
+            Mode::Action,
+        )
+        .unwrap();
+        assert_eq!(c.managed_policies.len(), 2);
     }
 
     #[test]

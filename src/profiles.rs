@@ -456,10 +456,6 @@ fn replace_file(path: &Path, text: &str) -> Result<(), ProfileError> {
             .map_err(io)?;
     }
     crate::export::replace_file(path, text.as_bytes()).map_err(io)?;
-    // Makes the rename itself durable; a failure here loses nothing that is not already written.
-    if let Ok(dir) = std::fs::File::open(parent) {
-        let _ = dir.sync_all();
-    }
     Ok(())
 }
 
