@@ -10,12 +10,18 @@ COPY src ./src
 COPY examples ./examples
 # Same flags as CI's static release build (.ci/run): a statically linked gnu binary.
 ENV RUSTFLAGS="-C target-feature=+crt-static"
-RUN cargo build --release --locked --target x86_64-unknown-linux-gnu \
-    && cp target/x86_64-unknown-linux-gnu/release/oidc-assume /oidc-assume
+# The build platform's own target, so the arm64 image (built natively or under QEMU) gets an
+# arm64 binary.
+RUN target="$(uname -m)-unknown-linux-gnu" \
+    && cargo build --release --locked --target "$target" \
+    && cp "target/$target/release/oidc-assume" /oidc-assume
 
 FROM scratch
-# reqwest and the AWS SDK read the OS trust store (rustls-native-certs), which an empty image
-# lacks: ship the build stage's CA bundle where they look for it.
+# The token, key and web-identity requests trust Mozilla's roots compiled into the binary. The
+# AWS SDK, used only for signed calls (role chaining, static keys), reads the OS trust store,
+# which an empty image lacks: ship the build stage's CA bundle, and name it, so the SDK reads
+# this one file instead of also scanning a directory.
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 COPY --from=build /oidc-assume /oidc-assume
 ENTRYPOINT ["/oidc-assume"]

@@ -124,16 +124,6 @@ pub fn apply_overrides(mut claims: Claims, overrides: &ClaimOverrides) -> Result
     Ok(claims)
 }
 
-/// The regional STS endpoint the SDK resolves for `region` (for display only).
-pub fn regional_endpoint(region: &str) -> String {
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("https://sts.{region}.{suffix}/")
-}
-
 fn describe_request(
     config: &Config,
     role: &RoleArn,
@@ -141,7 +131,10 @@ fn describe_request(
     endpoint: Option<&str>,
 ) -> String {
     let request = app::request(config, role, config.duration, authorized);
-    let target = endpoint.map_or_else(|| regional_endpoint(&config.region), str::to_string);
+    let target = endpoint.map_or_else(
+        || format!("{}/", crate::sts::regional_endpoint(&config.region)),
+        str::to_string,
+    );
     let mut text = format!(
         "  POST {target}\n    Action=AssumeRoleWithWebIdentity\n    Version=2011-06-15\n    RoleArn={}\n    RoleSessionName={}\n    DurationSeconds={}\n",
         request.role_arn, request.session_name, request.duration
@@ -299,17 +292,5 @@ mod tests {
         );
         assert_eq!(claims.get("ref_protected"), None);
         assert_eq!(claims.time("exp"), Some(1_300));
-    }
-
-    #[test]
-    fn endpoints_by_partition() {
-        assert_eq!(
-            regional_endpoint("eu-west-1"),
-            "https://sts.eu-west-1.amazonaws.com/"
-        );
-        assert_eq!(
-            regional_endpoint("cn-north-1"),
-            "https://sts.cn-north-1.amazonaws.com.cn/"
-        );
     }
 }

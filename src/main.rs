@@ -16,7 +16,7 @@ use oidc_assume::error::Error;
 use oidc_assume::inputs::{Config, Flags, Inputs, Mode, Source};
 use oidc_assume::oidc::{FileTokenSource, IssuerKeySource, RunnerTokenSource};
 use oidc_assume::output::Reporter;
-use oidc_assume::sts::{SdkBroker, Timeouts};
+use oidc_assume::sts::{StsBroker, Timeouts};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -74,7 +74,7 @@ struct Wired {
     config: Config,
     policy: Option<oidc_assume::policy::Policy>,
     client: reqwest::Client,
-    broker: SdkBroker,
+    broker: StsBroker,
     context: RunContext,
 }
 
@@ -85,7 +85,8 @@ async fn wire(flags: &Flags, env: &Env, out: &Reporter) -> Result<Wired, Error> 
     app::preflight(&config)?;
     app::warn_about_config(&config, policy.as_ref(), out);
     let client = config.net.reqwest_client(config.request_timeout())?;
-    let mut broker = SdkBroker::new(
+    let mut broker = StsBroker::new(
+        client.clone(),
         &config.region,
         config.sts_endpoint.as_deref(),
         Timeouts::for_request(config.request_timeout()),
@@ -165,9 +166,16 @@ async fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<(), Error> {
                 set: args.claim,
                 remove: args.without_claim,
             };
-            let broker = config.sts_endpoint.as_deref().map(|endpoint| {
-                SdkBroker::new(&config.region, Some(endpoint), Timeouts::default(), None)
-            });
+            let broker = match config.sts_endpoint.as_deref() {
+                Some(endpoint) => Some(StsBroker::new(
+                    config.net.reqwest_client(config.request_timeout())?,
+                    &config.region,
+                    Some(endpoint),
+                    Timeouts::default(),
+                    None,
+                )),
+                None => None,
+            };
             dry_run::run(
                 &config,
                 policy.as_ref(),

@@ -1,6 +1,7 @@
-//! Builds the two HTTP clients (reqwest for the token and the issuer's keys, the SDK's for STS)
-//! with the same proxy, bypass list, extra CA bundle and timeouts, so every request of a run
-//! goes the same way. I/O: reads the CA bundle file; building a client loads the trust store.
+//! Builds the two HTTP clients (reqwest for the token, the issuer's keys and the web-identity
+//! call; the SDK's for signed STS calls) with the same proxy, bypass list, extra CA bundle and
+//! timeouts, so every request of a run goes the same way. I/O: reads the CA bundle file; the
+//! SDK's client reads the system trust store when it is first used.
 //!
 //! Neither library is allowed to read proxy variables itself: [`NetConfig`] is built from the
 //! inputs and the [`crate::env::Env`] snapshot, so what `http-proxy`/`no-proxy` say (or the
@@ -179,12 +180,24 @@ impl NetConfig {
                     .no_proxy(no_proxy),
             );
         }
+        // Mozilla's roots, compiled in: no trust store is read from disk (reading the system's,
+        // twice over, was a third of a run), and a `FROM scratch` image needs no CA file.
+        // `ca-bundle` adds a TLS-intercepting proxy's CA on top.
+        let mut roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| NetError::Client(e.to_string()))?;
         if let Some(pem) = ca {
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| NetError::Client(e.to_string()))?;
-            builder = builder.tls_certs_merge(certs);
+            roots.extend(
+                reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| NetError::Client(e.to_string()))?,
+            );
         }
-        builder.build().map_err(|e| NetError::Client(e.to_string()))
+        builder
+            .tls_certs_only(roots)
+            .build()
+            .map_err(|e| NetError::Client(e.to_string()))
     }
 
     /// The HTTP client for STS, or `None` when the SDK's default serves (no proxy, no extra
@@ -312,6 +325,36 @@ mod tests {
         }
         assert!(bypasses("*", "anything"));
         assert!(!bypasses("", "anything"));
+    }
+
+    #[test]
+    fn the_client_builds_with_the_bundled_roots_and_an_extra_ca() {
+        assert!(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() > 100);
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("corp.pem");
+        // A real CA certificate (the first bundled root) in PEM form stands in for a proxy's.
+        let der = &webpki_root_certs::TLS_SERVER_ROOT_CERTS[0];
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+        let body: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        std::fs::write(
+            &pem,
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                body.join("\n")
+            ),
+        )
+        .unwrap();
+        let net = NetConfig {
+            ca_bundle: Some(pem),
+            ..NetConfig::default()
+        };
+        assert!(net.reqwest_client(Duration::from_secs(1)).is_ok());
+        assert!(net.sdk_client().unwrap().is_some());
+        assert!(NetConfig::default().sdk_client().unwrap().is_none());
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! Talks to STS: `AssumeRoleWithWebIdentity` for a verified token, `AssumeRole` for chaining
 //! and for static or existing credentials, `GetCallerIdentity` to learn whose keys those are.
-//! I/O: HTTPS requests through aws-sdk-sts.
+//! I/O: HTTPS requests.
 //!
-//! The web-identity call needs no AWS credentials, so the client is built with none: no
-//! credential chain, no IMDS probe, no config-file scan. Signed calls get their credentials per
-//! request, so one client serves every hop. Timeouts are explicit because the SDK sets no read
-//! timeout by default, and a server that accepts and never answers would hang the job.
+//! The web-identity call is unsigned: it is one form POST, sent with the same reqwest client
+//! (and so the same proxy, trust roots and connection pool) as the token and key requests, and
+//! its XML answer is read by [`parse_credentials`]. The signed calls go through aws-sdk-sts,
+//! whose client is built on first use only, so the common run never pays for it (its trust
+//! store load was most of a run's remaining cost). Signed calls get their credentials per
+//! request, so one SDK client serves every hop. Timeouts are explicit because the SDK sets no
+//! read timeout by default, and a server that accepts and never answers would hang the job.
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_sdk_sts::config::retry::RetryConfig;
@@ -218,10 +222,31 @@ pub trait Broker: Sync {
     ) -> impl Future<Output = Result<Identity, StsError>> + Send;
 }
 
-/// The real STS, through aws-sdk-sts.
-pub struct SdkBroker {
-    client: aws_sdk_sts::Client,
+/// The real STS: web identity over reqwest, signed calls through aws-sdk-sts.
+pub struct StsBroker {
+    http: reqwest::Client,
+    /// Base URL, no trailing slash.
+    endpoint: String,
+    region: String,
+    explicit_endpoint: Option<String>,
+    timeouts: Timeouts,
+    sdk_http: Option<SharedHttpClient>,
+    sdk: OnceLock<aws_sdk_sts::Client>,
     ambient: Option<SharedCredentialsProvider>,
+}
+
+/// The STS endpoint of `region` that the SDK resolves (no FIPS, no dual-stack).
+pub fn regional_endpoint(region: &str) -> String {
+    let suffix = match crate::inputs::partition_of_region(region) {
+        "aws-cn" => "amazonaws.com.cn",
+        "aws-iso" => "c2s.ic.gov",
+        "aws-iso-b" => "sc2s.sgov.gov",
+        "aws-iso-e" => "cloud.adc-e.uk",
+        "aws-iso-f" => "csp.hci.ic.gov",
+        "aws-eusc" => "amazonaws.eu",
+        _ => "amazonaws.com",
+    };
+    format!("https://sts.{region}.{suffix}")
 }
 
 /// Per-request and whole-operation time bounds for STS.
@@ -252,39 +277,63 @@ impl Default for Timeouts {
     }
 }
 
-impl SdkBroker {
-    /// A client for `region`, with an optional endpoint override and the HTTP client to use
-    /// (`None`: the SDK's default, which ignores proxies).
+impl StsBroker {
+    /// A broker for `region`, with an optional endpoint override. `http` sends the web-identity
+    /// call; `sdk_http` is the SDK's HTTP client for signed calls (`None`: the SDK's default,
+    /// which ignores proxies).
     pub fn new(
+        http: reqwest::Client,
         region: &str,
         endpoint: Option<&str>,
         timeouts: Timeouts,
-        http: Option<SharedHttpClient>,
+        sdk_http: Option<SharedHttpClient>,
     ) -> Self {
-        let mut config = aws_sdk_sts::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(timeouts.connect)
-                    .read_timeout(timeouts.attempt)
-                    .operation_attempt_timeout(timeouts.attempt)
-                    .operation_timeout(timeouts.operation)
-                    .build(),
-            )
-            // Retries are ours (crate::retry): classified the same way for every request, and
-            // each one logged with its reason and delay.
-            .retry_config(RetryConfig::disabled());
-        if let Some(endpoint) = endpoint {
-            config = config.endpoint_url(endpoint);
-        }
-        if let Some(http) = http {
-            config = config.http_client(http);
-        }
-        SdkBroker {
-            client: aws_sdk_sts::Client::from_conf(config.build()),
+        StsBroker {
+            http,
+            endpoint: endpoint
+                .map_or_else(|| regional_endpoint(region), str::to_string)
+                .trim_end_matches('/')
+                .to_string(),
+            region: region.to_string(),
+            explicit_endpoint: endpoint.map(str::to_string),
+            timeouts,
+            sdk_http,
+            sdk: OnceLock::new(),
             ambient: None,
         }
+    }
+
+    /// Where the web-identity call goes.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The SDK client, built on first use.
+    fn sdk(&self) -> &aws_sdk_sts::Client {
+        self.sdk.get_or_init(|| {
+            let timeouts = self.timeouts;
+            let mut config = aws_sdk_sts::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(self.region.clone()))
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(timeouts.connect)
+                        .read_timeout(timeouts.attempt)
+                        .operation_attempt_timeout(timeouts.attempt)
+                        .operation_timeout(timeouts.operation)
+                        .build(),
+                )
+                // Retries are ours (crate::retry): classified the same way for every request,
+                // and each one logged with its reason and delay.
+                .retry_config(RetryConfig::disabled());
+            if let Some(endpoint) = &self.explicit_endpoint {
+                config = config.endpoint_url(endpoint);
+            }
+            if let Some(http) = &self.sdk_http {
+                config = config.http_client(http.clone());
+            }
+            aws_sdk_sts::Client::from_conf(config.build())
+        })
     }
 
     /// Uses `provider` for [`Signer::Ambient`].
@@ -361,25 +410,66 @@ fn credentials(
 
 const OPERATION: &str = "AssumeRoleWithWebIdentity";
 
-impl Broker for SdkBroker {
+impl Broker for StsBroker {
     async fn assume(&self, request: &AssumeRequest) -> Result<Credentials, StsError> {
-        let output = self
-            .client
-            .assume_role_with_web_identity()
-            .role_arn(&request.role_arn)
-            .role_session_name(&request.session_name)
-            .web_identity_token(request.token.expose())
-            .duration_seconds(i32::try_from(request.duration).unwrap_or(i32::MAX))
-            .set_policy(request.inline_policy.clone())
-            .set_policy_arns(policy_descriptors(&request.managed_policies))
+        // The serializer is not Send: built and dropped before the first await.
+        let body = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("Action", OPERATION)
+                .append_pair("Version", "2011-06-15")
+                .append_pair("RoleArn", &request.role_arn)
+                .append_pair("RoleSessionName", &request.session_name)
+                .append_pair("WebIdentityToken", request.token.expose())
+                .append_pair("DurationSeconds", &request.duration.to_string());
+            if let Some(policy) = &request.inline_policy {
+                form.append_pair("Policy", policy);
+            }
+            for (i, arn) in request.managed_policies.iter().enumerate() {
+                form.append_pair(&format!("PolicyArns.member.{}.arn", i + 1), arn);
+            }
+            Secret::new(form.finish())
+        };
+        let fail = |message: String, transient: bool| StsError {
+            operation: OPERATION,
+            code: None,
+            message,
+            transient,
+        };
+        let response = self
+            .http
+            .post(format!("{}/", self.endpoint))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(body.expose().to_string())
             .send()
             .await
-            .map_err(|e| sdk_error(OPERATION, &e))?;
-        credentials(
-            OPERATION,
-            output.credentials(),
-            output.assumed_role_user().map(|u| u.arn()),
-        )
+            .map_err(|e| {
+                let kind = if e.is_timeout() {
+                    "timed out"
+                } else if e.is_connect() {
+                    "connection failed"
+                } else {
+                    "request failed"
+                };
+                // Connection-level failures are worth another try; the request itself is ours.
+                fail(format!("{kind}: {}", chain(&e)), true)
+            })?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|e| {
+            let kind = if e.is_timeout() {
+                "timed out"
+            } else {
+                "unreadable response"
+            };
+            fail(format!("{kind}: {}", chain(&e)), true)
+        })?;
+        if status == 200 {
+            parse_credentials(OPERATION, &text)
+        } else {
+            Err(parse_error(OPERATION, status, &text))
+        }
     }
 
     async fn assume_role(
@@ -405,7 +495,7 @@ impl Broker for SdkBroker {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let output = self
-            .client
+            .sdk()
             .assume_role()
             .role_arn(&request.role_arn)
             .role_session_name(&request.session_name)
@@ -433,7 +523,7 @@ impl Broker for SdkBroker {
     async fn caller_identity(&self, signer: &Signer) -> Result<Identity, StsError> {
         const OP: &str = "GetCallerIdentity";
         let output = self
-            .client
+            .sdk()
             .get_caller_identity()
             .customize()
             .config_override(self.signed(signer)?)
@@ -465,23 +555,7 @@ where
             let code = e.code().map(str::to_string);
             let message = e.message().unwrap_or("no message").to_string();
             let status = service.raw().status().as_u16();
-            let transient = status >= 500
-                || matches!(
-                    code.as_deref(),
-                    Some(
-                        "Throttling"
-                            | "ThrottlingException"
-                            | "RequestLimitExceeded"
-                            | "TooManyRequestsException"
-                            | "IDPCommunicationError"
-                            | "InternalFailure"
-                            | "InternalError"
-                            | "ServiceUnavailable"
-                    )
-                )
-                // STS could not fetch the issuer's keys: GitHub's side, usually brief.
-                || (code.as_deref() == Some("InvalidIdentityToken")
-                    && message.contains("Couldn't retrieve verification key"));
+            let transient = is_transient(status, code.as_deref(), &message);
             (code, message, transient)
         }
         SdkError::TimeoutError(_) => (None, "timed out".to_string(), true),
@@ -508,6 +582,142 @@ where
     }
 }
 
+/// Whether an STS error answer may go away on another try: 5xx, throttling, STS failing to
+/// reach the issuer's keys (GitHub's side, usually brief).
+fn is_transient(status: u16, code: Option<&str>, message: &str) -> bool {
+    status >= 500
+        || status == 429
+        || matches!(
+            code,
+            Some(
+                "Throttling"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "TooManyRequestsException"
+                    | "IDPCommunicationError"
+                    | "InternalFailure"
+                    | "InternalError"
+                    | "ServiceUnavailable"
+            )
+        )
+        || (code == Some("InvalidIdentityToken")
+            && message.contains("Couldn't retrieve verification key"))
+}
+
+/// The raw content of the first `<tag>…</tag>` in `xml`. STS's answers are small, flat and
+/// generated, so they are read without an XML library.
+fn section<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..end].trim())
+}
+
+/// The text of the first `<tag>…</tag>` leaf in `xml`, entities decoded.
+fn element<'a>(xml: &'a str, tag: &str) -> Option<std::borrow::Cow<'a, str>> {
+    let raw = section(xml, tag)?;
+    if !raw.contains('&') {
+        return Some(std::borrow::Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let semi = rest[amp..].find(';')? + amp;
+        let entity = &rest[amp + 1..semi];
+        let decoded = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => entity.strip_prefix('#')?.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        };
+        out.push(decoded);
+        rest = &rest[semi + 1..];
+    }
+    out.push_str(rest);
+    Some(std::borrow::Cow::Owned(out))
+}
+
+/// Reads an `AssumeRole…Response`: the credentials and the assumed-role ARN. A 200 without
+/// them is a damaged (cut short) answer that another try may fix.
+pub fn parse_credentials(operation: &'static str, xml: &str) -> Result<Credentials, StsError> {
+    let malformed = |what: &str| StsError {
+        operation,
+        code: None,
+        message: format!("the response has no {what}"),
+        transient: true,
+    };
+    let creds = section(xml, "Credentials").ok_or_else(|| malformed("Credentials"))?;
+    let field = |name: &'static str| {
+        element(creds, name)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.into_owned())
+            .ok_or_else(|| malformed(name))
+    };
+    let (id, secret, token) = (
+        field("AccessKeyId")?,
+        field("SecretAccessKey")?,
+        field("SessionToken")?,
+    );
+    let expiration = field("Expiration")?;
+    let expiration =
+        time::OffsetDateTime::parse(&expiration, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .and_then(|t| {
+                t.to_offset(time::UtcOffset::UTC)
+                    .format(time::macros::format_description!(
+                        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+                    ))
+                    .ok()
+            })
+            .ok_or_else(|| malformed("valid Expiration"))?;
+    let user = section(xml, "AssumedRoleUser").ok_or_else(|| malformed("AssumedRoleUser"))?;
+    let arn = element(user, "Arn").ok_or_else(|| malformed("AssumedRoleUser"))?;
+    Ok(Credentials {
+        access_key_id: Secret::new(id),
+        secret_access_key: Secret::new(secret),
+        session_token: Secret::new(token),
+        expiration,
+        assumed_role_arn: arn.into_owned(),
+    })
+}
+
+/// Reads an STS `ErrorResponse` (or whatever a proxy answered instead).
+pub fn parse_error(operation: &'static str, status: u16, body: &str) -> StsError {
+    let code = element(body, "Code").map(|c| c.into_owned());
+    let message = element(body, "Message").map_or_else(
+        || {
+            let start: String = body.chars().take(200).collect();
+            format!(
+                "HTTP {status}{}",
+                if start.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", crate::inputs::show(start.trim()))
+                }
+            )
+        },
+        |m| m.into_owned(),
+    );
+    StsError {
+        operation,
+        transient: is_transient(status, code.as_deref(), &message),
+        code,
+        message,
+    }
+}
+
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -522,6 +732,82 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_by_partition() {
+        for (region, endpoint) in [
+            ("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
+            ("cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn"),
+            ("us-gov-west-1", "https://sts.us-gov-west-1.amazonaws.com"),
+            ("us-iso-east-1", "https://sts.us-iso-east-1.c2s.ic.gov"),
+            ("us-isob-east-1", "https://sts.us-isob-east-1.sc2s.sgov.gov"),
+            ("eusc-de-east-1", "https://sts.eusc-de-east-1.amazonaws.eu"),
+        ] {
+            assert_eq!(regional_endpoint(region), endpoint);
+        }
+    }
+
+    #[test]
+    fn answers_are_read_like_the_sdk_reads_them() {
+        let ok = r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleWithWebIdentityResult>
+    <SubjectFromWebIdentityToken>repo:o/r:ref:refs/heads/main</SubjectFromWebIdentityToken>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/deploy/gha-1</Arn>
+      <AssumedRoleId>AROAEXAMPLE:gha-1</AssumedRoleId>
+    </AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAEXAMPLE123456789</AccessKeyId>
+      <SecretAccessKey>wJalr/K7MDENG+bPxRfi&amp;&#x43;&#68;&lt;</SecretAccessKey>
+      <SessionToken>FwoGZXIvYXdzE//////////wEa==</SessionToken>
+      <Expiration>2026-11-24T13:00:00.512Z</Expiration>
+    </Credentials>
+  </AssumeRoleWithWebIdentityResult>
+</AssumeRoleWithWebIdentityResponse>"#;
+        let creds = parse_credentials(OPERATION, ok).unwrap();
+        assert_eq!(creds.secret_access_key.expose(), "wJalr/K7MDENG+bPxRfi&CD<");
+        assert_eq!(creds.expiration, "2026-11-24T13:00:00Z");
+        assert_eq!(creds.account_id(), Some("123456789012"));
+        let offset = ok.replace("2026-11-24T13:00:00.512Z", "2026-11-24T14:00:00+01:00");
+        assert_eq!(
+            parse_credentials(OPERATION, &offset).unwrap().expiration,
+            "2026-11-24T13:00:00Z"
+        );
+        // Cut short, or missing a piece: damaged, so worth another try.
+        for damaged in [
+            &ok[..200],
+            &ok.replace(
+                "<SessionToken>FwoGZXIvYXdzE//////////wEa==</SessionToken>",
+                "",
+            ),
+            &ok.replace("2026-11-24T13:00:00.512Z", "soon"),
+            &ok.replace("&amp;", "&bogus;"),
+            "",
+        ] {
+            let error = parse_credentials(OPERATION, damaged).unwrap_err();
+            assert!(error.transient, "{damaged}");
+        }
+
+        let error = parse_error(
+            OPERATION,
+            400,
+            r#"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Couldn't retrieve verification key from your identity provider</Message></Error></ErrorResponse>"#,
+        );
+        assert_eq!(error.code.as_deref(), Some("InvalidIdentityToken"));
+        assert!(error.transient);
+        let denied = parse_error(
+            OPERATION,
+            403,
+            "<ErrorResponse><Error><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error></ErrorResponse>",
+        );
+        assert!(!denied.transient && denied.is_trust_refusal());
+        let proxy = parse_error(OPERATION, 502, "<html>Bad gateway\n</html>");
+        assert_eq!(proxy.code, None);
+        assert!(proxy.transient);
+        assert_eq!(proxy.message, "HTTP 502: `<html>Bad gateway\\n</html>`");
+        assert!(parse_error(OPERATION, 429, "").transient);
+        assert!(!parse_error(OPERATION, 400, "").transient);
+    }
 
     #[test]
     fn account_from_assumed_role_arn() {
