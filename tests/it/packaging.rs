@@ -197,3 +197,73 @@ fn every_configure_aws_credentials_input_is_accepted_and_documented() {
         );
     }
 }
+
+#[test]
+fn composite_action_mirrors_action_yml() {
+    let (action, composite) = (read("action.yml"), read("composite/action.yml"));
+    assert_eq!(action_inputs(&composite), action_inputs(&action));
+    for (name, ..) in action_inputs(&action) {
+        let line = format!(
+            "        INPUT_{}: ${{{{ inputs.{name} }}}}\n",
+            name.to_uppercase()
+        );
+        assert!(
+            composite.contains(&line),
+            "composite/action.yml does not pass {name}"
+        );
+    }
+    // bash passes hyphenated variables on; `sh` (dash) would drop them.
+    assert!(composite.contains("      shell: bash\n"));
+    assert!(composite.contains("run: exec \"$OIDC_ASSUME_BIN\""));
+}
+
+/// Size budget of the static release binary: 7.8 MB measured (2026-11, x86_64, static glibc,
+/// opt-level "z", LTO, stripped, Mozilla's roots compiled in). It is what every job pulls, so
+/// 9 MiB leaves ~20% for growth and trips on a dependency that drags in a second TLS or HTTP
+/// stack (the SDK crates' default features alone add ~4 MB).
+const SIZE_BUDGET: u64 = 9 * 1024 * 1024;
+
+/// Whether an ELF file asks for a program interpreter (a dynamic loader): PT_INTERP in its
+/// program headers. A static(-pie) binary has none and runs in an empty image.
+fn has_interpreter(elf: &[u8]) -> bool {
+    assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
+    assert_eq!(elf[4], 2, "not a 64-bit ELF file");
+    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
+    (0..phnum).any(|i| {
+        let at = phoff + i * phentsize;
+        u32::from_le_bytes(elf[at..at + 4].try_into().unwrap()) == 3 // PT_INTERP
+    })
+}
+
+#[test]
+fn release_binary_is_static_and_within_its_size_budget() {
+    // `.ci/run` builds it (with the Dockerfile's flags) before the tests and sets this variable,
+    // so CI cannot skip the check; a plain `cargo test` checks it only when it was built.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/x86_64-unknown-linux-gnu/release/oidc-assume");
+    if !path.exists() {
+        assert!(
+            std::env::var_os("OIDC_ASSUME_REQUIRE_RELEASE").is_none(),
+            "{} is missing: .ci/run builds it first",
+            path.display()
+        );
+        return;
+    }
+    let elf = std::fs::read(&path).unwrap();
+    assert!(
+        !has_interpreter(&elf),
+        "{} is dynamically linked: build it with RUSTFLAGS=\"-C target-feature=+crt-static\"",
+        path.display()
+    );
+    assert!(
+        (elf.len() as u64) <= SIZE_BUDGET,
+        "{} is {} bytes, over the {SIZE_BUDGET}-byte budget",
+        path.display(),
+        elf.len()
+    );
+    // The check itself can fail: a dynamically linked executable has an interpreter.
+    let dynamic = std::fs::read("/bin/sh").unwrap();
+    assert!(has_interpreter(&dynamic));
+}
