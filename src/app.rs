@@ -855,7 +855,10 @@ pub fn export(
         let state = CleanupState {
             env: env_records
                 .iter()
-                .filter(|(name, value)| CREDENTIAL_VARS.contains(name) && !value.is_empty())
+                // AWS_PROFILE too: it would name a profile the cleanup removes.
+                .filter(|(name, value)| {
+                    (CREDENTIAL_VARS.contains(name) || *name == "AWS_PROFILE") && !value.is_empty()
+                })
                 .map(|(name, _)| name.to_string())
                 .collect(),
             profiles: written,

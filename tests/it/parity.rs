@@ -328,6 +328,11 @@ async fn post_step_blanks_the_variables_and_removes_the_profile() {
         !home.join(".aws/credentials").exists(),
         "a file we created is deleted"
     );
+    assert_eq!(
+        post.env_vars(),
+        [("AWS_PROFILE".to_string(), String::new())],
+        "the post step blanks what the main step exported"
+    );
     assert!(
         post.stderr.contains("removed profile(s) ci"),
         "{}",
