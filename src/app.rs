@@ -6,6 +6,7 @@
 //! and its own key set, so both reach the same decision by the same code.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use crate::claims::Claims;
@@ -1025,8 +1026,11 @@ pub async fn produce<T: TokenSource, K: KeySource, B: Broker>(
                 .map(|plan| plan.web_identity_role(config))
                 .collect::<Result<Vec<_>, _>>()?;
             let role_refs: Vec<&RoleArn> = roles.iter().collect();
-            let mut authorized =
-                authorize(config, policy, &role_refs, tokens, keys, out, now).await?;
+            let mut authorized = alongside(
+                broker.prewarm(),
+                authorize(config, policy, &role_refs, tokens, keys, out, now),
+            )
+            .await?;
             let produced =
                 match assume_all(config, broker, &plans, &roles, &authorized, &tags, out).await {
                     // The token expired before STS saw it (a slow queue, a skewed clock): one
@@ -1141,6 +1145,25 @@ pub async fn produce<T: TokenSource, K: KeySource, B: Broker>(
             let produced = futures_util::future::try_join_all(futures).await?;
             Ok(Some((produced, None)))
         }
+    }
+}
+
+/// Runs `work` while `warm` sets up a connection. When `work` succeeds first, `warm` is let
+/// finish (its connection is what comes next); when `work` fails, `warm` is dropped, so a
+/// denial never waits for STS.
+async fn alongside<T>(
+    warm: impl Future<Output = ()>,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    use futures_util::future::{Either, select};
+    let (warm, work) = (std::pin::pin!(warm), std::pin::pin!(work));
+    match select(work, warm).await {
+        Either::Left((Ok(value), warm)) => {
+            warm.await;
+            Ok(value)
+        }
+        Either::Left((Err(error), _)) => Err(error),
+        Either::Right(((), work)) => work.await,
     }
 }
 

@@ -84,9 +84,9 @@ async fn wire(flags: &Flags, env: &Env, out: &Reporter) -> Result<Wired, Error> 
     let policy = app::load_policy(&config)?;
     app::preflight(&config)?;
     app::warn_about_config(&config, policy.as_ref(), out);
-    let client = config.net.reqwest_client(config.request_timeout())?;
+    let client = config.net.reqwest_client(config.request_timeout(), true)?;
     let mut broker = StsBroker::new(
-        client.clone(),
+        config.net.reqwest_client(config.request_timeout(), false)?,
         &config.region,
         config.sts_endpoint.as_deref(),
         Timeouts::for_request(config.request_timeout()),
@@ -168,7 +168,7 @@ async fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<(), Error> {
             };
             let broker = match config.sts_endpoint.as_deref() {
                 Some(endpoint) => Some(StsBroker::new(
-                    config.net.reqwest_client(config.request_timeout())?,
+                    config.net.reqwest_client(config.request_timeout(), false)?,
                     &config.region,
                     Some(endpoint),
                     Timeouts::default(),

@@ -146,8 +146,13 @@ impl NetConfig {
             .transpose()
     }
 
-    /// The client for the runner's token endpoint and the issuer.
-    pub fn reqwest_client(&self, request_timeout: Duration) -> Result<reqwest::Client, NetError> {
+    /// The client for the runner's token endpoint and the issuer (`follow_redirects`), or for
+    /// STS (no redirects: a 307 would re-send the token to wherever it points).
+    pub fn reqwest_client(
+        &self,
+        request_timeout: Duration,
+        follow_redirects: bool,
+    ) -> Result<reqwest::Client, NetError> {
         let ca = self.check()?;
         let no_proxy = self
             .no_proxy
@@ -163,6 +168,11 @@ impl NetConfig {
         // `no_proxy()` first: reqwest must not read the proxy variables behind our back.
         let mut builder = reqwest::Client::builder()
             .no_proxy()
+            .redirect(if follow_redirects {
+                reqwest::redirect::Policy::default()
+            } else {
+                reqwest::redirect::Policy::none()
+            })
             .connect_timeout(request_timeout.min(Duration::from_secs(5)))
             .timeout(request_timeout)
             .user_agent(concat!("oidc-assume/", env!("CARGO_PKG_VERSION")));
@@ -352,7 +362,7 @@ mod tests {
             ca_bundle: Some(pem),
             ..NetConfig::default()
         };
-        assert!(net.reqwest_client(Duration::from_secs(1)).is_ok());
+        assert!(net.reqwest_client(Duration::from_secs(1), true).is_ok());
         assert!(net.sdk_client().unwrap().is_some());
         assert!(NetConfig::default().sdk_client().unwrap().is_none());
     }

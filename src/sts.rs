@@ -208,6 +208,12 @@ pub trait Broker: Sync {
         request: &AssumeRequest,
     ) -> impl Future<Output = Result<Credentials, StsError>> + Send;
 
+    /// Sets up the connection for [`Broker::assume`] (TCP, TLS) while other requests are in
+    /// flight, so the exchange costs one round trip when the token is ready. Best effort.
+    fn prewarm(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
     /// Calls `AssumeRole`, signed by `signer`.
     fn assume_role(
         &self,
@@ -411,6 +417,12 @@ fn credentials(
 const OPERATION: &str = "AssumeRoleWithWebIdentity";
 
 impl Broker for StsBroker {
+    async fn prewarm(&self) {
+        // A HEAD carries nothing and names no action, so STS does no work and logs nothing;
+        // its only effect is a pooled connection for the POST that follows.
+        let _ = self.http.head(format!("{}/", self.endpoint)).send().await;
+    }
+
     async fn assume(&self, request: &AssumeRequest) -> Result<Credentials, StsError> {
         // The serializer is not Send: built and dropped before the first await.
         let body = {
