@@ -335,7 +335,14 @@ async fn serve(shared: Arc<Shared>, service: Service, stream: TcpStream, conn: u
                 target.split('?').next().unwrap_or("")
             ),
         );
-        let answer = shared.route(service, method, target, &request);
+        let mut answer = shared.route(service, method, target, &request);
+        if method == "HEAD" {
+            // A HEAD answer is the head alone (RFC 9110 9.3.2); a body would be read as
+            // garbage and the connection dropped.
+            if let Some(end) = find(&answer, b"\r\n\r\n") {
+                answer = answer[..end + 4].into();
+            }
+        }
         if !shared.delay.is_zero() {
             tokio::time::sleep(shared.delay).await;
         }
