@@ -21,12 +21,7 @@ impl Check for Audience {
     }
 
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             let conditions = st.github_conditions();
             let aud: Vec<_> = conditions
                 .iter()

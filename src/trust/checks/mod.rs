@@ -51,6 +51,14 @@ impl<'a> Audited<'a> {
             role_kind: role_kind(doc.role_name.as_deref().or(name_hint)),
         }
     }
+
+    /// The statements most checks are about: `Allow`s for a GitHub identity provider.
+    pub fn github_allows(&self) -> impl Iterator<Item = &'a crate::trust::document::Statement> {
+        self.doc
+            .statements
+            .iter()
+            .filter(|s| s.is_github() && s.is_allow())
+    }
 }
 
 /// Every check, in id order.

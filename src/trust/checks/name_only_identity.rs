@@ -20,12 +20,7 @@ impl Check for NameOnlyIdentity {
     }
 
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             if st.positively_constrains("repository_id") {
                 continue;
             }

@@ -22,12 +22,7 @@ impl Check for NoIdentity {
     }
 
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             if IDENTITY_KEYS.iter().any(|k| st.positively_constrains(k)) {
                 continue;
             }

@@ -36,12 +36,7 @@ impl Check for PullRequestSubject {
                 "nothing says the role is read-only",
             ),
         };
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             for (c, claim) in st.github_conditions() {
                 if claim != "sub" || !c.operator.is_positive_string() {
                     continue;

@@ -22,12 +22,7 @@ impl Check for UnpinnedWorkflow {
     }
 
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             for (c, claim) in st.github_conditions() {
                 if claim != "job_workflow_ref" || !c.operator.is_positive_string() {
                     continue;

@@ -22,12 +22,7 @@ impl Check for UnsafeOperator {
     }
 
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             for (c, _) in st.github_conditions() {
                 let op = &c.operator;
                 let (severity, what) = if op.qualifier == Some(SetQualifier::ForAllValues) {

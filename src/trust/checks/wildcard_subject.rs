@@ -24,12 +24,7 @@ impl Check for WildcardSubject {
     }
 
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        for st in audited
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.is_github() && s.is_allow())
-        {
+        for st in audited.github_allows() {
             for (c, claim) in st.github_conditions() {
                 let like = matches!(c.operator.base, Base::StringLike);
                 if !like {
