@@ -18,6 +18,7 @@ pub mod pattern;
 
 use crate::claims::Claims;
 pub use explain::{Denial, Failure};
+pub(crate) use parse::levenshtein;
 use pattern::Pattern;
 
 /// Events allowed when `defaults.allowed_events` is not given.

@@ -145,22 +145,6 @@ pub fn role_kind(name: Option<&str>) -> RoleKind {
     }
 }
 
-/// Edit distance, for did-you-mean hints.
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// The IAM key a misspelled claim name probably meant.
 pub fn suggest_key(claim: &str) -> Option<&'static str> {
     let lower = claim.to_ascii_lowercase();
@@ -177,7 +161,7 @@ pub fn suggest_key(claim: &str) -> Option<&'static str> {
     alias.or_else(|| {
         IAM_KEYS
             .iter()
-            .map(|k| (levenshtein(&lower, k), *k))
+            .map(|k| (crate::policy::levenshtein(&lower, k), *k))
             .filter(|(d, k)| *d > 0 && *d <= 2.max(k.len() / 4))
             .min_by_key(|(d, _)| *d)
             .map(|(_, k)| k)
