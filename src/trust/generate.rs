@@ -254,15 +254,7 @@ pub fn generate(policy: &Policy, opts: &Options) -> Result<Generated, TrustError
         for c in rule.conditions() {
             let key = format!("{prefix}:{}", c.claim());
             if c.patterns().iter().all(Pattern::is_exact) {
-                equals.push((
-                    key,
-                    values(
-                        c.patterns()
-                            .iter()
-                            .map(|p| escape_literal(p.source()))
-                            .collect(),
-                    ),
-                ));
+                equals.push((key, exact_values(c.patterns())));
             } else {
                 like.push((key, values(c.patterns().iter().map(glob_to_iam).collect())));
             }
@@ -296,6 +288,16 @@ pub fn generate(policy: &Policy, opts: &Options) -> Result<Generated, TrustError
         notes,
         sub_claims,
     })
+}
+
+/// The `StringEquals` value(s) for exact patterns, with IAM's wildcards escaped.
+fn exact_values(patterns: &[Pattern]) -> Json {
+    values(
+        patterns
+            .iter()
+            .map(|p| escape_literal(p.source()))
+            .collect(),
+    )
 }
 
 fn values(mut list: Vec<String>) -> Json {
@@ -403,15 +405,7 @@ fn allow_statement(
         }
         let key = format!("{prefix}:{claim}");
         if c.patterns().iter().all(Pattern::is_exact) {
-            equals.push((
-                key,
-                values(
-                    c.patterns()
-                        .iter()
-                        .map(|p| escape_literal(p.source()))
-                        .collect(),
-                ),
-            ));
+            equals.push((key, exact_values(c.patterns())));
         } else {
             if let Some(p) = c.patterns().iter().find(|p| has_single_star(p)) {
                 notes.push(format!(
