@@ -9,14 +9,13 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
+use crate::aws::{RoleArn, RoleRef, default_session_name, partition_of_region};
 use crate::claims::Claims;
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::export;
-use crate::inputs::{
-    Config, PolicySource, ProfileRole, RoleArn, RoleRef, Source, default_session_name,
-    partition_of_region, show,
-};
+use crate::github::EXPLAINED_CLAIMS;
+use crate::inputs::{Config, PolicySource, ProfileRole, Source};
 use crate::oidc::{KeyError, KeySource, TokenError, TokenSource};
 use crate::output::Reporter;
 use crate::policy::{Decision, Policy};
@@ -24,22 +23,10 @@ use crate::retry;
 use crate::secret::Secret;
 use crate::sts::{AssumeRequest, Broker, Credentials, Identity, RoleRequest, Signer, StsError};
 use crate::tags::SessionTags;
+use crate::text::show;
 use crate::verify::{self, Expected, VerifyError};
 use crate::{profiles, tags};
 use jsonwebtoken::jwk::JwkSet;
-
-/// The claims shown when explaining a refusal: never secret, and what trust policies test.
-pub const EXPLAINED_CLAIMS: &[&str] = &[
-    "sub",
-    "aud",
-    "iss",
-    "repository",
-    "repository_id",
-    "ref",
-    "environment",
-    "event_name",
-    "job_workflow_ref",
-];
 
 /// Seconds of validity a token must have left to be sent to STS without asking for a fresh
 /// one first (GitHub's tokens live 300 s).

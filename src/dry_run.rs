@@ -5,14 +5,16 @@
 use std::path::PathBuf;
 
 use crate::app::{self, Authorized};
+use crate::aws::RoleArn;
 use crate::claims::Claims;
 use crate::error::Error;
-use crate::inputs::{Config, RoleArn, show};
+use crate::inputs::Config;
 use crate::mint::SigningKey;
 use crate::oidc::{StaticKeySource, StaticTokenSource};
 use crate::output::{Reporter, random_hex};
 use crate::policy::Policy;
 use crate::sts::Broker;
+use crate::text::show;
 
 /// How the dry run's claims differ from the defaults.
 #[derive(Debug, Clone, Default)]
@@ -132,7 +134,7 @@ fn describe_request(
 ) -> String {
     let request = app::request(config, role, config.duration, authorized);
     let target = endpoint.map_or_else(
-        || format!("{}/", crate::sts::regional_endpoint(&config.region)),
+        || format!("{}/", crate::aws::regional_sts_endpoint(&config.region)),
         str::to_string,
     );
     let mut text = format!(

@@ -9,12 +9,14 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod aws;
 pub mod claims;
 pub mod cli;
 pub mod dry_run;
 pub mod env;
 pub mod error;
 pub mod export;
+pub mod github;
 pub mod inputs;
 pub mod mint;
 pub mod net;
@@ -26,5 +28,6 @@ pub mod retry;
 pub mod secret;
 pub mod sts;
 pub mod tags;
+pub mod text;
 pub mod trust;
 pub mod verify;

@@ -16,7 +16,7 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, Connector};
 
 use crate::env::{self, Env};
-use crate::inputs::show;
+use crate::text::show;
 
 /// How requests leave this process.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -257,6 +257,45 @@ impl NetConfig {
                     .build()
             },
         )))
+    }
+}
+
+/// Whether `url` may be used: `https://`, or `http://` to a loopback address only (tests,
+/// local issuers, emulators), never plain HTTP across a network.
+pub fn check_url(value: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("{} is not a URL: {e}", show(value)))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(format!(
+                "{} uses plain `http://` to a host that is not loopback; tokens and credentials would cross the network unencrypted",
+                show(value)
+            ));
+        }
+        other => {
+            return Err(format!(
+                "{} has scheme `{other}`, expected https",
+                show(value)
+            ));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{} has no host", show(value)));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{} must not carry credentials", show(value)));
+    }
+    Ok(url)
+}
+
+/// Whether a URL's host is a loopback address.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use jsonwebtoken::jwk::JwkSet;
 
 use crate::env::{self, Env};
-use crate::inputs::check_url;
+use crate::net::check_url;
 use crate::secret::Secret;
 
 /// Most bytes read from any token, discovery or JWKS response: far above real sizes, far below
@@ -225,7 +225,7 @@ impl TokenSource for RunnerTokenSource {
             let text = String::from_utf8_lossy(&body);
             return Err(TokenError::Status {
                 status: status.as_u16(),
-                body: crate::inputs::show(text.trim()),
+                body: crate::text::show(text.trim()),
             });
         }
         #[derive(serde::Deserialize)]

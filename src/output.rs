@@ -9,6 +9,8 @@
 use std::io::Write;
 use std::sync::Mutex;
 
+use crate::text::{escape_data, escape_property, neutralize_legacy};
+
 /// A shared, thread-safe output sink.
 pub type Sink = Box<dyn Write + Send>;
 
@@ -17,26 +19,6 @@ pub struct Reporter {
     github: bool,
     stdout: Mutex<Sink>,
     stderr: Mutex<Sink>,
-}
-
-/// Escapes workflow-command data: `%`, CR and LF (in that order, as the runner decodes them).
-pub fn escape_data(value: &str) -> String {
-    value
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow-command property (`title=`): data escapes plus `:` and `,`.
-pub fn escape_property(value: &str) -> String {
-    escape_data(value).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// Breaks up the legacy `##[command]` syntax, which the runner matches anywhere in a line (not
-/// only at its start): a free-text claim such as `workflow` could otherwise set outputs.
-/// A word joiner (U+2060) between `##` and `[` is invisible in the log.
-pub fn neutralize_legacy(text: &str) -> String {
-    text.replace("##[", "##\u{2060}[")
 }
 
 /// A fresh random token, hex-encoded (`bytes` random bytes).
@@ -186,12 +168,6 @@ pub(crate) mod tests {
             out,
             err,
         )
-    }
-
-    #[test]
-    fn escaping_follows_the_runner() {
-        assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
-        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
     }
 
     #[test]

@@ -241,20 +241,6 @@ pub struct StsBroker {
     ambient: Option<SharedCredentialsProvider>,
 }
 
-/// The STS endpoint of `region` that the SDK resolves (no FIPS, no dual-stack).
-pub fn regional_endpoint(region: &str) -> String {
-    let suffix = match crate::inputs::partition_of_region(region) {
-        "aws-cn" => "amazonaws.com.cn",
-        "aws-iso" => "c2s.ic.gov",
-        "aws-iso-b" => "sc2s.sgov.gov",
-        "aws-iso-e" => "cloud.adc-e.uk",
-        "aws-iso-f" => "csp.hci.ic.gov",
-        "aws-eusc" => "amazonaws.eu",
-        _ => "amazonaws.com",
-    };
-    format!("https://sts.{region}.{suffix}")
-}
-
 /// Per-request and whole-operation time bounds for STS.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -297,7 +283,7 @@ impl StsBroker {
         StsBroker {
             http,
             endpoint: endpoint
-                .map_or_else(|| regional_endpoint(region), str::to_string)
+                .map_or_else(|| crate::aws::regional_sts_endpoint(region), str::to_string)
                 .trim_end_matches('/')
                 .to_string(),
             region: region.to_string(),
@@ -716,7 +702,7 @@ pub fn parse_error(operation: &'static str, status: u16, body: &str) -> StsError
                 if start.trim().is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", crate::inputs::show(start.trim()))
+                    format!(": {}", crate::text::show(start.trim()))
                 }
             )
         },
@@ -755,7 +741,7 @@ mod tests {
             ("us-isob-east-1", "https://sts.us-isob-east-1.sc2s.sgov.gov"),
             ("eusc-de-east-1", "https://sts.eusc-de-east-1.amazonaws.eu"),
         ] {
-            assert_eq!(regional_endpoint(region), endpoint);
+            assert_eq!(crate::aws::regional_sts_endpoint(region), endpoint);
         }
     }
 

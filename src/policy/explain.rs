@@ -3,7 +3,7 @@
 
 use super::{Condition, DANGEROUS_EVENTS, Rule};
 use crate::claims::Claims;
-use crate::inputs::show;
+use crate::text::show;
 
 /// Why an allow rule's condition failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

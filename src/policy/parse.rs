@@ -14,8 +14,8 @@ use super::{
     Condition, DANGEROUS_EVENTS, DEFAULT_ALLOWED_EVENTS, Policy, PolicyError, Rule,
     check_allowed_events,
 };
+use crate::aws::RoleArn;
 use crate::claims::{KNOWN_CLAIMS, TIME_CLAIMS, is_known_claim};
-use crate::inputs::RoleArn;
 
 const TOP_KEYS: &[&str] = &["version", "defaults", "allow", "deny"];
 const DEFAULTS_KEYS: &[&str] = &["allowed_events"];
@@ -278,8 +278,9 @@ fn parse_rule(
                 let list = strings(ctx, "roles", value)?;
                 let mut arns = Vec::new();
                 for (arn, span) in list {
-                    RoleArn::parse(&arn)
-                        .map_err(|(m, h)| ctx.error(span, format!("`roles`: {m}"), Some(h)))?;
+                    RoleArn::parse(&arn).map_err(|e| {
+                        ctx.error(span, format!("`roles`: {}", e.problem), Some(e.hint))
+                    })?;
                     arns.push(arn);
                 }
                 roles = Some(arns);

@@ -1,0 +1,55 @@
+//! GitHub's rules: the issuer of a server's OIDC tokens, the default audience, and the claims
+//! worth showing when a token is refused. Pure: no I/O; depends on nothing else in the crate.
+
+/// Default audience, the one the AWS IAM OIDC provider for GitHub expects.
+pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
+/// The issuer of github.com's tokens.
+pub const GITHUB_COM_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// The claims shown when explaining a refusal: never secret, and what trust policies test.
+pub const EXPLAINED_CLAIMS: &[&str] = &[
+    "sub",
+    "aud",
+    "iss",
+    "repository",
+    "repository_id",
+    "ref",
+    "environment",
+    "event_name",
+    "job_workflow_ref",
+];
+
+/// The issuer GitHub uses for a server URL: github.com, `*.ghe.com` (data residency) or GHES.
+pub fn issuer_for_server(server_url: &str) -> String {
+    let server = server_url.trim_end_matches('/');
+    let host = server
+        .strip_prefix("https://")
+        .or_else(|| server.strip_prefix("http://"))
+        .unwrap_or(server);
+    if host == "github.com" || host.is_empty() {
+        GITHUB_COM_ISSUER.to_string()
+    } else if let Some(sub) = host.strip_suffix(".ghe.com") {
+        format!("https://token.actions.{sub}.ghe.com")
+    } else {
+        format!("{server}/_services/token")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_for_servers() {
+        assert_eq!(issuer_for_server("https://github.com"), GITHUB_COM_ISSUER);
+        assert_eq!(issuer_for_server("github.com"), GITHUB_COM_ISSUER);
+        assert_eq!(
+            issuer_for_server("https://octocorp.ghe.com"),
+            "https://token.actions.octocorp.ghe.com"
+        );
+        assert_eq!(
+            issuer_for_server("https://ghes.example.com/"),
+            "https://ghes.example.com/_services/token"
+        );
+    }
+}
