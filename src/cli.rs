@@ -98,7 +98,7 @@ impl FromArgMatches for InputFlags {
         let mut flags = Flags::new();
         for input in INPUTS {
             if let Some(value) = matches.get_one::<String>(input.name) {
-                flags.insert(input.name, value.clone());
+                flags.insert(input.input, value.clone());
             }
         }
         Ok(InputFlags(flags))
@@ -151,7 +151,10 @@ mod tests {
         .unwrap();
         assert!(cli.command.is_none());
         assert_eq!(
-            cli.inputs.0.get("aws-region").map(String::as_str),
+            cli.inputs
+                .0
+                .get(&crate::inputs::Input::AwsRegion)
+                .map(String::as_str),
             Some("eu-west-1")
         );
 
@@ -176,7 +179,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            args.inputs.0.get("policy").map(String::as_str),
+            args.inputs
+                .0
+                .get(&crate::inputs::Input::Policy)
+                .map(String::as_str),
             Some("p.toml")
         );
         assert!(Cli::try_parse_from(["oidc-assume", "dry-run", "--claim", "novalue"]).is_err());

@@ -1,9 +1,11 @@
-//! The top-level error, its `hint:` lines and the exit-code contract. Pure: no I/O.
+//! The top-level error, its `hint:` lines and the exit-code contract: one render path
+//! ([`Error::render`]) and one exit map ([`Error::exit_code`]) for every command. Pure: no I/O.
 //!
 //! Exit codes (documented in the README, tested in `tests/it`):
-//! 0 success; 1 anything else; 2 bad input or configuration; 3 denied by the claim policy;
-//! 4 OIDC token could not be fetched or verified; 5 STS refused or failed. Credentials for an
-//! account outside `allowed-account-ids` count as denied (3).
+//! 0 success; 1 anything else (a bug, or a failure outside the contract such as a closed
+//! stdout); 2 bad input or configuration; 3 denied by the claim policy; 4 OIDC token could not
+//! be fetched or verified; 5 STS refused or failed. Credentials for an account outside
+//! `allowed-account-ids` count as denied (3). `audit` adds 10–13 (see [`crate::trust`]).
 
 use std::path::PathBuf;
 
@@ -15,11 +17,12 @@ use crate::oidc::{KeyError, TokenError};
 use crate::policy::{Denial, PolicyError};
 use crate::profiles::ProfileError;
 use crate::sts::StsError;
+use crate::trust::TrustError;
 use crate::verify::VerifyError;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
-/// Exit code: an unexpected failure (export I/O, internal errors).
+/// Exit code: an unexpected failure (export I/O, bugs, failures outside the contract).
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code: bad input or configuration (also what clap uses for usage errors).
 pub const EXIT_CONFIG: u8 = 2;
@@ -44,8 +47,26 @@ pub enum Error {
     },
     #[error("could not read claims file {path}: {problem}")]
     ClaimsFile { path: PathBuf, problem: String },
-    #[error("{problem}")]
-    Setup { problem: String, hint: String },
+    #[error("{variable} is not set, so there is nowhere to export credentials to")]
+    NoExportTarget { variable: &'static str },
+    #[error("the main step's cleanup record is unreadable: {0}")]
+    CleanupRecordUnreadable(String),
+    #[error("{0}")]
+    ProfilePaths(String),
+    #[error("credential-process produced no credentials")]
+    CredentialProcessNoRole,
+    #[error("credential-process hands out temporary credentials only")]
+    CredentialProcessStaticKeys,
+    #[error("no role to assume")]
+    NoRole,
+    #[error("{0}")]
+    Trust(#[from] TrustError),
+    /// A bug: a state the code rules out was reached.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A failure outside the exit-code contract, with its context (the commands' glue).
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
     #[error("denied by the claim policy: {}", .0.summary())]
     Denied(Box<Denial>),
     #[error("{0}")]
@@ -88,18 +109,28 @@ impl Error {
             | Error::Policy(_)
             | Error::PolicyFile { .. }
             | Error::ClaimsFile { .. }
-            | Error::Setup { .. } => EXIT_CONFIG,
+            | Error::NoExportTarget { .. }
+            | Error::CleanupRecordUnreadable(_)
+            | Error::ProfilePaths(_)
+            | Error::CredentialProcessNoRole
+            | Error::CredentialProcessStaticKeys
+            | Error::NoRole
+            | Error::Trust(_) => EXIT_CONFIG,
             Error::Denied(_) => EXIT_DENIED,
             Error::Token(_) | Error::Keys(_) | Error::Verify(_) => EXIT_TOKEN,
             Error::Sts { .. } => EXIT_STS,
+            Error::Net(NetError::Client(_)) => EXIT_FAILURE,
             Error::Net(_) | Error::NoSourceCredentials { .. } => EXIT_CONFIG,
             Error::Profiles(ProfileError::Exists { .. } | ProfileError::InvalidName { .. }) => {
                 EXIT_CONFIG
             }
             Error::AccountNotAllowed { .. } => EXIT_DENIED,
-            Error::Export(_) | Error::Mint(_) | Error::Timeout(_) | Error::Profiles(_) => {
-                EXIT_FAILURE
-            }
+            Error::Export(_)
+            | Error::Mint(_)
+            | Error::Timeout(_)
+            | Error::Profiles(_)
+            | Error::Internal(_)
+            | Error::Other(_) => EXIT_FAILURE,
         }
     }
 
@@ -114,7 +145,22 @@ impl Error {
             Error::ClaimsFile { .. } => {
                 vec!["give a JSON object of claims, e.g. {\"ref\": \"refs/heads/dev\"}".into()]
             }
-            Error::Setup { hint, .. } => vec![hint.clone()],
+            Error::NoExportTarget { .. } => vec![
+                "run this as a step of a GitHub Actions job; on your machine, try `oidc-assume dry-run` or `oidc-assume credential-process`".into(),
+            ],
+            Error::CleanupRecordUnreadable(_) => vec![
+                "nothing was cleaned up; remove the profiles by hand if the runner is reused".into(),
+            ],
+            Error::ProfilePaths(_) => {
+                vec!["set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE".into()]
+            }
+            Error::CredentialProcessNoRole | Error::NoRole => vec!["give --role-to-assume".into()],
+            Error::CredentialProcessStaticKeys => {
+                vec!["give --role-to-assume, so the keys are exchanged for a session".into()]
+            }
+            Error::Trust(e) => e.hint().into_iter().collect(),
+            Error::Internal(_) => vec!["this is a bug; please report it".into()],
+            Error::Other(_) => vec![],
             Error::Denied(_) => vec![],
             Error::Token(e) => e.hint().into_iter().collect(),
             Error::Keys(_) => vec![

@@ -1,10 +1,11 @@
 //! Builds the two HTTP clients (reqwest for the token, the issuer's keys and the web-identity
 //! call; the SDK's for signed STS calls) with the same proxy, bypass list, extra CA bundle and
-//! timeouts, so every request of a run goes the same way. I/O: reads the CA bundle file; the
-//! SDK's client reads the system trust store when it is first used.
+//! timeouts, so every request of a run goes the same way, and holds the one rule for URLs that
+//! may carry tokens ([`check_url`]). I/O: [`read_ca_bundle`] reads the CA bundle file (called
+//! in preflight); building a client reads no file.
 //!
-//! Neither library is allowed to read proxy variables itself: [`NetConfig`] is built from the
-//! inputs and the [`crate::env::Env`] snapshot, so what `http-proxy`/`no-proxy` say (or the
+//! reqwest is told not to read the proxy variables itself: [`NetConfig`] is resolved once from
+//! the inputs and the environment snapshot, so what `http-proxy`/`no-proxy` say (or the
 //! `HTTPS_PROXY` family when they are empty) applies to token, JWKS and STS alike.
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,26 @@ pub struct NetConfig {
     pub no_proxy: Option<String>,
     /// Extra PEM CA bundle trusted besides the system roots (TLS-intercepting proxies).
     pub ca_bundle: Option<PathBuf>,
+    /// Whether [`NetConfig::ca_bundle`] came from the `ca-bundle` input (not `AWS_CA_BUNDLE`).
+    pub ca_bundle_from_input: bool,
+}
+
+/// A CA bundle read and checked in preflight: PEM bytes holding at least one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaBundle(Vec<u8>);
+
+/// Reads the CA bundle at `path`, checking it holds at least one certificate.
+pub fn read_ca_bundle(path: &Path) -> Result<CaBundle, NetError> {
+    let fail = |problem: String| NetError::CaBundle {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certs) if !certs.is_empty() => Ok(CaBundle(pem)),
+        Ok(_) => Err(fail("holds no PEM certificate".into())),
+        Err(e) => Err(fail(format!("is not a PEM bundle: {e}"))),
+    }
 }
 
 /// Why a client could not be built.
@@ -40,7 +61,7 @@ pub enum NetError {
     /// The CA bundle is unreadable or holds no certificate.
     #[error("CA bundle {path}: {problem}")]
     CaBundle { path: PathBuf, problem: String },
-    /// reqwest refused the configuration.
+    /// reqwest refused a configuration that passed our checks: a bug.
     #[error("could not build the HTTP client: {0}")]
     Client(String),
 }
@@ -90,6 +111,7 @@ impl NetConfig {
             ca_bundle: ca_bundle_input
                 .or_else(|| env.get(env::AWS_CA_BUNDLE))
                 .map(PathBuf::from),
+            ca_bundle_from_input: ca_bundle_input.is_some(),
         }
     }
 
@@ -121,39 +143,23 @@ impl NetConfig {
         }
     }
 
-    /// Reads the CA bundle, checking it holds at least one certificate.
-    fn read_ca_bundle(path: &Path) -> Result<Vec<u8>, NetError> {
-        let fail = |problem: String| NetError::CaBundle {
-            path: path.to_path_buf(),
-            problem,
-        };
-        let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-        match reqwest::Certificate::from_pem_bundle(&pem) {
-            Ok(certs) if !certs.is_empty() => Ok(pem),
-            Ok(_) => Err(fail("holds no PEM certificate".into())),
-            Err(e) => Err(fail(format!("is not a PEM bundle: {e}"))),
-        }
-    }
-
-    /// Checks everything a client build would, before the first request.
-    pub fn check(&self) -> Result<Option<Vec<u8>>, NetError> {
+    /// Checks the proxy URLs, before the first request.
+    pub fn check_proxies(&self) -> Result<(), NetError> {
         for url in [&self.https_proxy, &self.http_proxy].into_iter().flatten() {
             Self::check_proxy(url)?;
         }
-        self.ca_bundle
-            .as_deref()
-            .map(Self::read_ca_bundle)
-            .transpose()
+        Ok(())
     }
 
     /// The client for the runner's token endpoint and the issuer (`follow_redirects`), or for
     /// STS (no redirects: a 307 would re-send the token to wherever it points).
     pub fn reqwest_client(
         &self,
+        ca: Option<&CaBundle>,
         request_timeout: Duration,
         follow_redirects: bool,
     ) -> Result<reqwest::Client, NetError> {
-        let ca = self.check()?;
+        self.check_proxies()?;
         let no_proxy = self
             .no_proxy
             .as_deref()
@@ -200,7 +206,7 @@ impl NetConfig {
             .map_err(|e| NetError::Client(e.to_string()))?;
         if let Some(pem) = ca {
             roots.extend(
-                reqwest::Certificate::from_pem_bundle(&pem)
+                reqwest::Certificate::from_pem_bundle(&pem.0)
                     .map_err(|e| NetError::Client(e.to_string()))?,
             );
         }
@@ -212,8 +218,8 @@ impl NetConfig {
 
     /// The HTTP client for STS, or `None` when the SDK's default serves (no proxy, no extra
     /// CA): the default is the cheaper path.
-    pub fn sdk_client(&self) -> Result<Option<SharedHttpClient>, NetError> {
-        let ca = self.check()?;
+    pub fn sdk_client(&self, ca: Option<&CaBundle>) -> Result<Option<SharedHttpClient>, NetError> {
+        self.check_proxies()?;
         if self.https_proxy.is_none() && self.http_proxy.is_none() && ca.is_none() {
             return Ok(None);
         }
@@ -236,7 +242,7 @@ impl NetConfig {
         }
         let mut trust = TrustStore::default();
         if let Some(pem) = ca {
-            trust = trust.with_pem_certificate(pem);
+            trust = trust.with_pem_certificate(pem.0.clone());
         }
         let context = TlsContext::builder()
             .with_trust_store(trust)
@@ -358,6 +364,7 @@ mod tests {
             http_proxy: None,
             no_proxy: Some(" .amazonaws.com, token.example ,10.0.0.1".into()),
             ca_bundle: None,
+            ca_bundle_from_input: false,
         };
         let url = |u: &str| url::Url::parse(u).unwrap();
         for (target, proxied) in [
@@ -397,13 +404,14 @@ mod tests {
             ),
         )
         .unwrap();
-        let net = NetConfig {
-            ca_bundle: Some(pem),
-            ..NetConfig::default()
-        };
-        assert!(net.reqwest_client(Duration::from_secs(1), true).is_ok());
-        assert!(net.sdk_client().unwrap().is_some());
-        assert!(NetConfig::default().sdk_client().unwrap().is_none());
+        let ca = read_ca_bundle(&pem).unwrap();
+        let net = NetConfig::default();
+        assert!(
+            net.reqwest_client(Some(&ca), Duration::from_secs(1), true)
+                .is_ok()
+        );
+        assert!(net.sdk_client(Some(&ca)).unwrap().is_some());
+        assert!(NetConfig::default().sdk_client(None).unwrap().is_none());
     }
 
     #[test]
@@ -412,16 +420,17 @@ mod tests {
             https_proxy: Some("socks5://p:1".into()),
             ..NetConfig::default()
         };
-        assert!(net.check().unwrap_err().to_string().contains("socks5"));
+        assert!(
+            net.check_proxies()
+                .unwrap_err()
+                .to_string()
+                .contains("socks5")
+        );
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         for path in [empty, dir.path().join("missing.pem")] {
-            let net = NetConfig {
-                ca_bundle: Some(path.clone()),
-                ..NetConfig::default()
-            };
-            let error = net.check().unwrap_err();
+            let error = read_ca_bundle(&path).unwrap_err();
             assert!(
                 error.to_string().contains(&path.display().to_string()),
                 "{error}"

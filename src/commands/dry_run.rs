@@ -1,20 +1,29 @@
 //! `oidc-assume dry-run`: mint a token with an ephemeral key, verify it with the real verifier,
 //! apply the real policy, and show the decision and the STS request. No network unless
-//! `--sts-endpoint` is given, and then only to that endpoint. I/O: reads `--claims FILE`.
+//! `--sts-endpoint` is given, and then only to that endpoint. I/O: reads `--claims FILE` and the
+//! policy file.
 
 use std::path::PathBuf;
 
-use crate::app::{self, Authorized};
+use crate::app::{self, Authorized, Pipeline};
 use crate::aws::RoleArn;
 use crate::claims::Claims;
+use crate::cli::DryRunArgs;
+use crate::config::{Config, Mode};
+use crate::context::RunContext;
+use crate::env::Env;
 use crate::error::Error;
-use crate::inputs::Config;
+use crate::inputs::Inputs;
 use crate::mint::SigningKey;
 use crate::oidc::{StaticKeySource, StaticTokenSource};
 use crate::output::{Reporter, random_hex};
+use crate::plan::Plan;
 use crate::policy::Policy;
-use crate::sts::Broker;
+use crate::preflight;
+use crate::sts::{Broker, StsBroker, Timeouts};
 use crate::text::show;
+
+use super::wire;
 
 /// How the dry run's claims differ from the defaults.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +64,7 @@ pub fn default_claims(config: &Config, now: i64) -> Claims {
         ),
     ]);
     claims.set("iss", config.issuer.clone());
-    claims.set("aud", config.audience.clone());
+    claims.set("aud", config.oidc.audience.clone());
     claims.set("jti", random_hex(16));
     claims.set_time("iat", now);
     claims.set_time("nbf", now - 300);
@@ -132,7 +141,7 @@ fn describe_request(
     authorized: &Authorized,
     endpoint: Option<&str>,
 ) -> String {
-    let request = app::request(config, role, config.duration, authorized);
+    let request = app::web_identity_request(config, role, config.session.duration, authorized);
     let target = endpoint.map_or_else(
         || format!("{}/", crate::aws::regional_sts_endpoint(&config.region)),
         str::to_string,
@@ -154,94 +163,147 @@ fn describe_request(
     text
 }
 
-/// Runs the dry run. `broker` is `Some` only when `--sts-endpoint` was given.
-pub async fn run<B: Broker>(
-    config: &Config,
-    policy: Option<&Policy>,
-    overrides: &ClaimOverrides,
-    broker: Option<&B>,
-    out: &Reporter,
-    now: i64,
-) -> Result<(), Error> {
-    let claims = apply_overrides(default_claims(config, now), overrides)?;
-    let key = SigningKey::generate("oidc-assume-dry-run")?;
-    let token = key.mint(&claims)?;
-
-    let mut report = String::from(
-        "oidc-assume dry run: a token minted with an ephemeral key, verified with the same checks as a real run\n\nclaims:\n",
-    );
-    for (name, value) in claims.iter() {
-        report.push_str(&format!("  {name:<22} {}\n", show(value)));
-    }
-    out.data(&report);
-
-    let roles = app::Plan::all(config)
-        .iter()
-        .map(|plan| plan.web_identity_role(config))
-        .collect::<Result<Vec<_>, _>>()?;
-    let Some(role) = roles.first() else {
-        return Err(Error::Setup {
-            problem: "no role to assume".into(),
-            hint: "give --role-to-assume".into(),
-        });
+/// `oidc-assume dry-run`: checks the inputs, loads the policy, and decides with a minted token.
+pub async fn command(args: DryRunArgs, env: &Env, out: &Reporter) -> Result<(), Error> {
+    let config = Config::from_inputs(Inputs::new(&args.inputs.0, env), Mode::DryRun)?;
+    let policy = preflight::load_policy(&config)?;
+    wire::warn_about_config(&config, policy.as_ref(), out);
+    let overrides = ClaimOverrides {
+        file: args.claims,
+        set: args.claim,
+        remove: args.without_claim,
     };
-    let authorized = app::authorize(
-        config,
-        policy,
-        &roles.iter().collect::<Vec<_>>(),
-        &StaticTokenSource(token),
-        &StaticKeySource(key.jwks()),
-        out,
-        now,
-    )
-    .await?;
-
-    let decision = match &authorized.rule {
-        Some(rule) => format!("allowed by policy rule `{rule}`"),
-        None => {
-            "allowed: no claim policy is configured (as configure-aws-credentials would)".into()
+    let broker = match config.network.sts_endpoint.as_deref() {
+        Some(endpoint) => {
+            let ca = preflight::ca_bundle(&config)?;
+            Some(StsBroker::new(
+                config.network.net.reqwest_client(
+                    ca.as_ref(),
+                    config.network.request_timeout(),
+                    false,
+                )?,
+                &config.region,
+                Some(endpoint),
+                Timeouts::default(),
+                None,
+            ))
         }
+        None => None,
     };
-    let mut report = format!("\ndecision: {decision}\n\n");
-    match broker {
-        None => {
-            report.push_str(
+    let context = RunContext::from_env(env);
+    let run = DryRun {
+        config: &config,
+        policy: policy.as_ref(),
+        context: &context,
+        out,
+        now: wire::now(),
+    };
+    run.run(&overrides, broker.as_ref()).await
+}
+
+/// One dry run's inputs.
+struct DryRun<'a> {
+    config: &'a Config,
+    policy: Option<&'a Policy>,
+    context: &'a RunContext,
+    out: &'a Reporter,
+    now: i64,
+}
+
+impl DryRun<'_> {
+    /// Runs the dry run. `broker` is `Some` only when `--sts-endpoint` was given.
+    async fn run<B: Broker>(
+        &self,
+        overrides: &ClaimOverrides,
+        broker: Option<&B>,
+    ) -> Result<(), Error> {
+        let (config, policy, out, now) = (self.config, self.policy, self.out, self.now);
+        let claims = apply_overrides(default_claims(config, now), overrides)?;
+        let key = SigningKey::generate("oidc-assume-dry-run")?;
+        let token = key.mint(&claims)?;
+
+        let mut report = String::from(
+            "oidc-assume dry run: a token minted with an ephemeral key, verified with the same checks as a real run\n\nclaims:\n",
+        );
+        for (name, value) in claims.iter() {
+            report.push_str(&format!("  {name:<22} {}\n", show(value)));
+        }
+        out.data(&report);
+
+        let roles = Plan::all(config)
+            .iter()
+            .map(Plan::web_identity_role)
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(role) = roles.first() else {
+            return Err(Error::NoRole);
+        };
+        let authorized = app::authorize(
+            config,
+            policy,
+            &roles.iter().collect::<Vec<_>>(),
+            &StaticTokenSource(token),
+            &StaticKeySource(key.jwks()),
+            out,
+            now,
+        )
+        .await?;
+
+        let decision = match &authorized.rule {
+            Some(rule) => format!("allowed by policy rule `{rule}`"),
+            None => {
+                "allowed: no claim policy is configured (as configure-aws-credentials would)".into()
+            }
+        };
+        let mut report = format!("\ndecision: {decision}\n\n");
+        match broker {
+            None => {
+                report.push_str(
                 "STS request (not sent; pass --sts-endpoint URL to send it to a test endpoint):\n",
             );
-            report.push_str(&describe_request(config, role, &authorized, None));
-            out.data(&report);
-        }
-        Some(broker) => {
-            report.push_str("STS request:\n");
-            report.push_str(&describe_request(
-                config,
-                role,
-                &authorized,
-                config.sts_endpoint.as_deref(),
-            ));
-            out.data(&report);
-            let creds =
-                app::assume(config, role, config.duration, broker, &authorized, out).await?;
-            out.data(&format!(
+                report.push_str(&describe_request(config, role, &authorized, None));
+                out.data(&report);
+            }
+            Some(broker) => {
+                report.push_str("STS request:\n");
+                report.push_str(&describe_request(
+                    config,
+                    role,
+                    &authorized,
+                    config.network.sts_endpoint.as_deref(),
+                ));
+                out.data(&report);
+                let pipeline = Pipeline {
+                    config,
+                    policy,
+                    trust: None,
+                    context: self.context,
+                    broker,
+                    out,
+                    now,
+                };
+                let creds = pipeline
+                    .assume(role, config.session.duration, &authorized)
+                    .await?;
+                out.data(&format!(
                 "\nSTS answered:\n  AssumedRoleUser.Arn={}\n  Credentials.AccessKeyId=*** ({} characters)\n  Credentials.SecretAccessKey=***\n  Credentials.SessionToken=***\n  Credentials.Expiration={}\n",
                 creds.assumed_role_arn,
                 creds.access_key_id.len(),
                 creds.expiration
             ));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::Env;
-    use crate::inputs::{Flags, Inputs, Mode};
+    use crate::inputs::Flags;
 
     fn config() -> Config {
         let env = Env::default();
-        Config::from_inputs(Inputs::new(&Flags::new(), &env), &env, Mode::DryRun).unwrap()
+        Config::from_inputs(Inputs::new(&Flags::new(), &env), Mode::DryRun).unwrap()
     }
 
     #[test]

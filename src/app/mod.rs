@@ -1,0 +1,294 @@
+//! The pipeline, and only the pipeline: token → verified claims → policy → STS, for every plan
+//! of the run. Network I/O goes through the [`TokenSource`], [`KeySource`] and [`Broker`] it is
+//! given; it reads and writes no file. What the credentials become afterwards (exports,
+//! profiles, cleanup) is [`crate::handoff`]'s.
+//!
+//! The action and `credential-process` call [`Pipeline::produce`]; the dry run calls the same
+//! [`authorize`] with a minted token and its own key set, so both reach the same decision by the
+//! same code.
+
+mod assume;
+mod authorize;
+
+use std::future::Future;
+
+pub use assume::{as_is, web_identity_request};
+pub use authorize::{Authorized, MIN_TOKEN_LIFETIME, authorize};
+
+use crate::aws::{RoleArn, RoleRef, partition_of_region};
+use crate::config::{Config, Source};
+use crate::context::RunContext;
+use crate::error::Error;
+use crate::oidc::{KeySource, TokenSource};
+use crate::output::Reporter;
+use crate::plan::{Plan, Produced, chained_cap_notices, hop_duration};
+use crate::policy::Policy;
+use crate::refusal::TrustPolicy;
+use crate::retry;
+use crate::sts::{Broker, Identity, Signer, StsError};
+use crate::tags::SessionTags;
+
+/// How the run gets its first credentials.
+pub enum Oidc<'a, T, K> {
+    /// A token source and the issuer's keys.
+    Token(&'a T, &'a K),
+    /// No OIDC in this run (static keys, existing credentials).
+    None,
+}
+
+/// What every stage of a run shares: the checked configuration, what preflight loaded, the
+/// runner context, the broker and the reporter.
+pub struct Pipeline<'a, B> {
+    /// The checked inputs.
+    pub config: &'a Config,
+    /// The compiled claim policy; `None` when none is configured.
+    pub policy: Option<&'a Policy>,
+    /// The role's trust policy, for explaining refusals.
+    pub trust: Option<&'a TrustPolicy>,
+    /// Credentials already present, GitHub context.
+    pub context: &'a RunContext,
+    /// STS.
+    pub broker: &'a B,
+    /// Where messages go.
+    pub out: &'a Reporter,
+    /// The time tokens are judged at (Unix seconds).
+    pub now: i64,
+}
+
+/// Every plan's credentials, and the policy rule that allowed the token (`None` without a
+/// policy or without a token).
+pub type Outcome = (Vec<Produced>, Option<String>);
+
+impl<B: Broker> Pipeline<'_, B> {
+    /// Gets every plan's credentials; `None` when existing credentials were kept.
+    pub async fn produce<T: TokenSource, K: KeySource>(
+        &self,
+        oidc: Oidc<'_, T, K>,
+    ) -> Result<Option<Outcome>, Error> {
+        let config = self.config;
+        if config.special_characters_workaround {
+            self.out.info("oidc-assume: special-characters-workaround does nothing here: STS secrets are exported verbatim, whatever characters they hold");
+        }
+        if self.keep_existing().await {
+            return Ok(None);
+        }
+        let plans = Plan::all(config);
+        let tags = self.context.session_tags(config);
+        match (&config.credentials.source, oidc) {
+            (Source::WebIdentity, Oidc::Token(tokens, keys)) => self
+                .web_identity(&plans, &tags, tokens, keys)
+                .await
+                .map(Some),
+            (Source::WebIdentity, Oidc::None) => Err(Error::Internal(
+                "a web-identity run was started without a token source".into(),
+            )),
+            (Source::Keys(_) | Source::Existing, _) => {
+                self.signed(&plans, &tags).await.map(|p| Some((p, None)))
+            }
+        }
+    }
+
+    /// `use-existing-credentials`: whether the environment's credentials work, so none are
+    /// requested.
+    async fn keep_existing(&self) -> bool {
+        let config = self.config;
+        let Some(keys) = self.env_keys() else {
+            return false;
+        };
+        if !config.credentials.use_existing {
+            return false;
+        }
+        match self.broker.caller_identity(keys).await {
+            Ok(identity) => {
+                self.out.info(&format!(
+                    "oidc-assume: use-existing-credentials: the environment's credentials work ({}); requesting none",
+                    identity.arn
+                ));
+                true
+            }
+            Err(e) => {
+                self.out.info(&format!(
+                    "oidc-assume: use-existing-credentials: the environment's credentials do not work ({e}); requesting new ones"
+                ));
+                false
+            }
+        }
+    }
+
+    /// The environment's keys, unless `unset-current-credentials` says never to use them.
+    fn env_keys(&self) -> Option<&Signer> {
+        self.context
+            .env_keys
+            .as_ref()
+            .filter(|_| !self.config.credentials.unset_current)
+    }
+
+    /// One token, authorized once for every plan's first role, exchanged for each.
+    async fn web_identity<T: TokenSource, K: KeySource>(
+        &self,
+        plans: &[Plan],
+        tags: &SessionTags,
+        tokens: &T,
+        keys: &K,
+    ) -> Result<Outcome, Error> {
+        let (config, out) = (self.config, self.out);
+        if let Some(id) = &self.context.env_key_id {
+            let kind = if id.starts_with("AKIA") {
+                "a long-lived IAM user key"
+            } else {
+                "credentials"
+            };
+            out.info(&format!(
+                "oidc-assume: the environment holds {kind} ({}…); the credentials from the OIDC token replace them for later steps. Once every workflow uses OIDC, delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets and deactivate the key",
+                id.chars().take(4).collect::<String>()
+            ));
+        }
+        for notice in chained_cap_notices(plans, false) {
+            out.info(&notice);
+        }
+        let roles = plans
+            .iter()
+            .map(Plan::web_identity_role)
+            .collect::<Result<Vec<_>, _>>()?;
+        let role_refs: Vec<&RoleArn> = roles.iter().collect();
+        let authorize = || authorize(config, self.policy, &role_refs, tokens, keys, out, self.now);
+        let mut authorized = alongside(self.broker.prewarm(), authorize()).await?;
+        let produced = match self.assume_all(plans, &roles, &authorized, tags).await {
+            // The token expired before STS saw it (a slow queue, a skewed clock): one fresh
+            // token, verified and checked again, gets one more try.
+            Err(Error::Sts { error, .. }) if error.is_expired_token() => {
+                out.info("oidc-assume: STS says the token expired; requesting a fresh one");
+                authorized = authorize().await?;
+                self.assume_all(plans, &roles, &authorized, tags).await?
+            }
+            other => other?,
+        };
+        Ok((produced, authorized.rule))
+    }
+
+    /// Static keys or existing credentials sign `AssumeRole` for every plan (or are exported
+    /// as they are, for a plan without a role).
+    async fn signed(&self, plans: &[Plan], tags: &SessionTags) -> Result<Vec<Produced>, Error> {
+        let signer = self.signer()?;
+        // A session signing AssumeRole makes the new one a chained session.
+        let chained_first = match &self.config.credentials.source {
+            Source::Keys(keys) => keys.session_token.is_some(),
+            _ => true,
+        };
+        for notice in chained_cap_notices(plans, chained_first) {
+            self.out.info(&notice);
+        }
+        let identity = self.identity_if_needed(plans, &signer).await?;
+        let session_name = self.context.session_name(self.config);
+        let futures = plans.iter().map(|plan| {
+            let (signer, identity, session_name) = (&signer, identity.as_ref(), &session_name);
+            async move {
+                let creds = match (&plan.role, identity) {
+                    (None, Some(identity)) => as_is(signer, identity),
+                    (Some(role), identity) => {
+                        let account = identity.map_or("", |i| i.account.as_str());
+                        let role = role.resolve(partition_of_region(&self.config.region), account);
+                        let duration =
+                            hop_duration(plan.duration, plan.chain.is_empty(), chained_first);
+                        let first = self
+                            .assume_role(&role, duration, signer, session_name, tags)
+                            .await?;
+                        self.follow_chain(plan, first, session_name, tags).await?
+                    }
+                    (None, None) => {
+                        return Err(Error::Internal(
+                            "a plan without a role was run without the caller identity".into(),
+                        ));
+                    }
+                };
+                Ok::<_, Error>(Produced {
+                    plan: plan.clone(),
+                    creds,
+                })
+            }
+        });
+        futures_util::future::try_join_all(futures).await
+    }
+
+    /// What signs the first call: the keys given as inputs (masked and warned about), else the
+    /// environment's keys, else the ambient chain.
+    fn signer(&self) -> Result<Signer, Error> {
+        let config = self.config;
+        if let Source::Keys(keys) = &config.credentials.source {
+            let out = self.out;
+            out.mask(keys.access_key_id.expose());
+            out.mask(keys.secret_access_key.expose());
+            if let Some(token) = &keys.session_token {
+                out.mask(token.expose());
+            }
+            out.warning(
+                "static AWS keys",
+                "this step uses aws-access-key-id/aws-secret-access-key. To switch to OIDC: give the job `permissions: id-token: write`, create the IAM OIDC provider token.actions.githubusercontent.com (audience sts.amazonaws.com), let the role trust it for your repository (run `oidc-assume trust-policy` to generate the statement), then drop the keys from `with:` and delete the secrets",
+            );
+            return Ok(Signer::Keys {
+                access_key_id: keys.access_key_id.clone(),
+                secret_access_key: keys.secret_access_key.clone(),
+                session_token: keys.session_token.clone(),
+            });
+        }
+        match (self.env_keys(), self.context.ambient) {
+            (Some(keys), _) => Ok(keys.clone()),
+            (None, true) => Ok(Signer::Ambient),
+            (None, false) => Err(Error::NoSourceCredentials {
+                problem: if config.credentials.unset_current {
+                    "unset-current-credentials is on, so the environment's credentials are not used"
+                        .into()
+                } else {
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set".into()
+                },
+            }),
+        }
+    }
+
+    /// `GetCallerIdentity`, when a plan has no role or a bare role name (whose account is the
+    /// signer's).
+    async fn identity_if_needed(
+        &self,
+        plans: &[Plan],
+        signer: &Signer,
+    ) -> Result<Option<Identity>, Error> {
+        if plans
+            .iter()
+            .all(|p| matches!(p.role, Some(RoleRef::Arn(_))))
+        {
+            return Ok(None);
+        }
+        retry::run(
+            self.config.network.retry,
+            "calling STS GetCallerIdentity",
+            self.out,
+            StsError::transient_reason,
+            || self.broker.caller_identity(signer),
+        )
+        .await
+        .map(Some)
+        .map_err(|error| Error::Sts {
+            error,
+            explanation: None,
+        })
+    }
+}
+
+/// Runs `work` while `warm` sets up a connection. When `work` succeeds first, `warm` is let
+/// finish (its connection is what comes next); when `work` fails, `warm` is dropped, so a
+/// denial never waits for STS.
+async fn alongside<T>(
+    warm: impl Future<Output = ()>,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    use futures_util::future::{Either, select};
+    let (warm, work) = (std::pin::pin!(warm), std::pin::pin!(work));
+    match select(work, warm).await {
+        Either::Left((Ok(value), warm)) => {
+            warm.await;
+            Ok(value)
+        }
+        Either::Left((Err(error), _)) => Err(error),
+        Either::Right(((), work)) => work.await,
+    }
+}

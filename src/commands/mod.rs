@@ -1,0 +1,58 @@
+//! The commands: one module each for the action (main and post step), `credential-process`,
+//! `dry-run`, and the trust-policy commands (`audit`, `trust-policy`, `explain`), plus the glue
+//! the action and `credential-process` share. Every command prints through the [`Reporter`] and
+//! returns its exit code or an [`Error`], which `main` renders through one path.
+
+mod action;
+mod credential_process;
+pub mod dry_run;
+mod trust;
+mod wire;
+
+pub use wire::now;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Commands};
+use crate::env::Env;
+use crate::error::{EXIT_OK, Error};
+use crate::output::Reporter;
+
+/// The reporter a command prints through: in Actions, workflow commands on stdout; for
+/// `credential-process`, which owns stdout for its JSON, every message on stderr.
+pub fn reporter(cli: &Cli, env: &Env) -> Reporter {
+    let messages: Box<dyn std::io::Write + Send> = match cli.command {
+        Some(Commands::CredentialProcess(_)) => Box::new(std::io::stderr()),
+        _ => Box::new(std::io::stdout()),
+    };
+    Reporter::new(
+        env.in_github_actions(),
+        messages,
+        Box::new(std::io::stderr()),
+    )
+}
+
+/// Runs the command `cli` names; returns its exit code.
+pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
+    if let Some(command) = &cli.command
+        && let Some(result) = trust::command(command, out)
+    {
+        return result;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(async {
+        match cli.command {
+            Some(Commands::DryRun(args)) => dry_run::command(args, env, out).await,
+            Some(Commands::CredentialProcess(args)) => {
+                credential_process::command(&args.inputs.0, env, out).await
+            }
+            // Dispatched above, before the runtime starts.
+            Some(Commands::Audit(_) | Commands::TrustPolicy(_) | Commands::Explain(_)) => Ok(()),
+            None => action::command(&cli.inputs.0, env, out).await,
+        }
+    })?;
+    Ok(EXIT_OK)
+}

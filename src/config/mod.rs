@@ -1,0 +1,149 @@
+//! Phase two of the inputs: every value checked and compiled into a [`Config`], built by a few
+//! small constructors (credentials, roles, session, token, exports, network, policy). Pure: no
+//! I/O. Files an input names (policy, trust policy, token file, CA bundle) are read in
+//! [`crate::preflight`], never here.
+//!
+//! Every problem is recorded before any request, and all of them are reported at once.
+
+mod credentials;
+mod exports;
+mod network;
+mod roles;
+mod session;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+pub use credentials::{Source, SourceConfig, StaticKeys};
+pub use exports::ExportConfig;
+pub use network::{MAX_REQUEST_TIMEOUT, NetworkConfig, OidcConfig};
+pub use roles::{DRY_RUN_ROLE, ProfileRole, RoleConfig, parse_roles};
+pub use session::{DEFAULT_DURATION, DRY_RUN_REGION, SessionConfig, Tagging};
+
+use crate::inputs::{Checker, Input, InputErrors, Inputs};
+use crate::policy::SimpleInputs;
+
+/// Where the policy file is looked for when the `policy` input is empty.
+pub const DEFAULT_POLICY_PATH: &str = ".github/oidc-assume.toml";
+
+/// Which command is being configured: dry run supplies defaults for what a laptop lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The real run inside a workflow.
+    Action,
+    /// A local run with a minted token.
+    DryRun,
+}
+
+/// Where the claim policy comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// A TOML file; `explicit` is false for the default path, which may be absent.
+    File { path: PathBuf, explicit: bool },
+    /// The `allowed-*` inputs.
+    Simple(SimpleInputs),
+}
+
+/// Everything a run needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// STS region.
+    pub region: String,
+    /// Expected token issuer, normalised (no trailing slash).
+    pub issuer: String,
+    /// Where the first credentials come from, and which accounts they may belong to.
+    pub credentials: SourceConfig,
+    /// The roles to assume.
+    pub roles: RoleConfig,
+    /// The session asked of STS.
+    pub session: SessionConfig,
+    /// The token: audience, file, signature switch.
+    pub oidc: OidcConfig,
+    /// What later steps get.
+    pub exports: ExportConfig,
+    /// Endpoints, proxies, retries, time bound.
+    pub network: NetworkConfig,
+    /// Claim policy source.
+    pub policy: PolicySource,
+    /// The role's trust policy, simulated when STS refuses the token.
+    pub trust_policy_file: Option<PathBuf>,
+    /// `special-characters-workaround` was set (a notice says it does nothing).
+    pub special_characters_workaround: bool,
+}
+
+impl Config {
+    /// Checks every input. The environment snapshot behind `inputs` supplies fallbacks
+    /// (`AWS_REGION`, `GITHUB_SERVER_URL`, …).
+    pub fn from_inputs(inputs: Inputs<'_>, mode: Mode) -> Result<Config, InputErrors> {
+        let mut c = Checker::new(inputs);
+        let credentials = SourceConfig::check(&mut c, mode);
+        let role = roles::role_to_assume(&mut c, mode, &credentials);
+        let region = session::region(&mut c, mode);
+        let exports = ExportConfig::check(&mut c);
+        let roles = RoleConfig::check(
+            &mut c,
+            role,
+            &credentials,
+            region.as_deref(),
+            exports.profile.as_deref(),
+        );
+        let oidc = OidcConfig::check(&mut c);
+        let session = SessionConfig::check(&mut c, region.as_deref());
+        let network = NetworkConfig::check(&mut c, mode);
+        let policy = policy_source(&mut c);
+        let issuer = network::issuer(&mut c);
+        let trust_policy_file = c.get(Input::TrustPolicyFile).map(PathBuf::from);
+        let special_characters_workaround = c.bool(Input::SpecialCharactersWorkaround, false);
+        // `region` and `issuer` are `None` only where an error was recorded.
+        let (Some(region), Some(issuer), true) = (region, issuer, c.ok()) else {
+            return Err(c.finish().err().unwrap_or(InputErrors(Vec::new())));
+        };
+        Ok(Config {
+            region,
+            issuer,
+            credentials,
+            roles,
+            session,
+            oidc,
+            exports,
+            network,
+            policy,
+            trust_policy_file,
+            special_characters_workaround,
+        })
+    }
+}
+
+/// `policy`, or the `allowed-*` inputs (a simple policy), or the default policy file.
+fn policy_source(c: &mut Checker<'_>) -> PolicySource {
+    let simple = SimpleInputs {
+        repositories: c.inputs.list(Input::AllowedRepositories),
+        refs: c.inputs.list(Input::AllowedRefs),
+        environments: c.inputs.list(Input::AllowedEnvironments),
+        events: c.inputs.list(Input::AllowedEvents),
+    };
+    let has_simple = !(simple.repositories.is_empty()
+        && simple.refs.is_empty()
+        && simple.environments.is_empty()
+        && simple.events.is_empty());
+    match (c.get(Input::Policy), has_simple) {
+        (Some(_), true) => {
+            c.fail(
+                Input::Policy.name(),
+                "is given together with `allowed-*` inputs",
+                "use either a policy file or the `allowed-*` inputs, not both (a file can say everything the inputs can)",
+            );
+            PolicySource::Simple(simple)
+        }
+        (Some(path), false) => PolicySource::File {
+            path: PathBuf::from(path),
+            explicit: true,
+        },
+        (None, true) => PolicySource::Simple(simple),
+        (None, false) => PolicySource::File {
+            path: PathBuf::from(DEFAULT_POLICY_PATH),
+            explicit: false,
+        },
+    }
+}

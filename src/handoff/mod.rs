@@ -1,0 +1,132 @@
+//! What the step hands to later steps: the `GITHUB_ENV`/`GITHUB_OUTPUT` records, the profiles,
+//! the post step's record and the step summary, written all or nothing once every credential
+//! passed `allowed-account-ids`. I/O: [`export`] writes the runner's files and the profiles; the
+//! records ([`records`]) and texts ([`summary`]) are pure.
+
+pub mod records;
+pub mod state;
+pub mod summary;
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::context::{RunContext, Targets};
+use crate::error::Error;
+use crate::export;
+use crate::output::Reporter;
+use crate::plan::Produced;
+use crate::profiles;
+
+pub use state::{CleanupState, STATE_NAME, cleanup, save_state};
+
+/// Checks every produced credential against `allowed-account-ids`, before anything is written.
+pub fn check_accounts(config: &Config, produced: &[Produced]) -> Result<(), Error> {
+    let allowed = &config.credentials.allowed_accounts;
+    if allowed.is_empty() {
+        return Ok(());
+    }
+    for p in produced {
+        let account = p.creds.account_id().unwrap_or("unknown").to_string();
+        if !allowed.contains(&account) {
+            return Err(Error::AccountNotAllowed {
+                role: p.creds.assumed_role_arn.clone(),
+                account,
+                allowed: allowed.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes the exports, all or nothing, then a best-effort step summary.
+pub fn export(
+    config: &Config,
+    produced: &[Produced],
+    context: &RunContext,
+    rule: Option<&str>,
+    targets: &Targets,
+    out: &Reporter,
+) -> Result<(), Error> {
+    let main = produced.iter().find(|p| p.plan.is_main(config));
+    let (env_records, output_records) = records::records(config, main);
+    let delimiter = export::random_delimiter();
+    let env_bytes = export::render(&env_records, &delimiter)?;
+    let output_bytes = export::render(&output_records, &delimiter)?;
+
+    // Profiles first: their writer is all or nothing across both files, and is undone below if
+    // the runner's files then fail.
+    let written = write_profiles(config, produced, context)?;
+
+    let mut writes: Vec<(&Path, &[u8])> = Vec::new();
+    if let Some(path) = &targets.env_file {
+        writes.push((path, &env_bytes));
+    }
+    if let Some(path) = &targets.output_file {
+        writes.push((path, &output_bytes));
+    }
+    if let Err(e) = export::write_files(&writes) {
+        if let Some(written) = &written {
+            let _ = profiles::remove_profiles(written);
+        }
+        return Err(e.into());
+    }
+
+    if config.exports.cleanup {
+        let state = CleanupState {
+            env: records::to_blank(&env_records),
+            profiles: written,
+        };
+        if let Err(e) = save_state(targets, &state) {
+            out.warning("cleanup not recorded", &e.to_string());
+        }
+    }
+
+    if let Some(path) = &targets.summary_file {
+        let summary = summary::step_summary(config, produced, rule);
+        if let Err(e) = export::append_atomically(path, summary.as_bytes()) {
+            out.warning("step summary not written", &e.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Writes the plans that name a profile into the shared files; `None` when none does.
+fn write_profiles(
+    config: &Config,
+    produced: &[Produced],
+    context: &RunContext,
+) -> Result<Option<profiles::Written>, Error> {
+    let entries: Vec<profiles::ProfileEntry> = produced
+        .iter()
+        .filter_map(|p| {
+            p.plan.profile.as_deref().map(|name| {
+                profiles::ProfileEntry::from_credentials(name, &p.creds, Some(&p.plan.region))
+            })
+        })
+        .collect();
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let (credentials, config_file) = context.profile_paths.clone().map_err(Error::ProfilePaths)?;
+    Ok(Some(profiles::write_profiles(
+        &credentials,
+        &config_file,
+        &entries,
+        config.exports.overwrite_profile,
+    )?))
+}
+
+/// The `credential_process` JSON for the step's own credentials.
+pub fn credential_process_json(config: &Config, produced: &[Produced]) -> Result<String, Error> {
+    check_accounts(config, produced)?;
+    let main = produced.first().ok_or(Error::CredentialProcessNoRole)?;
+    if main.creds.expiration.is_empty() {
+        return Err(Error::CredentialProcessStaticKeys);
+    }
+    Ok(profiles::credential_process_json(
+        &main.creds.access_key_id,
+        &main.creds.secret_access_key,
+        &main.creds.session_token,
+        &main.creds.expiration,
+    ))
+}
