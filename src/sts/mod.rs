@@ -11,6 +11,7 @@
 //! cost). Timeouts are explicit because the SDK sets no read timeout by default, and a server
 //! that accepts and never answers would hang the job.
 
+pub mod form;
 mod signed;
 mod web_identity;
 mod xml;
@@ -357,7 +358,7 @@ fn chain(error: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
-    use super::web_identity::OPERATION;
+    use super::form::OPERATION;
 
     #[test]
     fn endpoints_by_partition() {

@@ -1,10 +1,8 @@
 //! `AssumeRoleWithWebIdentity` over the shared reqwest client: one unsigned form POST, and a
 //! HEAD beforehand to open the connection. I/O: HTTPS requests.
 
+use super::form::{self, OPERATION};
 use super::{AssumeRequest, Credentials, StsError, chain, parse_credentials, parse_error};
-use crate::secret::Secret;
-
-pub(super) const OPERATION: &str = "AssumeRoleWithWebIdentity";
 
 /// The unsigned transport.
 pub(super) struct WebIdentityClient {
@@ -23,23 +21,7 @@ impl WebIdentityClient {
 
     /// Calls `AssumeRoleWithWebIdentity`.
     pub(super) async fn assume(&self, request: &AssumeRequest) -> Result<Credentials, StsError> {
-        // The serializer is not Send: built and dropped before the first await.
-        let body = {
-            let mut form = url::form_urlencoded::Serializer::new(String::new());
-            form.append_pair("Action", OPERATION)
-                .append_pair("Version", "2011-06-15")
-                .append_pair("RoleArn", &request.role_arn)
-                .append_pair("RoleSessionName", &request.session_name)
-                .append_pair("WebIdentityToken", request.token.expose())
-                .append_pair("DurationSeconds", &request.duration.to_string());
-            if let Some(policy) = &request.inline_policy {
-                form.append_pair("Policy", policy);
-            }
-            for (i, arn) in request.managed_policies.iter().enumerate() {
-                form.append_pair(&format!("PolicyArns.member.{}.arn", i + 1), arn);
-            }
-            Secret::new(form.finish())
-        };
+        let body = form::encode(&form::web_identity(request));
         let fail = |message: String, transient: bool| StsError {
             operation: OPERATION,
             code: None,

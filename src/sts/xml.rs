@@ -121,7 +121,7 @@ pub fn parse_error(operation: &'static str, status: u16, body: &str) -> StsError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sts::web_identity::OPERATION;
+    use crate::sts::form::OPERATION;
 
     #[test]
     fn answers_are_read_like_the_sdk_reads_them() {
