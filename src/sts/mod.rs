@@ -10,6 +10,9 @@
 //! so the common run never pays for it (its trust store load was most of a run's remaining
 //! cost). Timeouts are explicit because the SDK sets no read timeout by default, and a server
 //! that accepts and never answers would hang the job.
+//!
+//! Where things live: [`form`] builds the web-identity form (pure), `xml.rs` reads STS's
+//! answers (pure), `web_identity.rs` sends the unsigned POST and `signed.rs` the SDK calls.
 
 pub mod form;
 mod signed;
@@ -343,6 +346,8 @@ fn is_transient(status: u16, code: Option<&str>, message: &str) -> bool {
             && message.contains("Couldn't retrieve verification key"))
 }
 
+/// An error and all its sources on one line: reqwest and the SDK keep the useful part (refused,
+/// DNS, TLS, timed out) in a source, not in the top-level message.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -371,6 +376,46 @@ mod tests {
             ("eusc-de-east-1", "https://sts.eusc-de-east-1.amazonaws.eu"),
         ] {
             assert_eq!(crate::aws::regional_sts_endpoint(region), endpoint);
+        }
+    }
+
+    #[test]
+    fn transient_answers() {
+        let cases: &[(u16, Option<&str>, &str, bool)] = &[
+            (500, None, "", true),
+            (503, Some("ServiceUnavailable"), "", true),
+            (429, None, "", true),
+            (400, Some("Throttling"), "Rate exceeded", true),
+            (400, Some("ThrottlingException"), "", true),
+            (400, Some("RequestLimitExceeded"), "", true),
+            (400, Some("TooManyRequestsException"), "", true),
+            (400, Some("IDPCommunicationError"), "", true),
+            (400, Some("InternalFailure"), "", true),
+            (400, Some("InternalError"), "", true),
+            (
+                400,
+                Some("InvalidIdentityToken"),
+                "Couldn't retrieve verification key from your identity provider",
+                true,
+            ),
+            (
+                400,
+                Some("InvalidIdentityToken"),
+                "No OpenIDConnect provider found",
+                false,
+            ),
+            (403, Some("AccessDenied"), "Not authorized", false),
+            (400, Some("ExpiredTokenException"), "", false),
+            (400, Some("ValidationError"), "", false),
+            (400, None, "", false),
+            (404, None, "", false),
+        ];
+        for (status, code, message, want) in cases {
+            assert_eq!(
+                is_transient(*status, *code, message),
+                *want,
+                "{status} {code:?} {message}"
+            );
         }
     }
 

@@ -246,3 +246,70 @@ where
         transient,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sts::primitives::DateTime;
+
+    #[test]
+    fn sdk_answers_become_credentials() {
+        let creds = aws_sdk_sts::types::Credentials::builder()
+            .access_key_id("ASIAEXAMPLE")
+            .secret_access_key("secret")
+            .session_token("token")
+            .expiration(DateTime::from_secs(1_795_525_200))
+            .build()
+            .unwrap();
+        let arn = "arn:aws:sts::123456789012:assumed-role/deploy/s";
+        let good = credentials("AssumeRole", Some(&creds), Some(arn)).unwrap();
+        assert_eq!(good.access_key_id.expose(), "ASIAEXAMPLE");
+        assert_eq!(good.session_token.expose(), "token");
+        assert_eq!(good.expiration, "2026-11-24T13:00:00Z");
+        assert_eq!(good.assumed_role_arn, arn);
+        // A 200 without a piece is a damaged answer: worth another try, and named.
+        let cases: &[(
+            &str,
+            Option<&aws_sdk_sts::types::Credentials>,
+            Option<&str>,
+            &str,
+        )] = &[
+            (
+                "no credentials",
+                None,
+                Some(arn),
+                "the response has no Credentials",
+            ),
+            (
+                "no user",
+                Some(&creds),
+                None,
+                "the response has no AssumedRoleUser",
+            ),
+        ];
+        for (name, creds, arn, message) in cases {
+            let error = credentials("AssumeRole", *creds, *arn).unwrap_err();
+            assert!(error.transient, "{name}");
+            assert_eq!(error.message, *message, "{name}");
+            assert_eq!(error.operation, "AssumeRole", "{name}");
+        }
+    }
+
+    #[test]
+    fn managed_policies_are_omitted_when_none() {
+        assert!(policy_descriptors(&[]).is_none());
+        let arns = [
+            "arn:aws:iam::aws:policy/A".to_string(),
+            "arn:aws:iam::aws:policy/B".to_string(),
+        ];
+        let descriptors = policy_descriptors(&arns).unwrap();
+        let got: Vec<_> = descriptors.iter().map(|d| d.arn()).collect();
+        assert_eq!(
+            got,
+            [
+                Some("arn:aws:iam::aws:policy/A"),
+                Some("arn:aws:iam::aws:policy/B")
+            ]
+        );
+    }
+}
