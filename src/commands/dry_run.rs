@@ -3,6 +3,7 @@
 //! `--sts-endpoint` is given, and then only to that endpoint. I/O: reads `--claims FILE` and the
 //! policy file.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::app::{self, Authorized, Pipeline};
@@ -20,7 +21,7 @@ use crate::output::{Reporter, random_hex};
 use crate::plan::Plan;
 use crate::policy::Policy;
 use crate::preflight;
-use crate::sts::{Broker, StsBroker, Timeouts};
+use crate::sts::{Broker, StsBroker, Timeouts, form};
 use crate::text::show;
 
 use super::wire;
@@ -146,20 +147,19 @@ fn describe_request(
         || format!("{}/", crate::aws::regional_sts_endpoint(&config.region)),
         str::to_string,
     );
-    let mut text = format!(
-        "  POST {target}\n    Action=AssumeRoleWithWebIdentity\n    Version=2011-06-15\n    RoleArn={}\n    RoleSessionName={}\n    DurationSeconds={}\n",
-        request.role_arn, request.session_name, request.duration
-    );
-    if let Some(policy) = &request.inline_policy {
-        text.push_str(&format!("    Policy={policy}\n"));
+    // The same fields, in the same order, as the body the broker sends.
+    let mut text = format!("  POST {target}\n");
+    for field in form::web_identity(&request) {
+        let _ = match &field.value {
+            form::Value::Text(value) => writeln!(text, "    {}={value}", field.name),
+            form::Value::Token(token) => writeln!(
+                text,
+                "    {}=<minted token, {} bytes, elided>",
+                field.name,
+                token.len()
+            ),
+        };
     }
-    for (i, arn) in request.managed_policies.iter().enumerate() {
-        text.push_str(&format!("    PolicyArns.member.{}.arn={arn}\n", i + 1));
-    }
-    text.push_str(&format!(
-        "    WebIdentityToken=<minted token, {} bytes, elided>\n",
-        request.token.len()
-    ));
     text
 }
 
