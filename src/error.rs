@@ -20,18 +20,7 @@ use crate::sts::StsError;
 use crate::trust::TrustError;
 use crate::verify::VerifyError;
 
-/// Exit code: success.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: an unexpected failure (export I/O, bugs, failures outside the contract).
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code: bad input or configuration (also what clap uses for usage errors).
-pub const EXIT_CONFIG: u8 = 2;
-/// Exit code: the claim policy denied the run.
-pub const EXIT_DENIED: u8 = 3;
-/// Exit code: the OIDC token could not be fetched or verified.
-pub const EXIT_TOKEN: u8 = 4;
-/// Exit code: STS refused or failed.
-pub const EXIT_STS: u8 = 5;
+pub use crate::exit::{EXIT_CONFIG, EXIT_DENIED, EXIT_FAILURE, EXIT_OK, EXIT_STS, EXIT_TOKEN};
 
 /// Everything that can end a run early.
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,7 @@
 //!   [`profiles`], [`output`]; the pipeline [`app`] and the hand-off [`handoff`];
 //! - [`commands`], one per subcommand, over it all; `main.rs` only parses and maps exit codes.
 //!
-//! Only [`env`] reads the process environment.
+//! Only [`mod@env`] reads the process environment.
 
 #![forbid(unsafe_code)]
 
@@ -26,6 +26,7 @@ pub mod config;
 pub mod context;
 pub mod env;
 pub mod error;
+pub mod exit;
 pub mod export;
 pub mod github;
 pub mod handoff;

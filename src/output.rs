@@ -107,7 +107,7 @@ impl Reporter {
 
     /// An error: the full text on stderr and, in Actions, an error annotation with `summary`.
     /// The full text may quote claim values (branch and environment names are attacker-chosen
-    /// on some events), so in Actions it is fenced (see [`Reporter::fence`]).
+    /// on some events), so in Actions it is fenced (see `Reporter::fence`).
     pub fn error(&self, summary: &str, full: &str) {
         if self.github {
             let line = format!(

@@ -46,7 +46,7 @@ pub struct RoleConfig {
 }
 
 impl RoleConfig {
-    /// Checks the other role inputs around `role` (from [`role_to_assume`]). `region` (when
+    /// Checks the other role inputs around `role` (from `role_to_assume`). `region` (when
     /// valid) fixes the partition a role must be in and resolves a bare name for an OIDC token
     /// through the one `allowed-account-ids`.
     pub fn check(

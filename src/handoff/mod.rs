@@ -1,6 +1,6 @@
 //! What the step hands to later steps: the `GITHUB_ENV`/`GITHUB_OUTPUT` records, the profiles,
 //! the post step's record and the step summary, written all or nothing once every credential
-//! passed `allowed-account-ids`. I/O: [`export`] writes the runner's files and the profiles; the
+//! passed `allowed-account-ids`. I/O: [`export()`] writes the runner's files and the profiles; the
 //! records ([`records`]) and texts ([`summary`]) are pure.
 
 pub mod records;

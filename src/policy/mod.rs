@@ -1,7 +1,7 @@
 //! The claim policy: which repositories, refs, environments and events may assume which roles.
 //! Pure: no I/O (the caller reads the file), no clock, no environment.
 //!
-//! A policy is parsed strictly ([`parse`]), compiled once into a checked [`Policy`] (anchored
+//! A policy is parsed strictly (`parse`), compiled once into a checked [`Policy`] (anchored
 //! patterns, known claim names, no conditionless rules), and evaluated by [`Policy::evaluate`],
 //! a pure function of the requested role and the verified claims. The action, the dry run and
 //! (later) the audit share this one compiler, so they cannot disagree.

@@ -12,7 +12,7 @@ use super::generate::{self, Options};
 use super::render::{self, Format};
 use super::{Reported, TrustError, document, github, simulate};
 use crate::claims::Claims;
-use crate::error::{EXIT_CONFIG, EXIT_DENIED, EXIT_OK};
+use crate::exit::{EXIT_CONFIG, EXIT_DENIED, EXIT_OK};
 
 /// Options of `audit`.
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! Trust policies: audit them, generate them from our policy file, and explain why AWS said no.
 //! Pure except [`cli`], the one module that reads files and stdin and writes stdout/stderr.
 //!
-//! - [`audit`]: IAM trust policy JSON ([`document`], read by the position-keeping [`json`]
+//! - `audit`: IAM trust policy JSON ([`document`], read by the position-keeping [`json`]
 //!   reader) and our TOML policy ([`policy_file`]) go through the pluggable [`checks`]; the
 //!   findings ([`finding`]) are rendered by [`render`] as text, GitHub annotations, SARIF or
 //!   JSON. Checks and exit codes are listed in docs/audit.md.
