@@ -810,7 +810,7 @@ impl Outcome {
     /// - heredoc delimiters with `EOF` (as [`Outcome::env_file_normalized`]);
     /// - the run's temp dir with `[TMP]`, other temp dirs with `[TMPDIR]`;
     /// - loopback ports with `PORT`;
-    /// - retry delays and seconds-left counts with `[N]`;
+    /// - retry delays and seconds-left counts with `[N]`, a dry run's random `jti` with `[JTI]`;
     /// - Unix times within a year of now with `[EPOCH]`, RFC 3339 times other than the mock's
     ///   fixed `EXPIRATION` with `[TIME]`.
     pub fn normalize(&self, text: &str) -> String {
@@ -849,6 +849,10 @@ impl Outcome {
             .into_owned();
         text = re(r"expires in -?\d+ s")
             .replace_all(&text, "expires in [N] s")
+            .into_owned();
+        // The dry run mints a fresh random `jti` per token.
+        text = re(r"(jti +)`[0-9a-f]{32}`")
+            .replace_all(&text, "$1`[JTI]`")
             .into_owned();
         text = re(r"expired \d+ seconds ago")
             .replace_all(&text, "expired [N] seconds ago")
