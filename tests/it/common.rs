@@ -544,7 +544,6 @@ pub struct Scenario {
     env: Vec<(String, Option<String>)>,
     env_paths: Vec<(String, String)>,
     files: Vec<(String, String)>,
-    args: Vec<String>,
     prepare: Vec<Prepare>,
 }
 
@@ -571,7 +570,6 @@ impl Scenario {
             env: Vec::new(),
             env_paths: Vec::new(),
             files: Vec::new(),
-            args: Vec::new(),
             prepare: Vec::new(),
         }
     }
@@ -697,12 +695,6 @@ impl Scenario {
         self.prepare(move |run| std::fs::create_dir_all(run.path(&name)).unwrap())
     }
 
-    /// Command-line arguments.
-    pub fn args(mut self, args: &[&str]) -> Scenario {
-        self.args.extend(args.iter().map(|a| a.to_string()));
-        self
-    }
-
     /// Arranges the run's temp dir by hand just before the run (links, replaced files).
     pub fn prepare(mut self, f: impl FnOnce(&Run) + Send + 'static) -> Scenario {
         self.prepare.push(Box::new(f));
@@ -756,7 +748,6 @@ impl Scenario {
         for (name, contents) in &self.files {
             run = run.file(name, contents);
         }
-        run.args.extend(self.args);
         for prepare in self.prepare {
             prepare(&run);
         }
@@ -798,9 +789,15 @@ impl Outcome {
         self.normalize(&self.stderr)
     }
 
-    /// Only stdout, normalised.
-    pub fn stdout_normalized(&self) -> String {
-        self.normalize(&self.stdout)
+    /// stdout without its `::add-mask::` lines, normalised: the annotations and notices, for
+    /// runs whose masked values are random (moto's credentials).
+    pub fn annotations(&self) -> String {
+        let lines: Vec<&str> = self
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect();
+        self.normalize(&lines.join("\n"))
     }
 
     /// Replaces what varies from run to run with stable placeholders:
