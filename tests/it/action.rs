@@ -377,12 +377,6 @@ async fn a_failed_export_is_exit_1_and_rolls_back() {
     out.assert_code(1)
         .assert_nothing_exported()
         .assert_no_leaks(&[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
-    assert!(
-        out.stderr
-            .contains(&format!("could not write {}/output-dir", out.dir)),
-        "{}",
-        out.stderr
-    );
     insta::assert_snapshot!(out.report(), @"
     exit: 1
     --- stdout
@@ -441,8 +435,7 @@ async fn outside_actions_there_is_nowhere_to_export() {
         .await;
     out.assert_code(2);
     // Names the missing variable and points to `oidc-assume dry-run`. Outside Actions no
-    // workflow command is printed (a mask line would show the secret).
-    assert!(!out.stdout.contains("::"), "{}", out.stdout);
+    // workflow command is printed (a mask line would show the secret): stdout stays empty.
     insta::assert_snapshot!(out.report(), @"
     exit: 2
     --- stdout: empty
