@@ -225,6 +225,9 @@ pub struct Outcome {
     pub dir: String,
     /// The OIDC token a [`Scenario`] served, shown as `[TOKEN]` by [`Outcome::report`].
     pub token: Option<String>,
+    /// Loopback ports a [`Scenario`] knows by name (`GITHUB_PORT`, `STS_PORT`), so snapshots
+    /// still say which server a URL names; other ports are shown as `PORT`.
+    pub ports: Vec<(u16, &'static str)>,
 }
 
 impl Outcome {
@@ -422,6 +425,7 @@ impl Run {
             summary: read("step_summary"),
             dir: self.dir.path().to_str().unwrap().to_string(),
             token: None,
+            ports: Vec::new(),
         };
         // Secret hygiene is checked on every run of every scenario, not only where a test
         // remembers to ask.
@@ -724,15 +728,22 @@ impl Scenario {
             run.env("INPUT_ROLE-TO-ASSUME", ROLE)
                 .env("INPUT_AWS-REGION", "eu-central-1")
         };
+        let mut ports = vec![(github.server.address().port(), "GITHUB_PORT")];
         // Kept until the run is over: dropping it checks the expected number of STS calls.
         let mut sts = None;
         match self.sts {
             Sts::Mock { response, calls } => {
                 let server = mock_sts(response, calls).await;
                 run = run.with_sts(&server);
+                ports.push((server.address().port(), "STS_PORT"));
                 sts = Some(server);
             }
-            Sts::Endpoint(url) => run = run.env("INPUT_STS-ENDPOINT", &url),
+            Sts::Endpoint(url) => {
+                if let Some(port) = url::Url::parse(&url).ok().and_then(|u| u.port()) {
+                    ports.push((port, "STS_PORT"));
+                }
+                run = run.env("INPUT_STS-ENDPOINT", &url);
+            }
             Sts::Unset => {}
         }
         for (key, value) in &self.env {
@@ -754,6 +765,7 @@ impl Scenario {
         let mut out = run.run().await;
         drop(sts);
         out.token = token;
+        out.ports = ports;
         out
     }
 }
@@ -806,7 +818,7 @@ impl Outcome {
     ///   the snapshot still shows which fence each resume line closes);
     /// - heredoc delimiters with `EOF` (as [`Outcome::env_file_normalized`]);
     /// - the run's temp dir with `[TMP]`, other temp dirs with `[TMPDIR]`;
-    /// - loopback ports with `PORT`;
+    /// - loopback ports with `GITHUB_PORT`/`STS_PORT` for a scenario's servers, else `PORT`;
     /// - retry delays and seconds-left counts with `[N]`, a dry run's random `jti` with `[JTI]`;
     /// - Unix times within a year of now with `[EPOCH]`, RFC 3339 times other than the mock's
     ///   fixed `EXPIRATION` with `[TIME]`.
@@ -838,8 +850,12 @@ impl Outcome {
         text = re(&format!(r"{}/\.tmp[A-Za-z0-9]+", regex::escape(&tmp)))
             .replace_all(&text, "[TMPDIR]")
             .into_owned();
-        text = re(r"127\.0\.0\.1:\d+")
-            .replace_all(&text, "127.0.0.1:PORT")
+        text = re(r"127\.0\.0\.1:(\d+)")
+            .replace_all(&text, |c: &regex::Captures| {
+                let port: u16 = c[1].parse().unwrap();
+                let name = self.ports.iter().find(|(p, _)| *p == port);
+                format!("127.0.0.1:{}", name.map_or("PORT", |(_, name)| name))
+            })
             .into_owned();
         text = re(r"retry (\d+) of (\d+) in \d+ ms")
             .replace_all(&text, "retry $1 of $2 in [N] ms")

@@ -310,9 +310,9 @@ async fn refused_connections_are_retried_then_fail() {
     out.assert_code(5).assert_nothing_exported();
     // One retry, then the connection failure is the error.
     insta::assert_snapshot!(out.stderr_normalized(), @"
-    oidc-assume: calling STS AssumeRoleWithWebIdentity failed (connection failed: error sending request for url (http://127.0.0.1:PORT/): client error (Connect): tcp connect error: Connection refused (os error 111)); retry 1 of 1 in [N] ms
+    oidc-assume: calling STS AssumeRoleWithWebIdentity failed (connection failed: error sending request for url (http://127.0.0.1:STS_PORT/): client error (Connect): tcp connect error: Connection refused (os error 111)); retry 1 of 1 in [N] ms
     ::stop-commands::[STOP-1]
-    error: STS AssumeRoleWithWebIdentity failed: connection failed: error sending request for url (http://127.0.0.1:PORT/): client error (Connect): tcp connect error: Connection refused (os error 111)
+    error: STS AssumeRoleWithWebIdentity failed: connection failed: error sending request for url (http://127.0.0.1:STS_PORT/): client error (Connect): tcp connect error: Connection refused (os error 111)
     ::[STOP-1]::
     ");
 
