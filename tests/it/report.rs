@@ -126,3 +126,42 @@ impl Outcome {
             .into_owned()
     }
 }
+
+#[test]
+fn normalize_replaces_only_what_varies() {
+    let outcome = Outcome {
+        code: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+        env_file: String::new(),
+        output_file: String::new(),
+        summary: String::new(),
+        dir: "/tmp/.tmpRunDir".into(),
+        token: Some("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln".into()),
+        ports: vec![(4100, "GITHUB_PORT")],
+    };
+    let stop = |c: char| c.to_string().repeat(32);
+    let (a, b) = (stop('a'), stop('b'));
+    let text = format!(
+        "::add-mask::eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln\n\
+         ::add-mask::eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ5In0.b3RoZXI\n\
+         ::stop-commands::{a}\nx::{a}::\n::stop-commands::{b}\ny::{b}::\n\
+         http://127.0.0.1:4100 http://127.0.0.1:4200 /tmp/.tmpRunDir/p\n\
+         retry 1 of 4 in 137 ms; the token expires in 19 s; expired 601 seconds ago\n\
+         iat {} run_id 11843209874 account 123456789012\n\
+         until {EXPIRATION}, moto until 2026-12-01T10:00:00.123Z\n",
+        now()
+    );
+    insta::assert_snapshot!(outcome.normalize(&text), @r"
+    ::add-mask::[TOKEN]
+    ::add-mask::[JWT]
+    ::stop-commands::[STOP-1]
+    x::[STOP-1]::
+    ::stop-commands::[STOP-2]
+    y::[STOP-2]::
+    http://127.0.0.1:GITHUB_PORT http://127.0.0.1:PORT [TMP]/p
+    retry 1 of 4 in [N] ms; the token expires in [N] s; expired [N] seconds ago
+    iat [EPOCH] run_id 11843209874 account 123456789012
+    until 2026-11-24T13:00:00Z, moto until [TIME]
+    ");
+}
