@@ -8,13 +8,10 @@ use wiremock::{Mock, MockServer};
 
 use crate::common::*;
 
-const SESSION: &str = "gha-11843209874-1-octo-org.octo-repo";
-
 #[tokio::test(flavor = "multi_thread")]
 async fn exports_masked_credentials_exactly() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
+    let scenario = Scenario::new().await;
+    let token = scenario.sign();
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/"))
@@ -22,134 +19,38 @@ async fn exports_masked_credentials_exactly() {
         .and(body_string_contains(format!("RoleSessionName={SESSION}")))
         .and(body_string_contains("DurationSeconds=3600"))
         .and(body_string_contains(format!("WebIdentityToken={token}")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(sts_success_xml(SESSION)))
+        .respond_with(sts_ok())
         .expect(1)
         .mount(&sts)
         .await;
-
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
-    out.assert_code(0).assert_no_leaks(&[
-        &token,
-        REQUEST_TOKEN,
-        ACCESS_KEY_ID,
-        SECRET_ACCESS_KEY,
-        SESSION_TOKEN,
-    ]);
-
+    let out = scenario.token(&token).sts_at(&sts).run().await;
+    out.assert_code(0);
     // Masks in order: request token, OIDC token, then the three credentials; and from the
     // first mask on, stdout carries nothing else (the warning about the missing policy is
-    // printed before any secret exists).
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    let first_mask = lines
-        .iter()
-        .position(|l| l.starts_with("::add-mask::"))
-        .unwrap();
-    let masks = &lines[first_mask..];
-    assert_eq!(
-        masks,
-        [
-            format!("::add-mask::{REQUEST_TOKEN}"),
-            format!("::add-mask::{token}"),
-            format!("::add-mask::{ACCESS_KEY_ID}"),
-            format!("::add-mask::{SECRET_ACCESS_KEY}"),
-            format!("::add-mask::{SESSION_TOKEN}"),
-        ]
-    );
-    assert_eq!(
-        out.env_file_normalized(),
-        format!(
-            "AWS_ACCESS_KEY_ID<<EOF\n{ACCESS_KEY_ID}\nEOF\nAWS_SECRET_ACCESS_KEY<<EOF\n{SECRET_ACCESS_KEY}\nEOF\nAWS_SESSION_TOKEN<<EOF\n{SESSION_TOKEN}\nEOF\nAWS_REGION<<EOF\neu-central-1\nEOF\nAWS_DEFAULT_REGION<<EOF\neu-central-1\nEOF\n"
-        )
-    );
-    assert_eq!(
-        out.output_file_normalized(),
-        format!(
-            "aws-account-id<<EOF\n123456789012\nEOF\nauthenticated-arn<<EOF\narn:aws:sts::123456789012:assumed-role/octo-deploy/{SESSION}\nEOF\naws-expiration<<EOF\n{EXPIRATION}\nEOF\n"
-        )
-    );
-    assert!(
-        out.summary.contains(&format!("| Session | `{SESSION}` |")),
-        "{}",
-        out.summary
-    );
-    assert!(!out.summary.contains(SECRET_ACCESS_KEY));
-    assert!(
-        out.stderr.contains(&format!(
-            "assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/{SESSION} until {EXPIRATION}"
-        )),
-        "{}",
-        out.stderr
-    );
-    // No policy file: a warning annotation recommends one.
-    assert!(
-        out.stdout.contains("::warning title=no claim policy::"),
-        "{}",
-        out.stdout
-    );
+    // printed before any secret exists). No policy file: a warning annotation recommends one.
+    // The summary names the session and shows no secret.
+    insta::assert_snapshot!(out.report());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn credential_outputs_and_masked_account_on_request() {
-    let github = Github::start().await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(200).set_body_string(sts_success_xml("ci")),
-        1,
-    )
-    .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .env("INPUT_ROLE-SESSION-NAME", "ci")
-        .env("INPUT_OUTPUT-CREDENTIALS", "true")
-        .env("INPUT_OUTPUT-ENV-CREDENTIALS", "false")
-        .env("INPUT_MASK-AWS-ACCOUNT-ID", "TRUE")
+    let out = Scenario::new()
+        .await
+        .sts(ResponseTemplate::new(200).set_body_string(sts_success_xml("ci")))
+        .input("role-session-name", "ci")
+        .input("output-credentials", "true")
+        .input("output-env-credentials", "false")
+        .input("mask-aws-account-id", "TRUE")
         .run()
         .await;
     out.assert_code(0);
-    assert!(out.stdout.contains("::add-mask::123456789012\n"));
-    assert_eq!(
-        out.env_vars(),
-        [
-            ("AWS_REGION".to_string(), "eu-central-1".to_string()),
-            ("AWS_DEFAULT_REGION".to_string(), "eu-central-1".to_string())
-        ]
-    );
-    let outputs = out.outputs();
-    let names: Vec<&str> = outputs.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "aws-account-id",
-            "authenticated-arn",
-            "aws-expiration",
-            "aws-access-key-id",
-            "aws-secret-access-key",
-            "aws-session-token"
-        ]
-    );
-    assert_eq!(outputs[4].1, SECRET_ACCESS_KEY);
-    assert!(
-        out.summary.contains("| Account | `***` |"),
-        "{}",
-        out.summary
-    );
-    assert!(!out.stderr.contains("123456789012"), "{}", out.stderr);
+    // The account is masked, in the summary too, and never printed; GITHUB_ENV holds only
+    // the region; the credentials are outputs.
+    insta::assert_snapshot!(out.report());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn policy_denial_explains_and_never_calls_sts() {
-    let github = Github::start().await;
-    let mut claims = github.claims();
-    claims["ref"] = json!("refs/heads/feature/login");
-    claims["sub"] = json!("repo:octo-org/octo-repo:ref:refs/heads/feature/login");
-    let token = github.sign(&claims);
-    github.serve_token(&token).await;
-    let sts = mock_sts(ResponseTemplate::new(500), 0).await;
     let policy = r#"
 version = 1
 [[allow]]
@@ -157,259 +58,207 @@ name = "deploy from main"
 repository = "octo-org/octo-repo"
 ref = "refs/heads/main"
 "#;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
+    let out = Scenario::new()
+        .await
+        .claim("ref", "refs/heads/feature/login")
+        .claim(
+            "sub",
+            "repo:octo-org/octo-repo:ref:refs/heads/feature/login",
+        )
+        .sts_unreached()
         .file(".github/oidc-assume.toml", policy)
         .run()
         .await;
-    out.assert_code(3)
-        .assert_nothing_exported()
-        .assert_no_leaks(&[&token]);
-    assert!(
-        out.stdout
-            .contains("::error title=oidc-assume::denied by the claim policy"),
-        "{}",
-        out.stdout
-    );
-    for needle in [
-        "deploy from main",
-        "ref",
-        "refs/heads/feature/login",
-        "refs/heads/main",
-    ] {
-        assert!(
-            out.stderr.contains(needle),
-            "missing {needle:?} in\n{}",
-            out.stderr
-        );
-    }
+    out.assert_code(3).assert_nothing_exported();
     // The explanation quotes claim values, so it is fenced against workflow commands.
     assert!(
         out.stderr.starts_with("::stop-commands::"),
         "{}",
         out.stderr
     );
+    insta::assert_snapshot!(out.report(), @"
+    exit: 3
+    --- stdout
+    ::add-mask::runner-request-token-5f0c9e
+    ::add-mask::[TOKEN]
+    ::error title=oidc-assume::denied by the claim policy: no allow rule matched; closest `deploy from main`: `ref` is `refs/heads/feature/login`, expected `refs/heads/main`
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: denied by the claim policy
+    no allow rule matched for role arn:aws:iam::123456789012:role/octo-deploy
+    closest rule: `deploy from main` (1 of 3 conditions failed)
+      ref
+        actual:   `refs/heads/feature/login`
+        expected: `refs/heads/main`
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sts_access_denied_shows_claims_and_trust_policy_after_one_call() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(403).set_body_string(sts_error_xml(
+    let started = std::time::Instant::now();
+    let out = Scenario::new()
+        .await
+        .sts(sts_error(
+            403,
             "AccessDenied",
             "Not authorized to perform sts:AssumeRoleWithWebIdentity",
-        )),
-        1,
-    )
-    .await;
-    let started = std::time::Instant::now();
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
+        ))
         .run()
         .await;
-    out.assert_code(5)
-        .assert_nothing_exported()
-        .assert_no_leaks(&[&token]);
+    out.assert_code(5).assert_nothing_exported();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),
         "AccessDenied is not retried"
     );
-    for needle in [
-        "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
-        "sub               `repo:octo-org/octo-repo:ref:refs/heads/main`",
-        "environment       <absent>",
-        ":sub\": \"repo:octo-org/octo-repo:ref:refs/heads/main\"",
-        ":aud\": \"sts.amazonaws.com\"",
-        "oidc-provider/127.0.0.1:",
-        "hint: the role's trust policy does not admit this token",
-    ] {
-        assert!(
-            out.stderr.contains(needle),
-            "missing {needle:?} in\n{}",
-            out.stderr
-        );
-    }
+    insta::assert_snapshot!(out.report());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sts_errors_map_to_exit_5_with_hints() {
     let cases = [
         (
-            400,
             "ValidationError",
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            "role-duration-seconds",
         ),
         (
-            400,
             "InvalidIdentityToken",
             "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com",
-            "OIDC identity provider",
         ),
         (
-            400,
             "RegionDisabledException",
             "STS is not activated in this region",
-            "activate it",
         ),
     ];
-    for (status, code, message, hint) in cases {
-        let github = Github::start().await;
-        github.serve_token(&github.sign(&github.claims())).await;
-        let sts = mock_sts(
-            ResponseTemplate::new(status).set_body_string(sts_error_xml(code, message)),
-            1,
-        )
-        .await;
-        let out = Run::action()
-            .with_github(&github)
-            .with_sts(&sts)
+    let mut reports = String::new();
+    // Each error is shown as `Code: message` with its hint.
+    for (code, message) in cases {
+        let out = Scenario::new()
+            .await
+            .sts(sts_error(400, code, message))
             .run()
             .await;
         out.assert_code(5).assert_nothing_exported();
-        assert!(
-            out.stderr.contains(&format!("{code}: {message}")),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains(hint), "{code}: {}", out.stderr);
+        reports.push_str(&format!("=== {code}\n{}", out.report()));
     }
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn transient_sts_failures_are_retried_by_the_sdk() {
-    let github = Github::start().await;
-    github.serve_token(&github.sign(&github.claims())).await;
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_string(sts_error_xml("Throttling", "Rate exceeded")),
-        )
+        .respond_with(sts_error(400, "Throttling", "Rate exceeded"))
         .up_to_n_times(2)
         .expect(2)
         .mount(&sts)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(sts_success_xml("s")))
+        .respond_with(sts_ok())
         .expect(1)
         .mount(&sts)
         .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
+    let out = Scenario::new().await.sts_at(&sts).run().await;
     out.assert_code(0);
     assert_eq!(out.env_vars()[0].1, ACCESS_KEY_ID);
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: calling STS AssumeRoleWithWebIdentity failed (Throttling: Rate exceeded); retry 1 of 4 in [N] ms
+    oidc-assume: calling STS AssumeRoleWithWebIdentity failed (Throttling: Rate exceeded); retry 2 of 4 in [N] ms
+    oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo until 2026-11-24T13:00:00Z (no claim policy)
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_id_token_permission_fails_with_exit_4_and_the_fix() {
-    let github = Github::start().await;
-    let out = Run::action()
-        .with_github(&github)
+    let out = Scenario::new()
+        .await
+        .no_token()
+        .sts_unreached()
         .without_env("ACTIONS_ID_TOKEN_REQUEST_URL")
         .without_env("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
         .run()
         .await;
     out.assert_code(4).assert_nothing_exported();
-    assert!(
-        out.stderr
-            .contains("ACTIONS_ID_TOKEN_REQUEST_URL is not set"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("hint: add `permissions: id-token: write`"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("forks"), "{}", out.stderr);
+    // Names the variable, the fix, and why forks do not get a token.
+    insta::assert_snapshot!(out.report(), @"
+    exit: 4
+    --- stdout
+    ::warning title=no claim policy::any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
+    ::error title=oidc-assume::this job cannot request an OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL is not set
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: this job cannot request an OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL is not set
+    hint: add `permissions: id-token: write` to the job (or workflow); pull requests from forks never get an OIDC token, whatever the permissions
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_endpoint_refusal_is_exit_4() {
-    let github = Github::start().await;
+    let scenario = Scenario::new().await.no_token().sts_unreached();
     Mock::given(method("GET"))
         .and(path("/idtoken"))
         .respond_with(ResponseTemplate::new(403).set_body_string("{\"message\":\"Forbidden\"}"))
-        .mount(&github.server)
+        .mount(&scenario.github().server)
         .await;
-    let out = Run::action().with_github(&github).run().await;
+    let out = scenario.run().await;
     out.assert_code(4).assert_nothing_exported();
-    assert!(out.stderr.contains("HTTP 403"), "{}", out.stderr);
+    insta::assert_snapshot!(out.report(), @r#"
+    exit: 4
+    --- stdout
+    ::warning title=no claim policy::any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
+    ::add-mask::runner-request-token-5f0c9e
+    ::error title=oidc-assume::the runner's token endpoint answered HTTP 403: `{"message":"Forbidden"}`
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: the runner's token endpoint answered HTTP 403: `{"message":"Forbidden"}`
+    hint: the request token was refused: it is valid only during the job that received it
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    "#);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verification_failures_are_exit_4_and_never_reach_sts() {
     use base64::Engine as _;
-    type Case = (fn(&Github) -> String, &'static str);
+    type Case = (&'static str, fn(Scenario) -> Scenario);
     let cases: [Case; 5] = [
-        (
-            |g| {
-                g.sign(&with(
-                    g.claims(),
-                    "aud",
-                    json!("https://github.com/octo-org"),
-                ))
-            },
-            "audience is `https://github.com/octo-org`, expected `sts.amazonaws.com`",
-        ),
-        (
-            |g| g.sign(&with(g.claims(), "exp", json!(now() - 600))),
-            "the token expired",
-        ),
-        (
-            |g| g.sign(&with(g.claims(), "repository_id", json!(892734561))),
-            "claim `repository_id` is a number, expected a string",
-        ),
-        (
-            |g| {
-                g.sign(&with(
-                    g.claims(),
-                    "iss",
-                    json!("https://token.actions.githubusercontent.com"),
-                ))
-            },
-            "the token's issuer is `https://token.actions.githubusercontent.com`",
-        ),
-        (
-            |g| {
-                // A real signature over other claims: the payload swapped for a forged one.
-                let good = g.sign(&g.claims());
-                let (head, rest) = good.split_once('.').unwrap();
-                let sig = rest.split_once('.').unwrap().1;
-                let forged = with(g.claims(), "repository", json!("evil-org/octo-repo"));
-                let payload =
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged.to_string());
-                format!("{head}.{payload}.{sig}")
-            },
-            "signature does not verify",
-        ),
+        ("wrong audience", |s| {
+            s.claim("aud", "https://github.com/octo-org")
+        }),
+        ("expired", |s| s.claim("exp", now() - 600)),
+        ("number claim", |s| s.claim("repository_id", 892734561)),
+        ("other issuer", |s| {
+            s.claim("iss", "https://token.actions.githubusercontent.com")
+        }),
+        ("forged payload", |s| {
+            // A real signature over other claims: the payload swapped for a forged one.
+            let good = s.sign();
+            let (head, rest) = good.split_once('.').unwrap();
+            let sig = rest.split_once('.').unwrap().1;
+            let mut forged = s.github().claims();
+            forged["repository"] = json!("evil-org/octo-repo");
+            let payload =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged.to_string());
+            let token = format!("{head}.{payload}.{sig}");
+            s.token(&token)
+        }),
     ];
-    for (make_token, message) in cases {
-        let github = Github::start().await;
-        github.serve_token(&make_token(&github)).await;
-        let sts = mock_sts(ResponseTemplate::new(500), 0).await;
-        let out = Run::action()
-            .with_github(&github)
-            .with_sts(&sts)
-            .run()
-            .await;
+    let mut reports = String::new();
+    for (name, case) in cases {
+        let out = case(Scenario::new().await.sts_unreached()).run().await;
         out.assert_code(4).assert_nothing_exported();
-        assert!(out.stderr.contains(message), "{message}:\n{}", out.stderr);
+        reports.push_str(&format!("=== {name}\n{}", out.report()));
     }
-}
-
-fn with(mut claims: serde_json::Value, key: &str, value: serde_json::Value) -> serde_json::Value {
-    claims[key] = value;
-    claims
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -434,36 +283,20 @@ async fn unknown_kid_refetches_the_key_set_once() {
         .expect(1)
         .mount(&github.server)
         .await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
-        1,
-    )
-    .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
+    let out = Scenario::on(github).run().await;
     out.assert_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_file_is_an_alternative_source() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    let sts = mock_sts(
-        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
-        1,
-    )
-    .await;
-    let out = Run::action()
-        .with_github(&github)
+    let scenario = Scenario::new().await;
+    let token = scenario.sign();
+    let out = scenario
+        .no_token()
         .without_env("ACTIONS_ID_TOKEN_REQUEST_URL")
         .without_env("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
         .file("token.jwt", &format!("{token}\n"))
-        .env("INPUT_WEB-IDENTITY-TOKEN-FILE", "token.jwt")
-        .env("INPUT_STS-ENDPOINT", &sts.uri())
+        .input("web-identity-token-file", "token.jwt")
         .run()
         .await;
     out.assert_code(0).assert_no_leaks(&[&token]);
@@ -475,141 +308,161 @@ async fn token_file_is_an_alternative_source() {
         out.stdout
     );
 
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_WEB-IDENTITY-TOKEN-FILE", "missing.jwt")
+    let out = Scenario::new()
+        .await
+        .no_token()
+        .sts_unreached()
+        .input("web-identity-token-file", "missing.jwt")
         .run()
         .await;
     out.assert_code(2).assert_nothing_exported();
-    assert!(
-        out.stderr
-            .contains("`web-identity-token-file`: `missing.jwt`: No such file"),
-        "{}",
-        out.stderr
-    );
+    insta::assert_snapshot!(out.report(), @"
+    exit: 2
+    --- stdout
+    ::error title=oidc-assume::`web-identity-token-file` `missing.jwt`: No such file or directory (os error 2)
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: 1 invalid input
+      - `web-identity-token-file`: `missing.jwt`: No such file or directory (os error 2)
+    hint: web-identity-token-file: give the path of a file holding the JWT, relative to the workspace
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_inputs_are_exit_2_before_any_request() {
-    let github = Github::start().await; // no token mock: any request would be a 404 and exit 4
-    let cases: &[(&str, &str, &str)] = &[
+    let cases: &[(&str, &str)] = &[
         (
             "INPUT_ROLE-TO-ASSUME",
             "arn:aws:iam::123456789012:user/alice",
-            "`role-to-assume`",
         ),
         (
             "INPUT_ROLE-TO-ASSUME",
             "arn:aws:iam::123456789012:role/x\nAWS_SECRET_ACCESS_KEY=1",
-            "`role-to-assume`",
         ),
-        ("INPUT_AWS-REGION", "mars-1", "`aws-region`"),
-        (
-            "INPUT_ROLE-DURATION-SECONDS",
-            "60",
-            "`role-duration-seconds`",
-        ),
-        (
-            "INPUT_ROLE-SESSION-NAME",
-            "bad name!",
-            "`role-session-name`",
-        ),
-        ("INPUT_OUTPUT-CREDENTIALS", "yes", "`output-credentials`"),
-        (
-            "INPUT_INLINE-SESSION-POLICY",
-            "{\"Version\":",
-            "`inline-session-policy`",
-        ),
-        ("INPUT_ISSUER", "http://issuer.example.com", "`issuer`"),
+        ("INPUT_AWS-REGION", "mars-1"),
+        ("INPUT_ROLE-DURATION-SECONDS", "60"),
+        ("INPUT_ROLE-SESSION-NAME", "bad name!"),
+        ("INPUT_OUTPUT-CREDENTIALS", "yes"),
+        ("INPUT_INLINE-SESSION-POLICY", "{\"Version\":"),
+        ("INPUT_ISSUER", "http://issuer.example.com"),
+        ("INPUT_POLICY", "nope.toml"),
     ];
-    for (var, value, input) in cases {
-        let out = Run::action()
-            .with_github(&github)
-            .env(var, value)
-            .run()
-            .await;
+    let mut reports = String::new();
+    for (var, value) in cases {
+        // No token is served: any request would be a 404 and exit 4.
+        let scenario = Scenario::new().await.no_token().sts_unreached();
+        let github = scenario.github();
+        let out = scenario.env(var, value).run().await;
         out.assert_code(2).assert_nothing_exported();
-        assert!(out.stderr.contains(input), "{var}: {}", out.stderr);
-        assert!(out.stderr.contains("hint: "), "{var}: {}", out.stderr);
+        assert!(github.server.received_requests().await.unwrap().is_empty());
+        reports.push_str(&format!("=== {var}={value:?}\n{}", out.report()));
     }
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_POLICY", "nope.toml")
-        .run()
-        .await;
-    out.assert_code(2).assert_nothing_exported();
-    assert!(
-        out.stderr.contains("could not read policy file nope.toml"),
-        "{}",
-        out.stderr
-    );
-    assert!(github.server.received_requests().await.unwrap().is_empty());
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_export_is_exit_1_and_rolls_back() {
     // A directory cannot be opened for appending (nothing is written at all); /dev/full opens
     // but every write fails (GITHUB_ENV was written first and must be truncated back).
-    for target in ["directory", "/dev/full"] {
-        let github = Github::start().await;
-        let token = github.sign(&github.claims());
-        github.serve_token(&token).await;
-        let sts = mock_sts(
-            ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
-            1,
-        )
+    let out = Scenario::new()
+        .await
+        .dir("output-dir")
+        .env_path("GITHUB_OUTPUT", "output-dir")
+        .run()
         .await;
-        let run = Run::action().with_github(&github).with_sts(&sts);
-        let output = if target == "directory" {
-            let dir = run.path("output-dir");
-            std::fs::create_dir(&dir).unwrap();
-            dir.to_str().unwrap().to_string()
-        } else {
-            target.to_string()
-        };
-        let out = run.env("GITHUB_OUTPUT", &output).run().await;
-        out.assert_code(1)
-            .assert_nothing_exported()
-            .assert_no_leaks(&[&token, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
-        assert!(
-            out.stderr.contains(&format!("could not write {output}")),
-            "{}",
-            out.stderr
-        );
-    }
+    out.assert_code(1)
+        .assert_nothing_exported()
+        .assert_no_leaks(&[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
+    insta::assert_snapshot!(out.report(), @"
+    exit: 1
+    --- stdout
+    ::warning title=no claim policy::any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
+    ::add-mask::runner-request-token-5f0c9e
+    ::add-mask::[TOKEN]
+    ::add-mask::ASIAQEXAMPLE7JK2LMNO
+    ::add-mask::wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY
+    ::add-mask::FwoGZXIvYXdzEJr//////////wEaDEXAMPLESESSIONTOKEN+abc/def==
+    ::error title=oidc-assume::could not write [TMP]/output-dir: Is a directory (os error 21)
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: could not write [TMP]/output-dir: Is a directory (os error 21)
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
+
+    let out = Scenario::new()
+        .await
+        .env("GITHUB_OUTPUT", "/dev/full")
+        .run()
+        .await;
+    out.assert_code(1)
+        .assert_nothing_exported()
+        .assert_no_leaks(&[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
+    insta::assert_snapshot!(out.report(), @"
+    exit: 1
+    --- stdout
+    ::warning title=no claim policy::any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
+    ::add-mask::runner-request-token-5f0c9e
+    ::add-mask::[TOKEN]
+    ::add-mask::ASIAQEXAMPLE7JK2LMNO
+    ::add-mask::wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY
+    ::add-mask::FwoGZXIvYXdzEJr//////////wEaDEXAMPLESESSIONTOKEN+abc/def==
+    ::error title=oidc-assume::could not write /dev/full: No space left on device (os error 28)
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: could not write /dev/full: No space left on device (os error 28)
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn outside_actions_there_is_nowhere_to_export() {
-    let github = Github::start().await;
-    let out = Run::bare().with_github(&github).run().await;
+    let out = Scenario::new()
+        .await
+        .outside_actions()
+        .no_token()
+        .sts_unreached()
+        .run()
+        .await;
     out.assert_code(2);
-    assert!(
-        out.stderr.contains("GITHUB_OUTPUT is not set"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("oidc-assume dry-run"), "{}", out.stderr);
-    // Outside Actions no workflow command is printed (a mask line would show the secret).
-    assert!(!out.stdout.contains("::"), "{}", out.stdout);
+    // Names the missing variable and points to `oidc-assume dry-run`. Outside Actions no
+    // workflow command is printed (a mask line would show the secret): stdout stays empty.
+    insta::assert_snapshot!(out.report(), @"
+    exit: 2
+    --- stdout: empty
+    --- stderr
+    warning: no claim policy: any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
+    error: GITHUB_OUTPUT is not set, so there is nowhere to export credentials to
+    hint: run this as a step of a GitHub Actions job; on your machine, try `oidc-assume dry-run` or `oidc-assume credential-process`
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn moto_end_to_end_and_the_aws_cli_accepts_the_credentials() {
     let moto = Moto::start();
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
-    let out = Run::action()
-        .with_github(&github)
+    let out = Scenario::new()
+        .await
+        .no_sts()
         .env("AWS_ENDPOINT_URL_STS", &moto.endpoint)
-        .env("INPUT_ROLE-DURATION-SECONDS", "900")
+        .input("role-duration-seconds", "900")
         .run()
         .await;
     out.assert_code(0);
     let env = out.env_vars();
     let secrets: Vec<&str> = env.iter().take(3).map(|(_, v)| v.as_str()).collect();
-    out.assert_no_leaks(&[&[token.as_str()], secrets.as_slice()].concat());
+    out.assert_no_leaks(&secrets);
     let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
@@ -664,19 +517,9 @@ async fn moto_end_to_end_and_the_aws_cli_accepts_the_credentials() {
 #[tokio::test(flavor = "multi_thread")]
 async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
     // Conventional location: discovery and JWKS are requested together, each once.
-    let github = Github::start().await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
-        1,
-    )
-    .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
-    out.assert_code(0);
+    let scenario = Scenario::new().await;
+    let github = scenario.github();
+    scenario.run().await.assert_code(0);
     let paths: Vec<String> = github
         .server
         .received_requests()
@@ -711,59 +554,61 @@ async fn key_set_is_fetched_alongside_discovery_or_where_discovery_says() {
         .expect(1)
         .mount(&github.server)
         .await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
-        1,
-    )
-    .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
-    out.assert_code(0);
+    Scenario::on(github).run().await.assert_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_are_never_appended_through_a_symlink() {
-    let github = Github::start().await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(200).set_body_string(sts_success_xml("s")),
-        1,
-    )
-    .await;
-    let run = Run::action().with_github(&github).with_sts(&sts);
-    // A step earlier in the job replaced GITHUB_ENV with a link to a file it can read later.
-    let loot = run.path("loot");
-    std::fs::write(&loot, "").unwrap();
-    std::fs::remove_file(run.path("github_env")).unwrap();
-    std::os::unix::fs::symlink(&loot, run.path("github_env")).unwrap();
-    let out = run.run().await;
+    let out = Scenario::new()
+        .await
+        .prepare(|run| {
+            // A step earlier in the job replaced GITHUB_ENV with a link to a file it can read
+            // later.
+            let loot = run.path("loot");
+            std::fs::write(&loot, "").unwrap();
+            std::fs::remove_file(run.path("github_env")).unwrap();
+            std::os::unix::fs::symlink(&loot, run.path("github_env")).unwrap();
+        })
+        .run()
+        .await;
     out.assert_code(1);
-    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
     assert_eq!(
         out.output_file, "",
         "nothing is written when one target is refused"
     );
     assert_eq!(out.env_file, "", "the link's target stays empty");
+    insta::assert_snapshot!(out.report(), @"
+    exit: 1
+    --- stdout
+    ::warning title=no claim policy::any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
+    ::add-mask::runner-request-token-5f0c9e
+    ::add-mask::[TOKEN]
+    ::add-mask::ASIAQEXAMPLE7JK2LMNO
+    ::add-mask::wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY
+    ::add-mask::FwoGZXIvYXdzEJr//////////wEaDEXAMPLESESSIONTOKEN+abc/def==
+    ::error title=oidc-assume::could not write [TMP]/github_env: it is a symbolic link; refusing to write through it
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: could not write [TMP]/github_env: it is a symbolic link; refusing to write through it
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test]
 async fn sts_refusal_with_the_trust_policy_names_the_failing_condition() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
-    let sts = mock_sts(
-        ResponseTemplate::new(403).set_body_string(sts_error_xml(
-            "AccessDenied",
-            "Not authorized to perform sts:AssumeRoleWithWebIdentity",
-        )),
-        1,
-    )
-    .await;
-    let provider = github.issuer().trim_start_matches("http://").to_string();
+    let scenario = Scenario::new().await.sts(sts_error(
+        403,
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    ));
+    let provider = scenario
+        .github()
+        .issuer()
+        .trim_start_matches("http://")
+        .to_string();
     let policy = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -776,10 +621,8 @@ async fn sts_refusal_with_the_trust_policy_names_the_failing_condition() {
             }}
         }]
     });
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .env("INPUT_TRUST-POLICY-FILE", "infra/trust.json")
+    let out = scenario
+        .input("trust-policy-file", "infra/trust.json")
         .file(
             "infra/trust.json",
             &serde_json::to_string_pretty(&policy).unwrap(),
@@ -787,17 +630,6 @@ async fn sts_refusal_with_the_trust_policy_names_the_failing_condition() {
         .run()
         .await;
     out.assert_code(5).assert_nothing_exported();
-    for needle in [
-        "the trust policy, evaluated with IAM's rules against these claims:",
-        &format!("FAIL StringEquals `{provider}:sub` (infra/trust.json:8:"),
-        "actual:     `repo:octo-org/octo-repo:ref:refs/heads/main`",
-        "would pass: `repo:octo-org/octo-repo:environment:production`",
-        "the job has no `environment:`",
-    ] {
-        assert!(
-            out.stderr.contains(needle),
-            "missing {needle:?} in\n{}",
-            out.stderr
-        );
-    }
+    // Each condition with its file position, the actual and the passing value, and why.
+    insta::assert_snapshot!(out.report());
 }

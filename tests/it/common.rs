@@ -1,5 +1,7 @@
 //! Test harness: runs the binary in a scrubbed environment and stands up local servers
 //! (wiremock for the runner's token endpoint, the issuer and STS error paths; moto for STS).
+//! [`Scenario`] is the happy path of the action built from these parts; a test states only
+//! what differs. Snapshot rendering of the [`Outcome`] lives in `report.rs`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -221,6 +223,13 @@ pub struct Outcome {
     pub env_file: String,
     pub output_file: String,
     pub summary: String,
+    /// The run's temp dir (cwd and HOME), shown as `[TMP]` by [`Outcome::report`].
+    pub dir: String,
+    /// The OIDC token a [`Scenario`] served, shown as `[TOKEN]` by [`Outcome::report`].
+    pub token: Option<String>,
+    /// Loopback ports a [`Scenario`] knows by name (`GITHUB_PORT`, `STS_PORT`), so snapshots
+    /// still say which server a URL names; other ports are shown as `PORT`.
+    pub ports: Vec<(u16, &'static str)>,
 }
 
 impl Outcome {
@@ -416,6 +425,9 @@ impl Run {
             env_file: read("github_env"),
             output_file: read("github_output"),
             summary: read("step_summary"),
+            dir: self.dir.path().to_str().unwrap().to_string(),
+            token: None,
+            ports: Vec::new(),
         };
         // Secret hygiene is checked on every run of every scenario, not only where a test
         // remembers to ask.
@@ -483,5 +495,279 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The session name the action derives from the default claims (`gha-RUN_ID-ATTEMPT-OWNER.REPO`).
+pub const SESSION: &str = "gha-11843209874-1-octo-org.octo-repo";
+
+/// STS's success answer for the default session, as a mock response.
+pub fn sts_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_string(sts_success_xml(SESSION))
+}
+
+/// STS's error answer with a status, as a mock response.
+pub fn sts_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_string(sts_error_xml(code, message))
+}
+
+/// Where a [`Scenario`] sends its STS calls.
+enum Sts {
+    /// A wiremock STS answering every POST with `response`, expecting exactly `calls` of them.
+    Mock {
+        response: ResponseTemplate,
+        calls: u64,
+    },
+    /// `sts-endpoint` names this URL (moto, a server the test mounted itself, a closed port).
+    Endpoint(String),
+    /// `sts-endpoint` is not set.
+    Unset,
+}
+
+/// What the runner's token endpoint serves in a [`Scenario`].
+enum Token {
+    /// The scenario's claims, signed with the issuer's key, served once.
+    Signed,
+    /// This token, served once.
+    Raw(String),
+    /// Nothing is mounted: a token request gets wiremock's 404.
+    Unserved,
+}
+
+type Prepare = Box<dyn FnOnce(&Run) + Send>;
+
+/// One run of the action with the happy path as the default: a push to main, the issuer's
+/// discovery and keys, the token served once to the right bearer and audience, an STS mock that
+/// answers success exactly once, and the action's usual inputs (`role-to-assume`, `aws-region`,
+/// `issuer`, `sts-endpoint`). A test states only what differs.
+pub struct Scenario {
+    github: std::sync::Arc<Github>,
+    claims: serde_json::Value,
+    token: Token,
+    sts: Sts,
+    in_actions: bool,
+    oidc: bool,
+    env: Vec<(String, Option<String>)>,
+    env_paths: Vec<(String, String)>,
+    files: Vec<(String, String)>,
+    prepare: Vec<Prepare>,
+}
+
+impl Scenario {
+    /// The happy path (starts the GitHub stand-in with discovery and keys mounted).
+    pub async fn new() -> Scenario {
+        Scenario::on(Github::start().await)
+    }
+
+    /// The happy path on a GitHub stand-in the test has set up itself (other key sets,
+    /// discovery documents, expectations).
+    pub fn on(github: Github) -> Scenario {
+        let claims = github.claims();
+        Scenario {
+            github: std::sync::Arc::new(github),
+            claims,
+            token: Token::Signed,
+            sts: Sts::Mock {
+                response: sts_ok(),
+                calls: 1,
+            },
+            in_actions: true,
+            oidc: true,
+            env: Vec::new(),
+            env_paths: Vec::new(),
+            files: Vec::new(),
+            prepare: Vec::new(),
+        }
+    }
+
+    /// The GitHub stand-in, to mount more mocks or count its requests after the run.
+    pub fn github(&self) -> std::sync::Arc<Github> {
+        self.github.clone()
+    }
+
+    /// Sets a claim of the token (`sub` follows `ref` only if the test sets it too).
+    pub fn claim(mut self, name: &str, value: impl Into<serde_json::Value>) -> Scenario {
+        self.claims[name] = value.into();
+        self
+    }
+
+    /// The claims as they stand, signed (and registered as a secret), for tests that need the
+    /// token itself: in an STS matcher, a token file, a forged variant.
+    pub fn sign(&self) -> String {
+        self.github.sign(&self.claims)
+    }
+
+    /// Serves this token instead of the signed claims.
+    pub fn token(mut self, token: &str) -> Scenario {
+        self.token = Token::Raw(token.to_string());
+        self
+    }
+
+    /// Mounts nothing at the token endpoint (the test mounts its own, or none is requested).
+    pub fn no_token(mut self) -> Scenario {
+        self.token = Token::Unserved;
+        self
+    }
+
+    /// STS answers every call with `response`, expected exactly once.
+    pub fn sts(mut self, response: ResponseTemplate) -> Scenario {
+        self.sts = Sts::Mock { response, calls: 1 };
+        self
+    }
+
+    /// STS answers every call with `response`, expected exactly `calls` times.
+    pub fn sts_calls(mut self, response: ResponseTemplate, calls: u64) -> Scenario {
+        self.sts = Sts::Mock { response, calls };
+        self
+    }
+
+    /// STS must not be called at all.
+    pub fn sts_unreached(self) -> Scenario {
+        self.sts_calls(ResponseTemplate::new(500), 0)
+    }
+
+    /// STS is this server (the test mounts its mocks and counts its requests).
+    pub fn sts_at(self, server: &MockServer) -> Scenario {
+        self.sts_endpoint(&server.uri())
+    }
+
+    /// STS is a real emulator.
+    pub fn with_moto(self, moto: &Moto) -> Scenario {
+        self.sts_endpoint(&moto.endpoint)
+    }
+
+    /// `sts-endpoint` is this URL.
+    pub fn sts_endpoint(mut self, url: &str) -> Scenario {
+        self.sts = Sts::Endpoint(url.to_string());
+        self
+    }
+
+    /// No `sts-endpoint` input (the SDK's endpoint variables or the default apply).
+    pub fn no_sts(mut self) -> Scenario {
+        self.sts = Sts::Unset;
+        self
+    }
+
+    /// Runs outside GitHub Actions: no `GITHUB_ACTIONS`, no runner files.
+    pub fn outside_actions(mut self) -> Scenario {
+        self.in_actions = false;
+        self
+    }
+
+    /// No OIDC: no token variables, no `issuer`, nothing served (static keys, chaining).
+    pub fn without_oidc(mut self) -> Scenario {
+        self.oidc = false;
+        self.token = Token::Unserved;
+        self
+    }
+
+    /// Sets the action input `name` (`INPUT_` + upper case, hyphens kept).
+    pub fn input(self, name: &str, value: &str) -> Scenario {
+        self.env(&format!("INPUT_{}", name.to_uppercase()), value)
+    }
+
+    /// Removes the action input `name`, also one of the defaults.
+    pub fn without_input(self, name: &str) -> Scenario {
+        self.without_env(&format!("INPUT_{}", name.to_uppercase()))
+    }
+
+    /// Sets an environment variable of the run (after the defaults, so it wins).
+    pub fn env(mut self, key: &str, value: &str) -> Scenario {
+        self.env.push((key.to_string(), Some(value.to_string())));
+        self
+    }
+
+    /// Removes an environment variable of the run, also one of the defaults.
+    pub fn without_env(mut self, key: &str) -> Scenario {
+        self.env.push((key.to_string(), None));
+        self
+    }
+
+    /// Sets an environment variable to the absolute path of `name` in the run's temp dir.
+    pub fn env_path(mut self, key: &str, name: &str) -> Scenario {
+        self.env_paths.push((key.to_string(), name.to_string()));
+        self
+    }
+
+    /// Writes a file in the run's temp dir (its cwd).
+    pub fn file(mut self, name: &str, contents: &str) -> Scenario {
+        self.files.push((name.to_string(), contents.to_string()));
+        self
+    }
+
+    /// Creates a directory in the run's temp dir.
+    pub fn dir(self, name: &str) -> Scenario {
+        let name = name.to_string();
+        self.prepare(move |run| std::fs::create_dir_all(run.path(&name)).unwrap())
+    }
+
+    /// Arranges the run's temp dir by hand just before the run (links, replaced files).
+    pub fn prepare(mut self, f: impl FnOnce(&Run) + Send + 'static) -> Scenario {
+        self.prepare.push(Box::new(f));
+        self
+    }
+
+    /// Mounts the token and STS, runs the binary (which checks for leaked secrets), and
+    /// verifies every mock's expected request count when the mocks go away.
+    pub async fn run(self) -> Outcome {
+        let github = &self.github;
+        let token = match self.token {
+            Token::Signed => Some(github.sign(&self.claims)),
+            Token::Raw(token) => Some(token),
+            Token::Unserved => None,
+        };
+        if let Some(token) = &token {
+            github.serve_token(token).await;
+        }
+        let mut run = if self.in_actions {
+            Run::action()
+        } else {
+            Run::bare()
+        };
+        run = if self.oidc {
+            run.with_github(github)
+        } else {
+            run.env("INPUT_ROLE-TO-ASSUME", ROLE)
+                .env("INPUT_AWS-REGION", "eu-central-1")
+        };
+        let mut ports = vec![(github.server.address().port(), "GITHUB_PORT")];
+        // Kept until the run is over: dropping it checks the expected number of STS calls.
+        let mut sts = None;
+        match self.sts {
+            Sts::Mock { response, calls } => {
+                let server = mock_sts(response, calls).await;
+                run = run.with_sts(&server);
+                ports.push((server.address().port(), "STS_PORT"));
+                sts = Some(server);
+            }
+            Sts::Endpoint(url) => {
+                if let Some(port) = url::Url::parse(&url).ok().and_then(|u| u.port()) {
+                    ports.push((port, "STS_PORT"));
+                }
+                run = run.env("INPUT_STS-ENDPOINT", &url);
+            }
+            Sts::Unset => {}
+        }
+        for (key, value) in &self.env {
+            run = match value {
+                Some(value) => run.env(key, value),
+                None => run.without_env(key),
+            };
+        }
+        for (key, name) in &self.env_paths {
+            let path = run.path(name);
+            run = run.env(key, path.to_str().unwrap());
+        }
+        for (name, contents) in &self.files {
+            run = run.file(name, contents);
+        }
+        for prepare in self.prepare {
+            prepare(&run);
+        }
+        let mut out = run.run().await;
+        drop(sts);
+        out.token = token;
+        out.ports = ports;
+        out
     }
 }

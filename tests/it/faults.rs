@@ -33,16 +33,12 @@ async fn flaky(
         .await;
 }
 
-fn sts_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_string(sts_success_xml("s"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn token_endpoint_5xx_is_retried_then_succeeds() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
+    let scenario = Scenario::new().await.no_token();
+    let token = scenario.sign();
     flaky(
-        &github.server,
+        &scenario.github().server,
         "GET",
         "/idtoken",
         ResponseTemplate::new(503),
@@ -51,24 +47,18 @@ async fn token_endpoint_5xx_is_retried_then_succeeds() {
         1,
     )
     .await;
-    let sts = mock_sts(sts_ok(), 1).await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
+    let out = scenario.run().await;
     out.assert_code(0).assert_no_leaks(&[&token]);
-    assert!(
-        out.stderr
-            .contains("requesting the OIDC token failed (HTTP 503); retry 1 of 4 in"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("retry 2 of 4"), "{}", out.stderr);
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: requesting the OIDC token failed (HTTP 503); retry 1 of 4 in [N] ms
+    oidc-assume: requesting the OIDC token failed (HTTP 503); retry 2 of 4 in [N] ms
+    oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo until 2026-11-24T13:00:00Z (no claim policy)
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_endpoint_answers_that_cannot_improve_are_not_retried() {
+    // Each answer is requested exactly once, and the snapshot shows no retry line.
     let cases = [
         (
             ResponseTemplate::new(403).set_body_string("forbidden"),
@@ -84,43 +74,52 @@ async fn token_endpoint_answers_that_cannot_improve_are_not_retried() {
             "not JSON",
         ),
     ];
+    let mut reports = String::new();
     for (response, message) in cases {
-        let github = Github::start().await;
+        let scenario = Scenario::new().await.no_token().sts_unreached();
         Mock::given(method("GET"))
             .and(path("/idtoken"))
             .respond_with(response)
             .expect(1)
-            .mount(&github.server)
+            .mount(&scenario.github().server)
             .await;
-        let out = Run::action().with_github(&github).run().await;
+        let out = scenario.run().await;
         out.assert_code(4).assert_nothing_exported();
-        assert!(out.stderr.contains(message), "{message}: {}", out.stderr);
-        assert!(!out.stderr.contains("retry"), "{}", out.stderr);
+        reports.push_str(&format!("=== {message}\n{}", out.report()));
     }
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn empty_or_truncated_bodies_are_retried_within_the_bound() {
+    let mut reports = String::new();
     for body in ["", r#"{"value": "eyJhbGciOi"#] {
-        let github = Github::start().await;
+        let scenario = Scenario::new().await.no_token().sts_unreached();
         Mock::given(method("GET"))
             .and(path("/idtoken"))
             .respond_with(ResponseTemplate::new(200).set_body_string(body))
             .expect(3)
-            .mount(&github.server)
+            .mount(&scenario.github().server)
             .await;
-        let out = Run::action()
-            .with_github(&github)
-            .env("INPUT_RETRY-MAX-ATTEMPTS", "3")
-            .run()
-            .await;
+        let out = scenario.input("retry-max-attempts", "3").run().await;
         out.assert_code(4).assert_nothing_exported();
-        assert!(
-            out.stderr.contains("retry 2 of 2"),
-            "{body:?}: {}",
-            out.stderr
-        );
+        // Two retries after the first attempt, then the error.
+        reports.push_str(&format!("=== {body:?}\n{}", out.stderr_normalized()));
     }
+    insta::assert_snapshot!(reports, @r#"
+    === ""
+    oidc-assume: requesting the OIDC token failed (not JSON: EOF while parsing a value at line 1 column 0); retry 1 of 2 in [N] ms
+    oidc-assume: requesting the OIDC token failed (not JSON: EOF while parsing a value at line 1 column 0); retry 2 of 2 in [N] ms
+    ::stop-commands::[STOP-1]
+    error: the runner's token endpoint answered without a token: not JSON: EOF while parsing a value at line 1 column 0
+    ::[STOP-1]::
+    === "{\"value\": \"eyJhbGciOi"
+    oidc-assume: requesting the OIDC token failed (not JSON: EOF while parsing a string at line 1 column 21); retry 1 of 2 in [N] ms
+    oidc-assume: requesting the OIDC token failed (not JSON: EOF while parsing a string at line 1 column 21); retry 2 of 2 in [N] ms
+    ::stop-commands::[STOP-1]
+    error: the runner's token endpoint answered without a token: not JSON: EOF while parsing a string at line 1 column 21
+    ::[STOP-1]::
+    "#);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,44 +136,27 @@ async fn key_set_5xx_is_retried() {
         1,
     )
     .await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let sts = mock_sts(sts_ok(), 1).await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
+    let out = Scenario::on(github).run().await;
     out.assert_code(0);
-    assert!(
-        out.stderr.contains(
-            "fetching the issuer's signing keys failed (HTTP 502 Bad Gateway); retry 1 of 4"
-        ),
-        "{}",
-        out.stderr
-    );
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: fetching the issuer's signing keys failed (HTTP 502 Bad Gateway); retry 1 of 4 in [N] ms
+    oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo until 2026-11-24T13:00:00Z (no claim policy)
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sts_transient_errors_are_retried_and_bounded() {
     // (first response, how often, attempts allowed, expected STS calls, exit code)
-    let throttled =
-        || ResponseTemplate::new(400).set_body_string(sts_error_xml("Throttling", "Rate exceeded"));
+    let throttled = || sts_error(400, "Throttling", "Rate exceeded");
     let no_key = || {
-        ResponseTemplate::new(400).set_body_string(sts_error_xml(
-        "InvalidIdentityToken",
-        "Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements",
-    ))
+        sts_error(
+            400,
+            "InvalidIdentityToken",
+            "Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements",
+        )
     };
-    let idp = || {
-        ResponseTemplate::new(400).set_body_string(sts_error_xml(
-            "IDPCommunicationError",
-            "The IdP is unavailable",
-        ))
-    };
-    let unavailable = || {
-        ResponseTemplate::new(503)
-            .set_body_string(sts_error_xml("ServiceUnavailable", "Service unavailable"))
-    };
+    let idp = || sts_error(400, "IDPCommunicationError", "The IdP is unavailable");
+    let unavailable = || sts_error(503, "ServiceUnavailable", "Service unavailable");
     let truncated = || ResponseTemplate::new(200).set_body_string(&sts_success_xml("s")[..200]);
     let cases: Vec<(&str, ResponseTemplate, u64, &str, u64, i32)> = vec![
         ("throttling then success", throttled(), 2, "5", 3, 0),
@@ -191,16 +173,15 @@ async fn sts_transient_errors_are_retried_and_bounded() {
         ),
         ("5xx with retries disabled", unavailable(), 1, "1", 1, 5),
     ];
+    let mut reports = String::new();
     for (name, first, n, attempts, calls, code) in cases {
-        let github = Github::start().await;
-        github.serve_token(&github.sign(&github.claims())).await;
         let sts = MockServer::start().await;
         let rest = calls - n;
         flaky(&sts, "POST", "/", first, n, sts_ok(), rest).await;
-        let out = Run::action()
-            .with_github(&github)
-            .with_sts(&sts)
-            .env("INPUT_RETRY-MAX-ATTEMPTS", attempts)
+        let out = Scenario::new()
+            .await
+            .sts_at(&sts)
+            .input("retry-max-attempts", attempts)
             .run()
             .await;
         if out.code != code {
@@ -218,19 +199,16 @@ async fn sts_transient_errors_are_retried_and_bounded() {
             .filter(|r| r.method == wiremock::http::Method::POST)
             .count() as u64;
         assert_eq!(received, calls, "{name}: STS calls\n{}", out.stderr);
-        if n > 0 && calls > 1 {
-            assert!(
-                out.stderr
-                    .contains("calling STS AssumeRoleWithWebIdentity failed ("),
-                "{name}: {}",
-                out.stderr
-            );
-        }
+        // Each retry is logged with the failure it follows.
+        reports.push_str(&format!("=== {name}\n{}", out.stderr_normalized()));
     }
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sts_refusals_fail_at_once() {
+    // One STS call each (the mock expects exactly one), no retry line, and quickly.
+    let mut reports = String::new();
     for (code, message) in [
         (
             "AccessDenied",
@@ -241,121 +219,122 @@ async fn sts_refusals_fail_at_once() {
         ("MalformedPolicyDocument", "Syntax errors in policy"),
         ("ValidationError", "1 validation error detected"),
     ] {
-        let github = Github::start().await;
-        github.serve_token(&github.sign(&github.claims())).await;
-        let sts = mock_sts(
-            ResponseTemplate::new(400).set_body_string(sts_error_xml(code, message)),
-            1,
-        )
-        .await;
         let started = std::time::Instant::now();
-        let out = Run::action()
-            .with_github(&github)
-            .with_sts(&sts)
+        let out = Scenario::new()
+            .await
+            .sts(sts_error(400, code, message))
             .run()
             .await;
         out.assert_code(5).assert_nothing_exported();
-        assert!(!out.stderr.contains("retry"), "{code}: {}", out.stderr);
         assert!(
             started.elapsed() < std::time::Duration::from_secs(3),
             "{code} took {:?}",
             started.elapsed()
         );
+        reports.push_str(&format!("=== {code}\n{}", out.stderr_normalized()));
     }
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_token_is_replaced_once() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
+    let scenario = Scenario::new().await.no_token();
+    let token = scenario.sign();
     Mock::given(method("GET"))
         .and(path("/idtoken"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": token})))
         .expect(2)
-        .mount(&github.server)
+        .mount(&scenario.github().server)
         .await;
     let sts = MockServer::start().await;
-    let expired = ResponseTemplate::new(400).set_body_string(sts_error_xml("ExpiredTokenException", "Token expired: current date/time 1700000400 must be before the expiration date/time 1700000300"));
-    flaky(&sts, "POST", "/", expired, 1, sts_ok(), 1).await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
-    out.assert_code(0);
-    assert!(
-        out.stderr
-            .contains("STS says the token expired; requesting a fresh one"),
-        "{}",
-        out.stderr
+    let expired = sts_error(
+        400,
+        "ExpiredTokenException",
+        "Token expired: current date/time 1700000400 must be before the expiration date/time 1700000300",
     );
+    flaky(&sts, "POST", "/", expired, 1, sts_ok(), 1).await;
+    let out = scenario.sts_at(&sts).run().await;
+    out.assert_code(0);
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: STS says the token expired; requesting a fresh one
+    oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo until 2026-11-24T13:00:00Z (no claim policy)
+    ");
 
     // Expired again: no endless loop, exit 5.
-    let github = Github::start().await;
+    let scenario = Scenario::new()
+        .await
+        .no_token()
+        .sts_calls(sts_error(400, "ExpiredTokenException", "Token expired"), 2);
     Mock::given(method("GET"))
         .and(path("/idtoken"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"value": github.sign(&github.claims())})),
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": scenario.sign()})),
         )
         .expect(2)
-        .mount(&github.server)
+        .mount(&scenario.github().server)
         .await;
-    let sts = mock_sts(
-        ResponseTemplate::new(400)
-            .set_body_string(sts_error_xml("ExpiredTokenException", "Token expired")),
-        2,
-    )
-    .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
+    let out = scenario.run().await;
     out.assert_code(5).assert_nothing_exported();
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: STS says the token expired; requesting a fresh one
+    ::stop-commands::[STOP-1]
+    error: STS AssumeRoleWithWebIdentity failed: ExpiredTokenException: Token expired
+    hint: the token expired before STS saw it: check the runner's clock
+    ::[STOP-1]::
+    ");
+}
+
+/// A port with nothing listening: bind, note the port, close.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The runner's token request URL on a local port that is not the GitHub stand-in.
+fn request_url_on(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/idtoken?api-version=2.0")
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_connections_are_retried_then_fail() {
-    // A port with nothing listening: bind, note the port, close.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let github = Github::start().await;
-    github.serve_token(&github.sign(&github.claims())).await;
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &format!("http://127.0.0.1:{port}"))
-        .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
+    let port = closed_port();
+    let out = Scenario::new()
+        .await
+        .sts_endpoint(&format!("http://127.0.0.1:{port}"))
+        .input("retry-max-attempts", "2")
         .run()
         .await;
     out.assert_code(5).assert_nothing_exported();
-    assert!(out.stderr.contains("connection failed"), "{}", out.stderr);
-    assert!(out.stderr.contains("retry 1 of 1"), "{}", out.stderr);
+    // One retry, then the connection failure is the error.
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: calling STS AssumeRoleWithWebIdentity failed (connection failed: error sending request for url (http://127.0.0.1:STS_PORT/): client error (Connect): tcp connect error: Connection refused (os error 111)); retry 1 of 1 in [N] ms
+    ::stop-commands::[STOP-1]
+    error: STS AssumeRoleWithWebIdentity failed: connection failed: error sending request for url (http://127.0.0.1:STS_PORT/): client error (Connect): tcp connect error: Connection refused (os error 111)
+    ::[STOP-1]::
+    ");
 
-    let out = Run::action()
-        .with_github(&github)
-        .env(
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-            &format!("http://127.0.0.1:{port}/idtoken?api-version=2.0"),
-        )
-        .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
+    let out = Scenario::new()
+        .await
+        .no_token()
+        .sts_unreached()
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &request_url_on(port))
+        .input("retry-max-attempts", "2")
         .run()
         .await;
     out.assert_code(4).assert_nothing_exported();
-    assert!(
-        out.stderr.contains("requesting the OIDC token failed ("),
-        "{}",
-        out.stderr
-    );
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: requesting the OIDC token failed (error sending request for url (http://127.0.0.1:PORT/idtoken?api-version=2.0&audience=sts.amazonaws.com): client error (Connect): tcp connect error: Connection refused (os error 111)); retry 1 of 1 in [N] ms
+    ::stop-commands::[STOP-1]
+    error: could not reach the runner's token endpoint: error sending request for url (http://127.0.0.1:PORT/idtoken?api-version=2.0&audience=sts.amazonaws.com): client error (Connect): tcp connect error: Connection refused (os error 111)
+    ::[STOP-1]::
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_never_answers_is_cut_off_by_timeouts() {
-    let github = Github::start().await;
-    github.serve_token(&github.sign(&github.claims())).await;
     // STS accepts and never answers (well, not within a minute).
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
@@ -364,15 +343,16 @@ async fn a_server_that_never_answers_is_cut_off_by_timeouts() {
         .mount(&sts)
         .await;
     let started = std::time::Instant::now();
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .env("INPUT_ACTION-TIMEOUT-S", "6")
+    let out = Scenario::new()
+        .await
+        .sts_at(&sts)
+        .input("action-timeout-s", "6")
         .run()
         .await;
     let elapsed = started.elapsed();
     out.assert_code(1).assert_nothing_exported();
-    // Each request times out after a third of the bound (2 s) and is retried; the bound ends it.
+    // Each request times out after a third of the bound (2 s) and is retried; the bound ends
+    // it. How many attempts fit varies with the jitter, so the log is checked line by line.
     assert!(
         out.stderr
             .contains("calling STS AssumeRoleWithWebIdentity failed (timed out"),
@@ -414,14 +394,12 @@ fn resetting_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_resets_are_retried_within_the_bound() {
     let (port, accepted) = resetting_server();
-    let github = Github::start().await;
-    let out = Run::action()
-        .with_github(&github)
-        .env(
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-            &format!("http://127.0.0.1:{port}/idtoken?api-version=2.0"),
-        )
-        .env("INPUT_RETRY-MAX-ATTEMPTS", "3")
+    let out = Scenario::new()
+        .await
+        .no_token()
+        .sts_unreached()
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &request_url_on(port))
+        .input("retry-max-attempts", "3")
         .run()
         .await;
     out.assert_code(4).assert_nothing_exported();
@@ -431,36 +409,33 @@ async fn connection_resets_are_retried_within_the_bound() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("retry 2 of 2"), "{}", out.stderr);
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: requesting the OIDC token failed (error sending request for url (http://127.0.0.1:PORT/idtoken?api-version=2.0&audience=sts.amazonaws.com): client error (SendRequest): connection closed before message completed); retry 1 of 2 in [N] ms
+    oidc-assume: requesting the OIDC token failed (error sending request for url (http://127.0.0.1:PORT/idtoken?api-version=2.0&audience=sts.amazonaws.com): client error (SendRequest): connection closed before message completed); retry 2 of 2 in [N] ms
+    ::stop-commands::[STOP-1]
+    error: could not reach the runner's token endpoint: error sending request for url (http://127.0.0.1:PORT/idtoken?api-version=2.0&audience=sts.amazonaws.com): client error (SendRequest): connection closed before message completed
+    ::[STOP-1]::
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_from_sts_is_retried_then_reported() {
+    let mut reports = String::new();
     for body in [
         "<html><body>502 Bad Gateway</body></html>",
         "not xml at all",
         "",
     ] {
-        let github = Github::start().await;
-        github.serve_token(&github.sign(&github.claims())).await;
-        let sts = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200).set_body_string(body))
-            .mount(&sts)
-            .await;
-        let out = Run::action()
-            .with_github(&github)
-            .with_sts(&sts)
-            .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
+        let out = Scenario::new()
+            .await
+            .sts_calls(ResponseTemplate::new(200).set_body_string(body), 2)
+            .input("retry-max-attempts", "2")
             .run()
             .await;
         out.assert_code(5).assert_nothing_exported();
-        assert!(
-            out.stderr.contains("STS AssumeRoleWithWebIdentity failed"),
-            "{body:?}: {}",
-            out.stderr
-        );
+        reports.push_str(&format!("=== {body:?}\n{}", out.stderr_normalized()));
     }
+    insta::assert_snapshot!(reports);
 }
 
 /// A TCP server that answers 200 with a body it sends one byte every 400 ms.
@@ -490,40 +465,37 @@ fn trickling_server() -> u16 {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trickling_body_is_cut_off_by_the_request_timeout() {
     let port = trickling_server();
-    let github = Github::start().await;
     let started = std::time::Instant::now();
-    let out = Run::action()
-        .with_github(&github)
-        .env(
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-            &format!("http://127.0.0.1:{port}/idtoken?api-version=2.0"),
-        )
-        .env("INPUT_ACTION-TIMEOUT-S", "3")
-        .env("INPUT_RETRY-MAX-ATTEMPTS", "2")
+    let out = Scenario::new()
+        .await
+        .no_token()
+        .sts_unreached()
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &request_url_on(port))
+        .input("action-timeout-s", "3")
+        .input("retry-max-attempts", "2")
         .run()
         .await;
     let elapsed = started.elapsed();
     // Each attempt is cut after 1 s (a third of the bound) although bytes keep arriving.
-    assert!(
-        out.stderr.contains("requesting the OIDC token failed ("),
-        "{}",
-        out.stderr
-    );
     // Two attempts of 1 s plus at most 200 ms of backoff fit in the 3 s bound: the token
     // failure (exit 4) ends the run, not the bound.
     out.assert_code(4).assert_nothing_exported();
-    assert!(out.stderr.contains("retry 1 of 1"), "{}", out.stderr);
-    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: requesting the OIDC token failed (error decoding response body: request or response body error: operation timed out); retry 1 of 1 in [N] ms
+    ::stop-commands::[STOP-1]
+    error: could not reach the runner's token endpoint: error decoding response body: request or response body error: operation timed out
+    ::[STOP-1]::
+    ");
     assert!(elapsed < std::time::Duration::from_secs(6), "{elapsed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_about_to_expire_is_replaced_before_sts_sees_it() {
-    let github = Github::start().await;
-    let mut stale = github.claims();
-    stale["exp"] = serde_json::json!(now() + 20);
-    let stale = github.sign(&stale);
-    let fresh = github.sign(&github.claims());
+    let scenario = Scenario::new().await.no_token();
+    let fresh = scenario.sign();
+    let scenario = scenario.claim("exp", now() + 20);
+    let stale = scenario.sign();
+    let github = scenario.github();
     Mock::given(method("GET"))
         .and(path("/idtoken"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": stale})))
@@ -546,17 +518,12 @@ async fn a_token_about_to_expire_is_replaced_before_sts_sees_it() {
         .expect(1)
         .mount(&sts)
         .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .run()
-        .await;
+    let out = scenario.sts_at(&sts).run().await;
     out.assert_code(0);
-    assert!(
-        out.stderr.contains("the token expires in "),
-        "{}",
-        out.stderr
-    );
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: the token expires in [N] s; requesting a fresh one
+    oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo until 2026-11-24T13:00:00Z (no claim policy)
+    ");
     assert!(
         out.stdout.contains(&format!("::add-mask::{fresh}")),
         "the fresh token is masked too"

@@ -131,12 +131,12 @@ fn every_input_has_a_malformed_case() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_inputs_are_refused_before_any_request() {
-    let github = Github::start().await;
+    let mut reports = String::new();
     for (input, value) in cases() {
-        let var = format!("INPUT_{}", input.to_uppercase());
-        let run = Run::action().with_github(&github);
-        std::fs::create_dir(run.path("a-directory")).unwrap();
-        let out = run.env(&var, &value).run().await;
+        // No token is served and STS must not be called: no request may be made.
+        let scenario = Scenario::new().await.no_token().sts_unreached();
+        let github = scenario.github();
+        let out = scenario.dir("a-directory").input(input, &value).run().await;
         let shown = value.chars().take(40).collect::<String>();
         assert_eq!(
             out.code, 2,
@@ -165,16 +165,21 @@ async fn malformed_inputs_are_refused_before_any_request() {
             "{}",
             out.stderr
         );
+        assert!(
+            github.server.received_requests().await.unwrap().is_empty(),
+            "{input}={shown:?}: no request may be made"
+        );
+        reports.push_str(&format!(
+            "=== {input}={shown:?}\n{}",
+            out.stderr_normalized()
+        ));
     }
-    assert!(
-        github.server.received_requests().await.unwrap().is_empty(),
-        "no request may be made"
-    );
+    // What each refusal says, for review: the input, the value shown escaped and cut, the hint.
+    insta::assert_snapshot!(reports);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_policy_files_are_refused_with_exit_2() {
-    let github = Github::start().await;
     let files: &[(&str, &str)] = &[
         (
             "NUL byte",
@@ -215,11 +220,13 @@ async fn hostile_policy_files_are_refused_with_exit_2() {
             ),
         ),
     ];
+    let mut reports = String::new();
     for (name, policy) in files {
-        let out = Run::action()
-            .with_github(&github)
+        let scenario = Scenario::new().await.no_token().sts_unreached();
+        let github = scenario.github();
+        let out = scenario
             .file("policy.toml", policy)
-            .env("INPUT_POLICY", "policy.toml")
+            .input("policy", "policy.toml")
             .run()
             .await;
         assert_eq!(out.code, 2, "{name}: exit {}\n{}", out.code, out.stderr);
@@ -229,6 +236,8 @@ async fn hostile_policy_files_are_refused_with_exit_2() {
             "{name}: the error must name the file and line\n{}",
             out.stderr
         );
+        assert!(github.server.received_requests().await.unwrap().is_empty());
+        reports.push_str(&format!("=== {name}\n{}", out.stderr_normalized()));
     }
-    assert!(github.server.received_requests().await.unwrap().is_empty());
+    insta::assert_snapshot!(reports);
 }

@@ -2,6 +2,7 @@
 //! the build links once. Servers bind 127.0.0.1 only; nothing touches the internet.
 
 mod common;
+mod report;
 
 mod action;
 mod audit;

@@ -52,25 +52,21 @@ fn output(out: &Outcome, name: &str) -> Option<String> {
 #[tokio::test]
 async fn oidc_then_chained_role_is_the_identity_later_steps_get() {
     let moto = Moto::start();
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_CHAIN-ROLES", CHAINED)
-        .env("INPUT_ROLE-DURATION-SECONDS", "7200")
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
+        .input("chain-roles", CHAINED)
+        .input("role-duration-seconds", "7200")
         .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
         .env("GITHUB_WORKFLOW", "Deploy (prod)")
         .run()
         .await;
     out.assert_code(0);
-    assert!(
-        out.stderr
-            .contains("caps a session assumed with another role's session at 3600 s"),
-        "{}",
-        out.stderr
-    );
+    // STS caps a chained session at 3600 s: a notice says so.
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: role-duration-seconds asked for 7200 s, but STS caps a session assumed with another role's session at 3600 s (role chaining); it lasts 3600 s
+    oidc-assume: assumed arn:aws:sts::210987654321:assumed-role/cross-account-reader/gha-11843209874-1-octo-org.octo-repo until [TIME] (no claim policy)
+    ");
     assert_eq!(
         output(&out, "aws-account-id").as_deref(),
         Some("210987654321")
@@ -85,20 +81,21 @@ async fn oidc_then_chained_role_is_the_identity_later_steps_get() {
 #[tokio::test]
 async fn static_keys_assume_the_role_and_say_how_to_move_to_oidc() {
     let moto = Moto::start();
-    let out = Run::action()
-        .env("INPUT_AWS-ACCESS-KEY-ID", STATIC_KEY)
-        .env("INPUT_AWS-SECRET-ACCESS-KEY", STATIC_SECRET)
-        .env("INPUT_ROLE-TO-ASSUME", "octo-deploy")
-        .env("INPUT_AWS-REGION", "eu-central-1")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .input("aws-access-key-id", STATIC_KEY)
+        .input("aws-secret-access-key", STATIC_SECRET)
+        .input("role-to-assume", "octo-deploy")
         .env("GITHUB_RUN_ID", "991")
         .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
         .run()
         .await;
     out.assert_code(0);
     out.assert_no_leaks(&[STATIC_SECRET]);
-    assert!(out.stdout.contains("id-token: write"), "{}", out.stdout);
-    assert!(out.stdout.contains("static AWS keys"), "{}", out.stdout);
+    // A warning about static AWS keys lists what OIDC needs (`id-token: write`, ...).
+    insta::assert_snapshot!(out.annotations(), @"::warning title=static AWS keys::this step uses aws-access-key-id/aws-secret-access-key. To switch to OIDC: give the job `permissions: id-token: write`, create the IAM OIDC provider token.actions.githubusercontent.com (audience sts.amazonaws.com), let the role trust it for your repository (run `oidc-assume trust-policy` to generate the statement), then drop the keys from `with:` and delete the secrets");
     let env = credential_env(&out);
     let exported_key = &env
         .iter()
@@ -120,11 +117,13 @@ async fn static_keys_assume_the_role_and_say_how_to_move_to_oidc() {
 #[tokio::test]
 async fn static_keys_without_a_role_are_exported_as_they_are() {
     let moto = Moto::start();
-    let out = Run::action()
-        .env("INPUT_AWS-ACCESS-KEY-ID", STATIC_KEY)
-        .env("INPUT_AWS-SECRET-ACCESS-KEY", STATIC_SECRET)
-        .env("INPUT_AWS-REGION", "eu-central-1")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .without_input("role-to-assume")
+        .input("aws-access-key-id", STATIC_KEY)
+        .input("aws-secret-access-key", STATIC_SECRET)
         .run()
         .await;
     out.assert_code(0);
@@ -136,27 +135,67 @@ async fn static_keys_without_a_role_are_exported_as_they_are() {
         output(&out, "aws-account-id").as_deref(),
         Some("123456789012")
     );
+    // The exported records exactly: the keys, a blank session token, no expiration.
+    insta::assert_snapshot!(out.report(), @"
+    exit: 0
+    --- stdout
+    ::add-mask::AKIAIOSFODNN7EXAMPLE
+    ::add-mask::wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+    ::warning title=static AWS keys::this step uses aws-access-key-id/aws-secret-access-key. To switch to OIDC: give the job `permissions: id-token: write`, create the IAM OIDC provider token.actions.githubusercontent.com (audience sts.amazonaws.com), let the role trust it for your repository (run `oidc-assume trust-policy` to generate the statement), then drop the keys from `with:` and delete the secrets
+    --- stderr
+    oidc-assume: exported the static keys of arn:aws:sts::123456789012:user/moto as they are (no claim policy)
+    --- GITHUB_ENV
+    AWS_ACCESS_KEY_ID<<EOF
+    AKIAIOSFODNN7EXAMPLE
+    EOF
+    AWS_SECRET_ACCESS_KEY<<EOF
+    wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+    EOF
+    AWS_SESSION_TOKEN<<EOF
+
+    EOF
+    AWS_REGION<<EOF
+    eu-central-1
+    EOF
+    AWS_DEFAULT_REGION<<EOF
+    eu-central-1
+    EOF
+    --- GITHUB_OUTPUT
+    aws-account-id<<EOF
+    123456789012
+    EOF
+    authenticated-arn<<EOF
+    arn:aws:sts::123456789012:user/moto
+    EOF
+    --- step summary
+    ### oidc-assume
+
+    | | |
+    |---|---|
+    | Identity | `arn:aws:sts::123456789012:user/moto` |
+    | Account | `123456789012` |
+    | Session | none (static keys) |
+    | Expires | never (static keys) |
+    | Policy rule | none (no claim policy) |
+    ");
 }
 
 #[tokio::test]
 async fn several_roles_become_profiles_the_aws_cli_uses() {
     let moto = Moto::start();
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
     let existing = "# the developer's own\n[default]\naws_access_key_id = AKIAOWNKEYEXAMPLE123\naws_secret_access_key = own\n";
     // Its own HOME: the run's temp dir goes away when the run ends.
     let home_dir = tempfile::tempdir().unwrap();
     let home = home_dir.path().to_path_buf();
     std::fs::create_dir_all(home.join(".aws")).unwrap();
     std::fs::write(home.join(".aws/credentials"), existing).unwrap();
-    let out = Run::action()
-        .with_github(&github)
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
         .env("HOME", home.to_str().unwrap())
-        .without_env("INPUT_ROLE-TO-ASSUME")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env(
-            "INPUT_ROLES",
+        .without_input("role-to-assume")
+        .input(
+            "roles",
             &format!(
                 "deploy = \"{ROLE}\"\nreader = {{ role = \"{ROLE}\", chain = [\"{CHAINED}\"], duration = 900, region = \"us-west-2\" }}\n"
             ),
@@ -168,10 +207,15 @@ async fn several_roles_become_profiles_the_aws_cli_uses() {
     assert!(credentials.starts_with(existing), "{credentials}");
     assert!(credentials.contains("[deploy]") && credentials.contains("[reader]"));
     let config = std::fs::read_to_string(home.join(".aws/config")).unwrap();
-    assert!(
-        config.contains("[profile reader]\n# written by oidc-assume\nregion = us-west-2"),
-        "{config}"
-    );
+    insta::assert_snapshot!(config, @"
+    [profile deploy]
+    # written by oidc-assume
+    region = eu-central-1
+
+    [profile reader]
+    # written by oidc-assume
+    region = us-west-2
+    ");
     // No credential variables: each later step picks a profile.
     assert!(
         credential_env(&out)
@@ -254,39 +298,34 @@ async fn credential_process_profile_refreshes_through_the_aws_cli() {
 #[tokio::test]
 async fn allowed_account_ids_are_checked_before_anything_is_written() {
     let moto = Moto::start();
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_ALLOWED-ACCOUNT-IDS", "111111111111, 222222222222")
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
+        .input("allowed-account-ids", "111111111111, 222222222222")
         .run()
         .await;
     out.assert_code(3).assert_nothing_exported();
-    assert!(
-        out.stderr.contains("belong to account 123456789012, which allowed-account-ids does not list (111111111111, 222222222222)"),
-        "{}",
-        out.stderr
-    );
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    ::stop-commands::[STOP-1]
+    error: the credentials for arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo belong to account 123456789012, which allowed-account-ids does not list (111111111111, 222222222222); nothing was exported
+    hint: check role-to-assume (a role in the wrong account?) or add the account to allowed-account-ids
+    ::[STOP-1]::
+    ");
 }
 
 #[tokio::test]
 async fn post_step_blanks_the_variables_and_removes_the_profile() {
     let moto = Moto::start();
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
     let home_dir = tempfile::tempdir().unwrap();
     let home = home_dir.path().to_path_buf();
     let state = home.join("github_state");
     std::fs::write(&state, "").unwrap();
-    let out = Run::action()
-        .with_github(&github)
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
         .env("HOME", home.to_str().unwrap())
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_AWS-PROFILE", "ci")
-        .env("INPUT_OUTPUT-ENV-CREDENTIALS", "true")
+        .input("aws-profile", "ci")
+        .input("output-env-credentials", "true")
         .env("GITHUB_STATE", state.to_str().unwrap())
         .run()
         .await;
@@ -333,11 +372,18 @@ async fn post_step_blanks_the_variables_and_removes_the_profile() {
         [("AWS_PROFILE".to_string(), String::new())],
         "the post step blanks what the main step exported"
     );
-    assert!(
-        post.stderr.contains("removed profile(s) ci"),
-        "{}",
-        post.stderr
-    );
+    insta::assert_snapshot!(post.report(), @"
+    exit: 0
+    --- stdout: empty
+    --- stderr
+    oidc-assume: cleanup: blanked 1 variable(s) and removed profile(s) ci from [TMPDIR]/.aws/credentials
+    --- GITHUB_ENV
+    AWS_PROFILE<<EOF
+
+    EOF
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 /// A minimal HTTP forward proxy on 127.0.0.1 that records each request line it relays.
@@ -426,14 +472,11 @@ fn relay(mut client: TcpStream, log: &Mutex<Vec<String>>) {
 #[tokio::test]
 async fn every_request_goes_through_the_proxy_unless_bypassed() {
     let moto = Moto::start();
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
     let (proxy, seen) = forward_proxy();
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_HTTP-PROXY", &proxy)
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
+        .input("http-proxy", &proxy)
         .env("NO_PROXY", "example.invalid")
         .run()
         .await;
@@ -445,15 +488,12 @@ async fn every_request_goes_through_the_proxy_unless_bypassed() {
     assert_eq!(hits(&format!("POST {}/", moto.endpoint)), 1, "{seen:?}");
 
     // Bypassed hosts go direct, also from the HTTPS_PROXY family of variables.
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
     let (proxy, seen) = forward_proxy();
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
         .env("http_proxy", &proxy)
-        .env("INPUT_NO-PROXY", "127.0.0.1")
+        .input("no-proxy", "127.0.0.1")
         .run()
         .await;
     out.assert_code(0);
@@ -471,9 +511,6 @@ fn assume_role_xml(account: &str, role: &str) -> String {
 async fn session_tags_are_sent_and_dropped_once_when_the_packed_policy_is_too_large() {
     use wiremock::matchers::{body_string_contains, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
         .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
@@ -508,25 +545,24 @@ async fn session_tags_are_sent_and_dropped_once_when_the_packed_policy_is_too_la
         .expect(1)
         .mount(&sts)
         .await;
-    let out = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .env("INPUT_CHAIN-ROLES", CHAINED)
-        .env("INPUT_ROLE-EXTERNAL-ID", "partner-7")
-        .env("INPUT_CUSTOM-TAGS", r#"{"Team":"platform"}"#)
-        .env("INPUT_TRANSITIVE-TAG-KEYS", "Team, Repository")
+    let out = Scenario::new()
+        .await
+        .sts_at(&sts)
+        .input("chain-roles", CHAINED)
+        .input("role-external-id", "partner-7")
+        .input("custom-tags", r#"{"Team":"platform"}"#)
+        .input("transitive-tag-keys", "Team, Repository")
         .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
         .env("GITHUB_WORKFLOW", "Deploy (prod)")
-        .env("INPUT_RETRY-MAX-ATTEMPTS", "1")
+        .input("retry-max-attempts", "1")
         .run()
         .await;
     out.assert_code(0);
-    assert!(
-        out.stderr
-            .contains("retrying without the GitHub context tags"),
-        "{}",
-        out.stderr
-    );
+    // The refusal is explained, and the call retried once without the context tags.
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: STS says the session policies and tags are too large for arn:aws:iam::210987654321:role/cross-account-reader; retrying without the GitHub context tags
+    oidc-assume: assumed arn:aws:sts::210987654321:assumed-role/cross-account-reader/s until 2026-11-24T13:00:00Z (no claim policy)
+    ");
     assert_eq!(
         output(&out, "aws-account-id").as_deref(),
         Some("210987654321")
@@ -537,12 +573,13 @@ async fn session_tags_are_sent_and_dropped_once_when_the_packed_policy_is_too_la
 async fn role_chaining_uses_the_environment_then_a_profile_file() {
     let moto = Moto::start();
     // An earlier step's keys in the environment (CAC's `role-chaining: true`).
-    let out = Run::action()
-        .env("INPUT_ROLE-CHAINING", "true")
-        .env("INPUT_ROLE-TO-ASSUME", CHAINED)
-        .env("INPUT_AWS-REGION", "eu-central-1")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_ROLE-DURATION-SECONDS", "7200")
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .input("role-chaining", "true")
+        .input("role-to-assume", CHAINED)
+        .input("role-duration-seconds", "7200")
         .env("AWS_ACCESS_KEY_ID", "ASIAEARLIERSTEP12345")
         .env("AWS_SECRET_ACCESS_KEY", "earlier-step-secret")
         .env("AWS_SESSION_TOKEN", "earlier-step-token")
@@ -550,7 +587,11 @@ async fn role_chaining_uses_the_environment_then_a_profile_file() {
         .await;
     out.assert_code(0);
     out.assert_no_leaks(&["earlier-step-secret", "earlier-step-token"]);
-    assert!(out.stderr.contains("at 3600 s"), "{}", out.stderr);
+    // The chained session is capped at 3600 s, with a notice.
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: role-duration-seconds asked for 7200 s, but STS caps a session assumed with another role's session at 3600 s (role chaining); it lasts 3600 s
+    oidc-assume: assumed arn:aws:sts::210987654321:assumed-role/cross-account-reader/gha-oidc-assume until [TIME] (no claim policy)
+    ");
     let arn = caller_arn(&moto, Path::new("/nonexistent"), &credential_env(&out), &[]);
     assert!(arn.starts_with("arn:aws:sts::210987654321:assumed-role/cross-account-reader/"));
 
@@ -563,11 +604,12 @@ async fn role_chaining_uses_the_environment_then_a_profile_file() {
         "[default]\naws_access_key_id = AKIARUNNERPROFILE123\naws_secret_access_key = runner-secret\n",
     )
     .unwrap();
-    let out = Run::action()
-        .env("INPUT_FORCE-SKIP-OIDC", "true")
-        .env("INPUT_ROLE-TO-ASSUME", "octo-deploy")
-        .env("INPUT_AWS-REGION", "eu-central-1")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .input("force-skip-oidc", "true")
+        .input("role-to-assume", "octo-deploy")
         .env("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap())
         .env("AWS_CONFIG_FILE", dir.path().join("none").to_str().unwrap())
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -580,66 +622,78 @@ async fn role_chaining_uses_the_environment_then_a_profile_file() {
     );
 
     // Nothing to chain from: a configuration error that says what to do.
-    let out = Run::action()
-        .env("INPUT_ROLE-CHAINING", "true")
-        .env("INPUT_ROLE-TO-ASSUME", CHAINED)
-        .env("INPUT_AWS-REGION", "eu-central-1")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_UNSET-CURRENT-CREDENTIALS", "true")
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .input("role-chaining", "true")
+        .input("role-to-assume", CHAINED)
+        .input("unset-current-credentials", "true")
         .env("AWS_ACCESS_KEY_ID", "ASIAEARLIERSTEP12345")
         .env("AWS_SECRET_ACCESS_KEY", "earlier-step-secret")
         .run()
         .await;
     out.assert_code(2).assert_nothing_exported();
-    assert!(
-        out.stderr.contains("unset-current-credentials is on"),
-        "{}",
-        out.stderr
-    );
+    out.assert_no_leaks(&["earlier-step-secret"]);
+    insta::assert_snapshot!(out.report(), @"
+    exit: 2
+    --- stdout
+    ::error title=oidc-assume::no credentials to chain from: unset-current-credentials is on, so the environment's credentials are not used
+    --- stderr
+    ::stop-commands::[STOP-1]
+    error: no credentials to chain from: unset-current-credentials is on, so the environment's credentials are not used
+    hint: role-chaining and force-skip-oidc assume the role with credentials already present: run a credentials step before this one, or give aws-access-key-id/aws-secret-access-key, or drop role-chaining to use the job's OIDC token
+    ::[STOP-1]::
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 }
 
 #[tokio::test]
 async fn existing_credentials_are_kept_and_leftover_keys_are_named() {
     let moto = Moto::start();
-    let out = Run::action()
-        .env("INPUT_USE-EXISTING-CREDENTIALS", "true")
-        .env("INPUT_ROLE-CHAINING", "true")
-        .env("INPUT_ROLE-TO-ASSUME", CHAINED)
-        .env("INPUT_AWS-REGION", "eu-central-1")
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .input("use-existing-credentials", "true")
+        .input("role-chaining", "true")
+        .input("role-to-assume", CHAINED)
         .env("AWS_ACCESS_KEY_ID", "ASIAEARLIERSTEP12345")
         .env("AWS_SECRET_ACCESS_KEY", "earlier-step-secret")
         .run()
         .await;
     out.assert_code(0).assert_nothing_exported();
-    assert!(out.stderr.contains("requesting none"), "{}", out.stderr);
+    out.assert_no_leaks(&["earlier-step-secret"]);
+    insta::assert_snapshot!(out.report(), @"
+    exit: 0
+    --- stdout: empty
+    --- stderr
+    oidc-assume: use-existing-credentials: the environment's credentials work (arn:aws:sts::123456789012:user/moto); requesting none
+    --- GITHUB_ENV: empty
+    --- GITHUB_OUTPUT: empty
+    --- step summary: empty
+    ");
 
-    // OIDC with a long-lived key still in the environment: a notice on the way out.
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    github.serve_token(&token).await;
-    let out = Run::action()
-        .with_github(&github)
-        .env("INPUT_STS-ENDPOINT", &moto.endpoint)
-        .env("INPUT_SPECIAL-CHARACTERS-WORKAROUND", "true")
+    // OIDC with a long-lived key still in the environment: a notice on the way out that
+    // names the key's kind and the secrets to delete; special-characters-workaround is
+    // accepted with a notice that it does nothing.
+    let out = Scenario::new()
+        .await
+        .with_moto(&moto)
+        .input("special-characters-workaround", "true")
         .env("AWS_ACCESS_KEY_ID", "AKIAOLDROTATEDKEY123")
         .env("AWS_SECRET_ACCESS_KEY", "old-rotated-secret")
         .run()
         .await;
     out.assert_code(0);
-    assert!(
-        out.stderr
-            .contains("holds a long-lived IAM user key (AKIA…)")
-            && out
-                .stderr
-                .contains("delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("special-characters-workaround does nothing")
-    );
+    out.assert_no_leaks(&["old-rotated-secret"]);
+    insta::assert_snapshot!(out.stderr_normalized(), @"
+    oidc-assume: special-characters-workaround does nothing here: STS secrets are exported verbatim, whatever characters they hold
+    oidc-assume: the environment holds a long-lived IAM user key (AKIA…); the credentials from the OIDC token replace them for later steps. Once every workflow uses OIDC, delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets and deactivate the key
+    oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo until [TIME] (no claim policy)
+    ");
     let exported = &credential_env(&out)[0];
     assert_ne!(exported.1, "AKIAOLDROTATEDKEY123");
 }
