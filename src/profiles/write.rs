@@ -1,0 +1,374 @@
+//! Reading and replacing the two files: all or nothing across both, never through a symbolic
+//! link, owner-only. Does file I/O; the texts come from [`super::merge`].
+
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::merge::{merge, remove_sections};
+use super::{FileKind, FileWrite, ProfileEntry, ProfileError, Written};
+
+/// Read-modify-write of one file: `edit` gets the current text (`""` when the file is absent)
+/// and returns the new text. A symbolic link at `path` is refused. The new text goes to a
+/// temporary file beside it (mode 0600, fsynced) that is renamed over it; a missing parent
+/// directory is created with mode 0700. Nothing is written when the text is unchanged.
+/// Returns whether the file existed before.
+pub fn rewrite(
+    path: &Path,
+    edit: impl FnOnce(&str) -> Result<String, ProfileError>,
+) -> Result<bool, ProfileError> {
+    let old = read_existing(path)?;
+    let existed = old.is_some();
+    let old = old.unwrap_or_default();
+    let new = Zeroizing::new(edit(&old)?);
+    if *new != *old {
+        replace_file(path, &new)?;
+    }
+    Ok(existed)
+}
+
+/// Writes the profiles into both files, all or nothing: both new texts are computed before
+/// either file is touched (so a conflict in either leaves both as they were), then the
+/// credentials file is written, then the config file; if that fails, the credentials file gets
+/// its old content back (or is deleted if it did not exist).
+pub fn write_profiles(
+    credentials_path: &Path,
+    config_path: &Path,
+    entries: &[ProfileEntry],
+    overwrite: bool,
+) -> Result<Written, ProfileError> {
+    let old_credentials = read_existing(credentials_path)?;
+    let old_config = read_existing(config_path)?;
+    let (credentials_text, credential_profiles) = merge(
+        FileKind::Credentials,
+        old_credentials.as_deref().map_or("", |s| s.as_str()),
+        credentials_path,
+        entries,
+        overwrite,
+    )?;
+    let credentials_text = Zeroizing::new(credentials_text);
+    let (config_text, config_profiles) = merge(
+        FileKind::Config,
+        old_config.as_deref().map_or("", |s| s.as_str()),
+        config_path,
+        entries,
+        overwrite,
+    )?;
+
+    replace_file(credentials_path, &credentials_text)?;
+    let written = Written {
+        credentials: FileWrite {
+            path: credentials_path.to_path_buf(),
+            created: old_credentials.is_none(),
+            profiles: credential_profiles,
+        },
+        config: (!config_profiles.is_empty()).then(|| FileWrite {
+            path: config_path.to_path_buf(),
+            created: old_config.is_none(),
+            profiles: config_profiles,
+        }),
+    };
+    if written.config.is_none() {
+        return Ok(written);
+    }
+    if let Err(cause) = replace_file(config_path, &config_text) {
+        let restored = match &old_credentials {
+            Some(old) => replace_file(credentials_path, old).map_err(|e| match e {
+                ProfileError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            }),
+            None => std::fs::remove_file(credentials_path),
+        };
+        return Err(match restored {
+            Ok(()) => cause,
+            Err(source) => ProfileError::Restore {
+                cause: Box::new(cause),
+                path: credentials_path.to_path_buf(),
+                source,
+            },
+        });
+    }
+    Ok(written)
+}
+
+/// The post-step cleanup: removes the sections [`write_profiles`] wrote, and deletes a file it
+/// created when nothing but whitespace is left (another step may have added to it since).
+pub fn remove_profiles(written: &Written) -> Result<(), ProfileError> {
+    let files = [
+        (FileKind::Credentials, Some(&written.credentials)),
+        (FileKind::Config, written.config.as_ref()),
+    ];
+    for (kind, file) in files {
+        let Some(file) = file else { continue };
+        let Some(old) = read_existing(&file.path)? else {
+            continue;
+        };
+        let new = Zeroizing::new(remove_sections(&old, kind, &file.profiles));
+        if file.created && new.trim().is_empty() {
+            std::fs::remove_file(&file.path).map_err(|source| ProfileError::Io {
+                path: file.path.clone(),
+                source,
+            })?;
+        } else if *new != *old {
+            replace_file(&file.path, &new)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a file that may be absent. Refuses a symbolic link, and anything but a regular file
+/// (reading a FIFO would hang the step).
+fn read_existing(path: &Path) -> Result<Option<Zeroizing<String>>, ProfileError> {
+    let io = |source| ProfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(ProfileError::Symlink {
+            path: path.to_path_buf(),
+        }),
+        Ok(meta) if !meta.is_file() => Err(io(std::io::Error::other("it is not a regular file"))),
+        Ok(_) => {
+            let mut file = OpenOptions::new()
+                .read(true)
+                // Closes the race between the check above and the open.
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+                .map_err(|e| {
+                    if e.raw_os_error() == Some(libc::ELOOP) {
+                        ProfileError::Symlink {
+                            path: path.to_path_buf(),
+                        }
+                    } else {
+                        io(e)
+                    }
+                })?;
+            let mut text = Zeroizing::new(String::new());
+            file.read_to_string(&mut text).map_err(io)?;
+            Ok(Some(text))
+        }
+        // A parent that is a file means there is no such file either; writing will say why.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Replaces a file with `text`: a temporary file beside it (mode 0600, `O_NOFOLLOW`, fsynced)
+/// is renamed over it, so a reader sees the old file or the new one, never half of one, and a
+/// symbolic link at the path is replaced rather than written through. A missing parent
+/// directory is created with mode 0700, like the CLI's `~/.aws`.
+fn replace_file(path: &Path, text: &str) -> Result<(), ProfileError> {
+    let io = |source| ProfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(ProfileError::Symlink {
+            path: path.to_path_buf(),
+        });
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if std::fs::symlink_metadata(parent).is_err() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(io)?;
+    }
+    crate::export::replace_file(path, text.as_bytes()).map_err(io)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn rewrite_refuses_a_symlink_and_leaves_its_target_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("bashrc");
+        std::fs::write(&target, "# mine\n").unwrap();
+        let link = dir.path().join("credentials");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = rewrite(&link, |old| Ok(format!("{old}[ci]\n"))).unwrap_err();
+        assert!(matches!(err, ProfileError::Symlink { .. }), "{err:?}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "# mine\n");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+
+        // A dangling link is refused as well: writing through it would create the target.
+        let dangling = dir.path().join("config");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert!(matches!(
+            rewrite(&dangling, |_| Ok("x".into())),
+            Err(ProfileError::Symlink { .. })
+        ));
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn rewrite_creates_owner_only_files_and_dirs() {
+        let home = tempfile::tempdir().unwrap();
+        let aws = home.path().join(".aws");
+        let path = aws.join("credentials");
+        assert!(!rewrite(&path, |old| Ok(format!("{old}[a]\n"))).unwrap());
+        assert_eq!(mode(&aws), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        // An existing, looser file becomes owner-only: it now holds credentials.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(rewrite(&path, |old| Ok(format!("{old}[b]\n"))).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[a]\n[b]\n");
+        assert_eq!(mode(&path), 0o600);
+        let left: Vec<_> = std::fs::read_dir(&aws).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
+        // An error from `edit` leaves the file alone.
+        let err = rewrite(&path, |_| Err(ProfileError::NoHome)).unwrap_err();
+        assert!(matches!(err, ProfileError::NoHome));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[a]\n[b]\n");
+    }
+
+    #[test]
+    fn write_profiles_then_cleanup_round_trips() {
+        let home = tempfile::tempdir().unwrap();
+        let credentials = home.path().join(".aws/credentials");
+        let config = home.path().join(".aws/config");
+        std::fs::create_dir(home.path().join(".aws")).unwrap();
+        std::fs::write(&config, DEV_CONFIG).unwrap();
+
+        let entries = [entry("ci", Some("us-east-2")), entry("ci-ro", None)];
+        let written = write_profiles(&credentials, &config, &entries, false).unwrap();
+        assert_eq!(
+            written,
+            Written {
+                credentials: FileWrite {
+                    path: credentials.clone(),
+                    created: true,
+                    profiles: vec!["ci".into(), "ci-ro".into()],
+                },
+                config: Some(FileWrite {
+                    path: config.clone(),
+                    created: false,
+                    profiles: vec!["ci".into()],
+                }),
+            }
+        );
+        assert_eq!(mode(&credentials), 0o600);
+        assert_eq!(mode(&config), 0o600);
+        let text = std::fs::read_to_string(&credentials).unwrap();
+        assert!(text.contains("[ci-ro]\n# written by oidc-assume; expires 2026-11-24T13:00:00Z\n"));
+
+        // A second run without overwrite changes nothing.
+        let before = std::fs::read_to_string(&config).unwrap();
+        assert!(matches!(
+            write_profiles(&credentials, &config, &entries, false),
+            Err(ProfileError::Exists { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&credentials).unwrap(), text);
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+
+        // The written record survives the trip through the post step's state.
+        let state = serde_json::to_string(&written).unwrap();
+        let written: Written = serde_json::from_str(&state).unwrap();
+        remove_profiles(&written).unwrap();
+        assert!(!credentials.exists(), "a file we created is deleted");
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), DEV_CONFIG);
+    }
+
+    #[test]
+    fn write_profiles_conflict_in_config_leaves_both_files_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = dir.path().join("credentials");
+        let config = dir.path().join("config");
+        std::fs::write(&credentials, CRLF_CREDENTIALS).unwrap();
+        std::fs::write(&config, DEV_CONFIG).unwrap();
+        let err = write_profiles(
+            &credentials,
+            &config,
+            &[entry("prod", Some("eu-west-3"))],
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ProfileError::Exists { path, .. } if *path == config),
+            "{err:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&credentials).unwrap(),
+            CRLF_CREDENTIALS
+        );
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), DEV_CONFIG);
+    }
+
+    #[test]
+    fn write_profiles_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_dir = dir.path().join("file");
+        std::fs::write(&not_a_dir, "x").unwrap();
+        let config = not_a_dir.join("config");
+        let entries = [entry("ci", Some("us-east-1"))];
+
+        // An existing credentials file gets its old bytes back.
+        let credentials = dir.path().join("credentials");
+        std::fs::write(&credentials, CRLF_CREDENTIALS).unwrap();
+        let err = write_profiles(&credentials, &config, &entries, false).unwrap_err();
+        assert!(
+            matches!(&err, ProfileError::Io { path, .. } if *path == config),
+            "{err:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&credentials).unwrap(),
+            CRLF_CREDENTIALS
+        );
+
+        // A credentials file that did not exist is gone again.
+        let fresh = dir.path().join("fresh");
+        assert!(write_profiles(&fresh, &config, &entries, false).is_err());
+        assert!(!fresh.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn cleanup_keeps_what_others_added_to_a_file_we_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = dir.path().join("credentials");
+        let config = dir.path().join("config");
+        let written = write_profiles(&credentials, &config, &[entry("ci", None)], false).unwrap();
+        assert_eq!(
+            written.config, None,
+            "no region: the config file is not created"
+        );
+        assert!(!config.exists());
+        rewrite(&credentials, |old| Ok(format!("{old}\n[other]\nk = v\n"))).unwrap();
+        remove_profiles(&written).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&credentials).unwrap(),
+            "\n[other]\nk = v\n"
+        );
+        // Running the cleanup twice is harmless.
+        remove_profiles(&written).unwrap();
+    }
+}
