@@ -16,6 +16,7 @@ pub mod dry_run;
 pub mod env;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod github;
 pub mod inputs;
 pub mod mint;

@@ -1,19 +1,18 @@
 //! Reading and replacing the two files: all or nothing across both, never through a symbolic
 //! link, owner-only. Does file I/O; the texts come from [`super::merge`].
 
-use std::fs::OpenOptions;
-use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 use zeroize::Zeroizing;
+
+use crate::files::{self, FileError};
 
 use super::merge::{merge, remove_sections};
 use super::{FileKind, FileWrite, ProfileEntry, ProfileError, Written};
 
 /// Read-modify-write of one file: `edit` gets the current text (`""` when the file is absent)
 /// and returns the new text. A symbolic link at `path` is refused. The new text goes to a
-/// temporary file beside it (mode 0600, fsynced) that is renamed over it; a missing parent
+/// temporary file beside it (mode 0600) that is renamed over it; a missing parent
 /// directory is created with mode 0700. Nothing is written when the text is unchanged.
 /// Returns whether the file existed before.
 pub fn rewrite(
@@ -119,77 +118,31 @@ pub fn remove_profiles(written: &Written) -> Result<(), ProfileError> {
     Ok(())
 }
 
-/// Reads a file that may be absent. Refuses a symbolic link, and anything but a regular file
-/// (reading a FIFO would hang the step).
+/// Reads a file that may be absent, by the rules of [`files::read_text`].
 fn read_existing(path: &Path) -> Result<Option<Zeroizing<String>>, ProfileError> {
-    let io = |source| ProfileError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(ProfileError::Symlink {
-            path: path.to_path_buf(),
-        }),
-        Ok(meta) if !meta.is_file() => Err(io(std::io::Error::other("it is not a regular file"))),
-        Ok(_) => {
-            let mut file = OpenOptions::new()
-                .read(true)
-                // Closes the race between the check above and the open.
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(path)
-                .map_err(|e| {
-                    if e.raw_os_error() == Some(libc::ELOOP) {
-                        ProfileError::Symlink {
-                            path: path.to_path_buf(),
-                        }
-                    } else {
-                        io(e)
-                    }
-                })?;
-            let mut text = Zeroizing::new(String::new());
-            file.read_to_string(&mut text).map_err(io)?;
-            Ok(Some(text))
-        }
-        // A parent that is a file means there is no such file either; writing will say why.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(io(e)),
-    }
+    Ok(files::read_text(path)?)
 }
 
-/// Replaces a file with `text`: a temporary file beside it (mode 0600, `O_NOFOLLOW`, fsynced)
-/// is renamed over it, so a reader sees the old file or the new one, never half of one, and a
-/// symbolic link at the path is replaced rather than written through. A missing parent
-/// directory is created with mode 0700, like the CLI's `~/.aws`.
+/// Replaces a file with `text` through a temporary file and a rename ([`files::replace_file`]),
+/// so a reader sees the old file or the new one, never half of one. A symbolic link at the
+/// path is refused. A missing parent directory is created with mode 0700, like the CLI's
+/// `~/.aws`.
 fn replace_file(path: &Path, text: &str) -> Result<(), ProfileError> {
-    let io = |source| ProfileError::Io {
+    files::refuse_symlink(path)?;
+    files::create_parent_dir(path)?;
+    files::replace_file(path, text.as_bytes()).map_err(|source| ProfileError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(ProfileError::Symlink {
-            path: path.to_path_buf(),
-        });
+    })
+}
+
+impl From<FileError> for ProfileError {
+    fn from(error: FileError) -> Self {
+        match error {
+            FileError::Symlink { path } => ProfileError::Symlink { path },
+            FileError::Io { path, source } => ProfileError::Io { path, source },
+        }
     }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if std::fs::symlink_metadata(parent).is_err() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(parent)
-            .map_err(io)?;
-    }
-    crate::export::replace_file(path, text.as_bytes()).map_err(io)?;
-    Ok(())
 }
 
 #[cfg(test)]
