@@ -172,23 +172,10 @@ fn validate(entries: &[ProfileEntry]) -> Result<(), ProfileError> {
                 reason,
             })
         };
-        if name.is_empty() {
-            return invalid("it is empty");
-        }
-        if name.len() > MAX_NAME_LEN {
-            return invalid("it is too long");
-        }
-        if name.starts_with('-') {
-            return invalid("it starts with `-`");
-        }
-        // `[`, `]`, `=`, spaces and line breaks would end the header early or start a new line.
-        if !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._@+-".contains(&b))
-        {
-            return invalid(
-                "it contains a character other than letters, digits, `.`, `_`, `-`, `@` or `+`",
-            );
+        // One rule for profile names, shared with the input checks ([`crate::aws`]); what
+        // follows only says which part of it the name breaks.
+        if !crate::aws::is_profile_name(name) {
+            return invalid(name_problem(name));
         }
         if entries[..i].iter().any(|e| e.name == *name) {
             return invalid("it is given more than once");
@@ -223,6 +210,20 @@ fn validate(entries: &[ProfileEntry]) -> Result<(), ProfileError> {
         }
     }
     Ok(())
+}
+
+/// Which part of [`crate::aws::is_profile_name`] a refused name breaks, for the message.
+fn name_problem(name: &str) -> &'static str {
+    if name.is_empty() {
+        "it is empty"
+    } else if name.len() > MAX_NAME_LEN {
+        "it is too long"
+    } else if name.starts_with('-') {
+        "it starts with `-`"
+    } else {
+        // `[`, `]`, `=`, spaces and line breaks would end the header early or start a new line.
+        "it contains a character other than letters, digits, `.`, `_`, `-`, `@` or `+`"
+    }
 }
 
 /// The `key = value` settings we write for an entry.
@@ -548,6 +549,32 @@ mod tests {
             ),
             "[broken\n"
         );
+    }
+
+    #[test]
+    fn refused_names_say_which_part_of_the_rule_they_break() {
+        let cases = [
+            ("", "it is empty"),
+            (&"a".repeat(65) as &str, "it is too long"),
+            ("-x", "it starts with `-`"),
+            (
+                "a b",
+                "it contains a character other than letters, digits, `.`, `_`, `-`, `@` or `+`",
+            ),
+            (
+                "ü",
+                "it contains a character other than letters, digits, `.`, `_`, `-`, `@` or `+`",
+            ),
+        ];
+        for (name, reason) in cases {
+            assert!(!crate::aws::is_profile_name(name), "{name:?}");
+            match merge_credentials("", origin(), &[entry(name, None)], true) {
+                Err(ProfileError::InvalidName { reason: r, .. }) => {
+                    assert_eq!(r, reason, "{name:?}")
+                }
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]
