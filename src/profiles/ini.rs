@@ -165,6 +165,33 @@ fn classify(body: &str) -> Kind {
     }
 }
 
+/// Appends a section: its header (`[NAME]`, or `[profile NAME]` in the config file except for
+/// `default`; the inverse of [`profile_of`]), a comment line, and `key = value` lines, each
+/// ended with `eol`.
+pub(super) fn render_section(
+    out: &mut String,
+    kind: FileKind,
+    name: &str,
+    comment: &str,
+    settings: &[(&str, &str)],
+    eol: &str,
+) {
+    match (kind, name) {
+        (FileKind::Credentials, _) | (FileKind::Config, "default") => {
+            out.push_str(&format!("[{name}]{eol}"));
+        }
+        (FileKind::Config, _) => out.push_str(&format!("[profile {name}]{eol}")),
+    }
+    out.push_str(comment);
+    out.push_str(eol);
+    for (key, value) in settings {
+        out.push_str(key);
+        out.push_str(" = ");
+        out.push_str(value);
+        out.push_str(eol);
+    }
+}
+
 /// The profile a section header defines: in the credentials file the header is the name; in
 /// the config file it is `profile NAME`, or `default`. `[profile default]` is the default
 /// profile too (the SDKs prefer it over `[default]`), so both count as ours for `default`.
@@ -176,5 +203,57 @@ fn profile_of(kind: FileKind, inner: &str) -> Option<&str> {
             .strip_prefix("profile")
             .filter(|rest| rest.starts_with([' ', '\t']))
             .map(str::trim),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_classified_as_configparser_reads_them() {
+        let cases: &[(&str, Kind)] = &[
+            ("", Kind::Blank),
+            ("   ", Kind::Blank),
+            ("# c", Kind::Comment),
+            ("  ; c", Kind::Comment),
+            ("[ profile  x ] ; note", Kind::Header("profile  x".into())),
+            (
+                "Region = us-east-1",
+                Kind::Setting("region".into(), "us-east-1".into()),
+            ),
+            ("a: b", Kind::Setting("a".into(), "b".into())),
+            ("  max = 20", Kind::Continuation),
+            ("[x", Kind::Invalid("a section header without `]`")),
+            ("[x] y", Kind::Invalid("text after a section header's `]`")),
+            ("[ ]", Kind::Invalid("an empty section name")),
+            ("= v", Kind::Invalid("a setting without a name")),
+            (
+                "word",
+                Kind::Invalid("a line that is neither `[section]`, `key = value` nor a comment"),
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(classify(line), *want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn rendered_headers_read_back_as_the_same_profile() {
+        for (kind, name, header) in [
+            (FileKind::Credentials, "ci", "[ci]"),
+            (FileKind::Credentials, "default", "[default]"),
+            (FileKind::Config, "ci", "[profile ci]"),
+            (FileKind::Config, "default", "[default]"),
+        ] {
+            let mut out = String::new();
+            render_section(&mut out, kind, name, MARKER, &[("k", "v")], "\r\n");
+            assert_eq!(out, format!("{header}\r\n{MARKER}\r\nk = v\r\n"));
+            let doc = Doc::parse(&out, kind);
+            assert_eq!(doc.sections.len(), 1);
+            assert_eq!(doc.sections[0].profile.as_deref(), Some(name));
+            assert!(doc.is_ours(&doc.sections[0]));
+            assert_eq!(doc.eol, "\r\n");
+        }
     }
 }

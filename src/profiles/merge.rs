@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::ini::{Doc, Kind, MARKER, Section};
+use super::ini::{Doc, Kind, MARKER, Section, render_section};
 use super::{FileKind, MAX_NAME_LEN, ProfileEntry, ProfileError};
 
 /// Merges `entries` into the text of a shared credentials file. Sections with other names are
@@ -255,25 +255,19 @@ fn sorted(settings: Vec<(&str, &str)>) -> Vec<(String, String)> {
 
 /// Appends our section for `entry`: header, marker comment, settings.
 fn render(out: &mut String, kind: FileKind, entry: &ProfileEntry, eol: &str) {
-    let name = &entry.name;
-    match (kind, name.as_str()) {
-        (FileKind::Credentials, _) | (FileKind::Config, "default") => {
-            out.push_str(&format!("[{name}]{eol}"));
-        }
-        (FileKind::Config, _) => out.push_str(&format!("[profile {name}]{eol}")),
-    }
-    match kind {
-        FileKind::Credentials => {
-            out.push_str(&format!("{MARKER}; expires {}{eol}", entry.expiration));
-        }
-        FileKind::Config => out.push_str(&format!("{MARKER}{eol}")),
-    }
-    for (key, value) in settings(kind, entry) {
-        out.push_str(key);
-        out.push_str(" = ");
-        out.push_str(value);
-        out.push_str(eol);
-    }
+    // The expiry goes in the credentials file only: that is where a reader looks for it.
+    let comment = match kind {
+        FileKind::Credentials => format!("{MARKER}; expires {}", entry.expiration),
+        FileKind::Config => MARKER.to_string(),
+    };
+    render_section(
+        out,
+        kind,
+        &entry.name,
+        &comment,
+        &settings(kind, entry),
+        eol,
+    );
 }
 
 #[cfg(test)]
