@@ -103,6 +103,14 @@ impl From<FileError> for ExportError {
                 ),
             },
             FileError::Io { path, source } => ExportError::Io { path, source },
+            // The export takes no lock today; kept total so a future one reads sensibly.
+            FileError::LockTimeout { path, waited_secs } => ExportError::Io {
+                path,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the lock was held for more than {waited_secs} s"),
+                ),
+            },
         }
     }
 }

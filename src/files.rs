@@ -11,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
@@ -26,6 +27,9 @@ pub enum FileError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Another process held the lock for longer than we wait.
+    #[error("timed out after {waited_secs} s waiting for the lock {path}")]
+    LockTimeout { path: PathBuf, waited_secs: u64 },
 }
 
 impl FileError {
@@ -39,7 +43,9 @@ impl FileError {
     /// The path the error is about.
     pub fn path(&self) -> &Path {
         match self {
-            FileError::Symlink { path } | FileError::Io { path, .. } => path,
+            FileError::Symlink { path }
+            | FileError::Io { path, .. }
+            | FileError::LockTimeout { path, .. } => path,
         }
     }
 }
@@ -208,6 +214,53 @@ pub fn append_all(writes: &[(&Path, &[u8])]) -> Result<(), FileError> {
     Ok(())
 }
 
+/// An exclusive advisory lock (`flock`) on a lock file, held until dropped. The kernel
+/// releases it when the process ends, however it ends, so a crashed holder never leaves a
+/// stale lock behind and the lock file itself is never deleted (deleting it would let two
+/// processes lock two different files of the same name).
+#[derive(Debug)]
+pub struct Lock {
+    // Only held: closing the descriptor releases the lock.
+    _file: File,
+}
+
+/// Takes the exclusive lock on `path`, creating the file (empty, owner-only, never through a
+/// symbolic link) when it is missing. Waits at most `timeout` for another holder, then fails
+/// with [`FileError::LockTimeout`]: a hung process must not hang every later job forever.
+pub fn lock(path: &Path, timeout: Duration) -> Result<Lock, FileError> {
+    refuse_symlink(path)?;
+    let file = OpenOptions::new()
+        // Write access: flock over NFS is emulated with fcntl locks, which need it.
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| no_follow_error(path, e))?;
+    let deadline = Instant::now() + timeout;
+    // Polling rather than a blocking `lock()`: std has no timed lock, and a thread blocked in
+    // flock could not be given up on. Short first waits keep an uncontended wait cheap.
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Lock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(FileError::io(path)(e)),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(FileError::LockTimeout {
+                path: path.to_path_buf(),
+                waited_secs: timeout.as_secs(),
+            });
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(25));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +339,36 @@ mod tests {
         assert!(replace_file(&dir.path().join("no/such/f"), b"x").is_err());
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_lock_excludes_others_until_dropped_and_gives_up_after_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".lock");
+        let held = lock(&path, Duration::from_secs(1)).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let started = Instant::now();
+        let err = lock(&path, Duration::from_millis(200)).unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(matches!(err, FileError::LockTimeout { .. }), "{err:?}");
+        assert_eq!(err.path(), path);
+        assert!(err.to_string().contains(".lock"), "{err}");
+        // A holder releasing while another waits hands the lock over.
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || lock(&path, Duration::from_secs(10)).map(|_| ()))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        drop(held);
+        waiter.join().unwrap().unwrap();
+        assert!(lock(&path, Duration::ZERO).is_ok(), "released on drop");
+
+        let link = dir.path().join("link.lock");
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), &link).unwrap();
+        assert!(matches!(
+            lock(&link, Duration::ZERO),
+            Err(FileError::Symlink { .. })
+        ));
+        assert!(!dir.path().join("elsewhere").exists());
     }
 }
