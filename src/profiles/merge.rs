@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use super::ini::{Doc, Kind, MARKER, Section, render_section};
-use super::{FileKind, MAX_NAME_LEN, ProfileEntry, ProfileError};
+use super::{
+    FileKind, MAX_NAME_LEN, ProfileEntry, ProfileError, Removed, Written, key_fingerprint,
+};
 
 /// Merges `entries` into the text of a shared credentials file. Sections with other names are
 /// kept byte for byte; sections with an entry's name (every occurrence) are replaced when
@@ -74,6 +76,35 @@ pub fn remove_sections(existing: &str, kind: FileKind, names: &[String]) -> Stri
     out
 }
 
+/// Which of the profiles `written` lists still hold this job's credentials in the text of the
+/// credentials file: a profile whose every section holds an access key id with the recorded
+/// fingerprint is ours to remove; one with another key (or none) was overwritten by another
+/// job and is `replaced`. A profile no longer in the file counts as removed, and so does one
+/// without a recorded fingerprint (a record from before the check).
+pub(super) fn still_ours(credentials: &str, written: &Written) -> Removed {
+    let doc = Doc::parse(credentials, FileKind::Credentials);
+    let mut out = Removed::default();
+    for name in &written.credentials.profiles {
+        let ours = written.owners.get(name).is_none_or(|fingerprint| {
+            doc.sections
+                .iter()
+                .filter(|s| s.profile.as_deref() == Some(name.as_str()))
+                .all(|s| {
+                    doc.settings(s)
+                        .iter()
+                        .find(|(k, _)| k == "aws_access_key_id")
+                        .is_some_and(|(_, v)| key_fingerprint(v) == *fingerprint)
+                })
+        });
+        if ours {
+            out.removed.push(name.clone());
+        } else {
+            out.replaced.push(name.clone());
+        }
+    }
+    out
+}
+
 /// The shared merge: the new text and the profiles whose sections it wrote.
 pub(super) fn merge(
     kind: FileKind,
@@ -115,7 +146,12 @@ pub(super) fn merge(
         };
         if kind == FileKind::Config && unchanged {
             // Already says what we would write (or nothing to write and no section): the
-            // user's section stays theirs, and the cleanup will not remove it.
+            // user's section stays theirs, and the cleanup will not remove it. One we wrote
+            // (another job on a shared HOME, since overwritten by this one) is listed, with
+            // no change to the text: otherwise no job's cleanup would ever remove it.
+            if !existing.is_empty() && existing.iter().all(|s| doc.is_ours(s)) {
+                written.push(entry.name.clone());
+            }
             continue;
         }
         if !existing.is_empty() && !overwrite {
@@ -163,7 +199,7 @@ pub(super) fn merge(
 }
 
 /// Checks names and values before anything is parsed or written.
-fn validate(entries: &[ProfileEntry]) -> Result<(), ProfileError> {
+pub(super) fn validate(entries: &[ProfileEntry]) -> Result<(), ProfileError> {
     for (i, entry) in entries.iter().enumerate() {
         let name = &entry.name;
         let invalid = |reason| {
@@ -569,6 +605,85 @@ mod tests {
                 other => panic!("{name:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_section_stays_ours_only_while_it_holds_our_key() {
+        let ours = key_fingerprint("ASIAOURS000000000001");
+        let section = |name: &str, key: &str| {
+            format!("[{name}]\n{MARKER}; expires x\naws_access_key_id = {key}\n")
+        };
+        let cases: &[(&str, String, &[&str], &[&str])] = &[
+            (
+                "untouched",
+                section("ci", "ASIAOURS000000000001"),
+                &["ci"],
+                &[],
+            ),
+            (
+                "overwritten by another job",
+                section("ci", "ASIAOTHER00000000002"),
+                &[],
+                &["ci"],
+            ),
+            (
+                "gone",
+                section("other", "ASIAOURS000000000001"),
+                &["ci"],
+                &[],
+            ),
+            (
+                "a duplicate with another key",
+                section("ci", "ASIAOURS000000000001") + &section("ci", "ASIAOTHER00000000002"),
+                &[],
+                &["ci"],
+            ),
+            ("no key at all", "[ci]\nregion = x\n".into(), &[], &["ci"]),
+            (
+                "key spelled differently",
+                "[ci]\nAWS_Access_Key_Id=ASIAOURS000000000001\n".into(),
+                &["ci"],
+                &[],
+            ),
+        ];
+        for (what, text, removed, replaced) in cases {
+            let written = Written {
+                credentials: super::super::FileWrite {
+                    path: origin().to_path_buf(),
+                    created: false,
+                    profiles: vec!["ci".into()],
+                },
+                config: None,
+                owners: [("ci".to_string(), ours.clone())].into(),
+            };
+            let got = still_ours(text, &written);
+            assert_eq!(got.removed, *removed, "{what}");
+            assert_eq!(got.replaced, *replaced, "{what}");
+            // A record from before the check has no fingerprints: trusted, as it was.
+            let old = Written {
+                owners: Default::default(),
+                ..written
+            };
+            assert_eq!(still_ours(text, &old).removed, ["ci"], "{what}: old record");
+        }
+    }
+
+    #[test]
+    fn an_identical_config_section_we_wrote_is_listed_so_its_cleanup_removes_it() {
+        let before = format!("[profile ci]\n{MARKER}\nregion = us-east-2\n");
+        let (text, written) = merge(
+            FileKind::Config,
+            &before,
+            origin(),
+            &[entry("ci", Some("us-east-2"))],
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            (text.as_str(), written.as_slice()),
+            (before.as_str(), &["ci".to_string()][..])
+        );
+        assert_eq!(remove_sections(&text, FileKind::Config, &written), "");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! Layout: [`ini`] reads lines and sections the way the AWS CLI does, [`merge`] computes new
 //! file texts (pure), [`write`] reads and replaces the files (I/O, over [`crate::files`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::secret::Secret;
@@ -25,7 +26,7 @@ mod write;
 mod fixtures;
 
 pub use merge::{merge_config, merge_credentials, remove_sections};
-pub use write::{remove_profiles, rewrite, write_profiles};
+pub use write::{LOCK_FILE, LOCK_TIMEOUT, remove_profiles, rewrite, write_profiles};
 
 /// Longest profile name accepted (the CLI has no limit; 64 is plenty and keeps messages short).
 const MAX_NAME_LEN: usize = 64;
@@ -78,7 +79,8 @@ pub struct FileWrite {
     /// Whether it did not exist before (the cleanup deletes it if nothing else was added).
     pub created: bool,
     /// The profiles whose sections we wrote; a config section that already said exactly what
-    /// we would write is left as the user's and not listed, so the cleanup keeps it.
+    /// we would write is left as the user's and not listed, so the cleanup keeps it (unless it
+    /// carries our marker: then another oidc-assume wrote it, and it is listed).
     pub profiles: Vec<String>,
 }
 
@@ -89,6 +91,45 @@ pub struct Written {
     pub credentials: FileWrite,
     /// The config file, when a section had to be added or replaced.
     pub config: Option<FileWrite>,
+    /// For each profile in `credentials.profiles`, a fingerprint of the access key id we wrote
+    /// ([`key_fingerprint`]). On a shared `HOME` another job may overwrite our profile; the
+    /// cleanup removes a section only while it still holds this key. A fingerprint and not the
+    /// key id: the state file need not hold anything of the credentials. Empty in a record
+    /// from a version before the check, which the cleanup then trusts as it did.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners: BTreeMap<String, String>,
+}
+
+/// What [`remove_profiles`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Profiles whose sections were taken out (or were already gone).
+    pub removed: Vec<String>,
+    /// Profiles left alone because their credentials section now holds other credentials:
+    /// another job sharing this `HOME` wrote them after us, and its cleanup will remove them.
+    pub replaced: Vec<String>,
+}
+
+impl Removed {
+    /// The clause the cleanup's info line adds for [`Removed::replaced`], if any.
+    pub fn note(&self) -> Option<String> {
+        (!self.replaced.is_empty()).then(|| {
+            format!(
+                "left profile(s) {} in place: another job has written them since",
+                self.replaced.join(", ")
+            )
+        })
+    }
+}
+
+/// The fingerprint [`Written::owners`] records: the first 16 hex digits of the SHA-256 of an
+/// access key id. 64 bits tell two sessions' keys apart; they cannot give the key back.
+pub fn key_fingerprint(access_key_id: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_key_id.as_bytes());
+    digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Why profiles could not be written. When it is returned, no file was left changed.
@@ -133,6 +174,9 @@ pub enum ProfileError {
     /// No home directory and no explicit paths.
     #[error("cannot locate the AWS config files: HOME is not set")]
     NoHome,
+    /// Another writer of the same files held their lock for longer than we wait.
+    #[error("timed out after {waited_secs} s waiting for the lock {path}; nothing was changed")]
+    Lock { path: PathBuf, waited_secs: u64 },
 }
 
 impl ProfileError {
@@ -156,6 +200,9 @@ impl ProfileError {
             }
             ProfileError::NoHome => {
                 "set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE".into()
+            }
+            ProfileError::Lock { .. } => {
+                "another oidc-assume step sharing these files holds the lock, and the kernel releases it when that process ends: look for a hung `oidc-assume`, or give each job its own files with AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE".into()
             }
             ProfileError::Io { .. } | ProfileError::Restore { .. } => return None,
         })
@@ -219,6 +266,45 @@ pub fn credential_process_json(
 mod tests {
     use super::fixtures::*;
     use super::*;
+
+    #[test]
+    fn fingerprints_tell_keys_apart_and_do_not_contain_them() {
+        let a = key_fingerprint("ASIAEXAMPLEKEYID0001");
+        assert_eq!(a, key_fingerprint("ASIAEXAMPLEKEYID0001"));
+        assert_ne!(a, key_fingerprint("ASIAEXAMPLEKEYID0002"));
+        assert_eq!(a.len(), 16);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!a.contains("ASIA"));
+    }
+
+    #[test]
+    fn the_cleanup_note_names_only_profiles_left_in_place() {
+        let cases: &[(&[&str], &[&str], Option<&str>)] = &[
+            (&["ci"], &[], None),
+            (
+                &[],
+                &["ci", "ro"],
+                Some("left profile(s) ci, ro in place: another job has written them since"),
+            ),
+        ];
+        for (removed, replaced, note) in cases {
+            let r = Removed {
+                removed: removed.iter().map(|s| s.to_string()).collect(),
+                replaced: replaced.iter().map(|s| s.to_string()).collect(),
+            };
+            assert_eq!(r.note().as_deref(), *note);
+        }
+    }
+
+    #[test]
+    fn a_cleanup_record_from_before_the_key_check_still_reads() {
+        let old = r#"{"credentials":{"path":"/h/.aws/credentials","created":true,"profiles":["ci"]},"config":null}"#;
+        let written: Written = serde_json::from_str(old).unwrap();
+        assert!(written.owners.is_empty());
+        assert_eq!(written.credentials.profiles, ["ci"]);
+        // And a record without fingerprints is written as it always was.
+        assert_eq!(serde_json::to_string(&written).unwrap(), old);
+    }
 
     #[test]
     fn secrets_never_appear_in_debug_output() {

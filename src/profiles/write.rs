@@ -1,24 +1,43 @@
 //! Reading and replacing the two files: all or nothing across both, never through a symbolic
-//! link, owner-only. Does file I/O; the texts come from [`super::merge`].
+//! link, owner-only, and serialised with every other oidc-assume writing the same files. Does
+//! file I/O; the texts come from [`super::merge`].
+//!
+//! Self-hosted runners often run several runner instances as one user with one `HOME`, so
+//! jobs write the same `~/.aws` files at the same time. Each read-merge-replace therefore
+//! runs under an advisory lock ([`LOCK_FILE`] in each file's directory): the rename alone
+//! keeps readers from seeing half a file, but without the lock two writers that read the
+//! same old text each drop the other's profile.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::files::{self, FileError};
+use crate::files::{self, FileError, Lock};
 
-use super::merge::{merge, remove_sections};
-use super::{FileKind, FileWrite, ProfileEntry, ProfileError, Written};
+use super::merge::{merge, remove_sections, still_ours, validate};
+use super::{FileKind, FileWrite, ProfileEntry, ProfileError, Removed, Written, key_fingerprint};
 
-/// Read-modify-write of one file: `edit` gets the current text (`""` when the file is absent)
-/// and returns the new text. A symbolic link at `path` is refused. The new text goes to a
-/// temporary file beside it (mode 0600) that is renamed over it; a missing parent
-/// directory is created with mode 0700. Nothing is written when the text is unchanged.
-/// Returns whether the file existed before.
+/// The lock file's name, in the directory of each file we write. Never deleted (see
+/// [`files::Lock`]); empty, owner-only.
+pub const LOCK_FILE: &str = ".oidc-assume.lock";
+
+/// How long a writer waits for the lock. A write holds it for milliseconds, so 30 s means
+/// a hung holder; failing then beats hanging the job until its own timeout.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Read-modify-write of one file, under the lock: `edit` gets the current text (`""` when the
+/// file is absent) and returns the new text. A symbolic link at `path` is refused. The new
+/// text goes to a temporary file beside it (mode 0600) that is renamed over it; a missing
+/// parent directory is created with mode 0700. Nothing is written when the text is
+/// unchanged. Returns whether the file existed before.
 pub fn rewrite(
     path: &Path,
     edit: impl FnOnce(&str) -> Result<String, ProfileError>,
 ) -> Result<bool, ProfileError> {
+    files::refuse_symlink(path)?;
+    files::create_parent_dir(path)?;
+    let _lock = lock_dirs(&[path], LOCK_TIMEOUT)?;
     let old = read_existing(path)?;
     let existed = old.is_some();
     let old = old.unwrap_or_default();
@@ -29,16 +48,42 @@ pub fn rewrite(
     Ok(existed)
 }
 
-/// Writes the profiles into both files, all or nothing: both new texts are computed before
-/// either file is touched (so a conflict in either leaves both as they were), then the
-/// credentials file is written, then the config file; if that fails, the credentials file gets
-/// its old content back (or is deleted if it did not exist).
+/// Writes the profiles into both files, all or nothing: under the lock, both files are read
+/// and both new texts computed before either file is touched (so a conflict in either leaves
+/// both as they were), then the credentials file is written, then the config file; if that
+/// fails, the credentials file gets its old content back (or is deleted if it did not exist).
 pub fn write_profiles(
     credentials_path: &Path,
     config_path: &Path,
     entries: &[ProfileEntry],
     overwrite: bool,
 ) -> Result<Written, ProfileError> {
+    write_profiles_waiting(
+        credentials_path,
+        config_path,
+        entries,
+        overwrite,
+        LOCK_TIMEOUT,
+    )
+}
+
+/// [`write_profiles`], waiting at most `timeout` for the lock.
+fn write_profiles_waiting(
+    credentials_path: &Path,
+    config_path: &Path,
+    entries: &[ProfileEntry],
+    overwrite: bool,
+    timeout: Duration,
+) -> Result<Written, ProfileError> {
+    // Refuse bad input before creating a directory or a lock file for it.
+    validate(entries)?;
+    for path in [credentials_path, config_path] {
+        files::refuse_symlink(path)?;
+        files::create_parent_dir(path)?;
+    }
+    let _lock = lock_dirs(&[credentials_path, config_path], timeout)?;
+
+    // Read under the lock: what another job wrote a moment ago is merged, not overwritten.
     let old_credentials = read_existing(credentials_path)?;
     let old_config = read_existing(config_path)?;
     let (credentials_text, credential_profiles) = merge(
@@ -59,6 +104,11 @@ pub fn write_profiles(
 
     replace_file(credentials_path, &credentials_text)?;
     let written = Written {
+        owners: entries
+            .iter()
+            .filter(|e| credential_profiles.contains(&e.name))
+            .map(|e| (e.name.clone(), key_fingerprint(e.access_key_id.expose())))
+            .collect(),
         credentials: FileWrite {
             path: credentials_path.to_path_buf(),
             created: old_credentials.is_none(),
@@ -93,19 +143,51 @@ pub fn write_profiles(
     Ok(written)
 }
 
-/// The post-step cleanup: removes the sections [`write_profiles`] wrote, and deletes a file it
-/// created when nothing but whitespace is left (another step may have added to it since).
-pub fn remove_profiles(written: &Written) -> Result<(), ProfileError> {
+/// The post-step cleanup, under the same lock as the writers: removes the sections
+/// [`write_profiles`] wrote while they still hold this job's credentials, and deletes a file
+/// it created when nothing but whitespace is left (another step may have added to it since).
+/// A profile another job has overwritten since is left alone, in both files, and listed in
+/// [`Removed::replaced`]: that job's own cleanup removes it.
+pub fn remove_profiles(written: &Written) -> Result<Removed, ProfileError> {
+    remove_profiles_waiting(written, LOCK_TIMEOUT)
+}
+
+/// [`remove_profiles`], waiting at most `timeout` for the lock.
+fn remove_profiles_waiting(written: &Written, timeout: Duration) -> Result<Removed, ProfileError> {
+    let config = written.config.as_ref();
+    // A missing directory has no file to clean, and the cleanup creates none to lock in.
+    let paths: Vec<&Path> = std::iter::once(&written.credentials)
+        .chain(config)
+        .map(|f| f.path.as_path())
+        .collect();
+    let _lock = lock_dirs(&paths, timeout)?;
+
+    let credentials = read_existing(&written.credentials.path)?;
+    let removed = still_ours(credentials.as_deref().map_or("", |s| s.as_str()), written);
     let files = [
-        (FileKind::Credentials, Some(&written.credentials)),
-        (FileKind::Config, written.config.as_ref()),
+        (
+            FileKind::Credentials,
+            Some(&written.credentials),
+            credentials,
+        ),
+        (FileKind::Config, config, None),
     ];
-    for (kind, file) in files {
+    for (kind, file, text) in files {
         let Some(file) = file else { continue };
-        let Some(old) = read_existing(&file.path)? else {
-            continue;
+        let old = match text {
+            Some(text) => text,
+            None => match read_existing(&file.path)? {
+                Some(text) => text,
+                None => continue,
+            },
         };
-        let new = Zeroizing::new(remove_sections(&old, kind, &file.profiles));
+        let names: Vec<String> = file
+            .profiles
+            .iter()
+            .filter(|p| !removed.replaced.contains(p))
+            .cloned()
+            .collect();
+        let new = Zeroizing::new(remove_sections(&old, kind, &names));
         if file.created && new.trim().is_empty() {
             std::fs::remove_file(&file.path).map_err(|source| ProfileError::Io {
                 path: file.path.clone(),
@@ -115,7 +197,26 @@ pub fn remove_profiles(written: &Written) -> Result<(), ProfileError> {
             replace_file(&file.path, &new)?;
         }
     }
-    Ok(())
+    Ok(removed)
+}
+
+/// Takes the lock of each distinct directory the files are in, in a fixed order so two
+/// writers of the same pair cannot deadlock. A directory that is not one (its "parent" is a
+/// file) gets no lock: nothing can be written there, and the write then fails naming the file.
+fn lock_dirs(paths: &[&Path], timeout: Duration) -> Result<Vec<Lock>, ProfileError> {
+    let mut dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| files::parent_dir(p))
+        .filter(|d| d.is_dir())
+        // The same directory under two spellings must not be locked twice: that would wait
+        // for ourselves until the timeout.
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.iter()
+        .map(|d| Ok(files::lock(&d.join(LOCK_FILE), timeout)?))
+        .collect()
 }
 
 /// Reads a file that may be absent, by the rules of [`files::read_text`].
@@ -141,6 +242,9 @@ impl From<FileError> for ProfileError {
         match error {
             FileError::Symlink { path } => ProfileError::Symlink { path },
             FileError::Io { path, source } => ProfileError::Io { path, source },
+            FileError::LockTimeout { path, waited_secs } => {
+                ProfileError::Lock { path, waited_secs }
+            }
         }
     }
 }
@@ -150,6 +254,16 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    /// The names in a directory, sorted.
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -195,8 +309,11 @@ mod tests {
         assert!(rewrite(&path, |old| Ok(format!("{old}[b]\n"))).unwrap());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[a]\n[b]\n");
         assert_eq!(mode(&path), 0o600);
-        let left: Vec<_> = std::fs::read_dir(&aws).unwrap().collect();
-        assert_eq!(left.len(), 1, "no temporary file is left behind");
+        assert_eq!(
+            names_in(&aws),
+            [LOCK_FILE, "credentials"],
+            "no temporary file is left behind, only the lock"
+        );
         // An error from `edit` leaves the file alone.
         let err = rewrite(&path, |_| Err(ProfileError::NoHome)).unwrap_err();
         assert!(matches!(err, ProfileError::NoHome));
@@ -216,6 +333,11 @@ mod tests {
         assert_eq!(
             written,
             Written {
+                owners: [
+                    ("ci".to_string(), key_fingerprint("ASIAEXAMPLEKEYID0001")),
+                    ("ci-ro".to_string(), key_fingerprint("ASIAEXAMPLEKEYID0001")),
+                ]
+                .into(),
                 credentials: FileWrite {
                     path: credentials.clone(),
                     created: true,
@@ -300,8 +422,11 @@ mod tests {
         let fresh = dir.path().join("fresh");
         assert!(write_profiles(&fresh, &config, &entries, false).is_err());
         assert!(!fresh.exists());
-        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(left.len(), 2, "no temporary file is left behind");
+        assert_eq!(
+            names_in(dir.path()),
+            [LOCK_FILE, "credentials", "file"],
+            "no temporary file is left behind, only the lock"
+        );
     }
 
     #[test]
