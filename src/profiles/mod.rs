@@ -24,6 +24,8 @@ mod write;
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod shared_home_tests;
 
 pub use merge::{merge_config, merge_credentials, remove_sections};
 pub use write::{LOCK_FILE, LOCK_TIMEOUT, remove_profiles, rewrite, write_profiles};

@@ -68,7 +68,7 @@ pub fn write_profiles(
 }
 
 /// [`write_profiles`], waiting at most `timeout` for the lock.
-fn write_profiles_waiting(
+pub(super) fn write_profiles_waiting(
     credentials_path: &Path,
     config_path: &Path,
     entries: &[ProfileEntry],
@@ -153,7 +153,10 @@ pub fn remove_profiles(written: &Written) -> Result<Removed, ProfileError> {
 }
 
 /// [`remove_profiles`], waiting at most `timeout` for the lock.
-fn remove_profiles_waiting(written: &Written, timeout: Duration) -> Result<Removed, ProfileError> {
+pub(super) fn remove_profiles_waiting(
+    written: &Written,
+    timeout: Duration,
+) -> Result<Removed, ProfileError> {
     let config = written.config.as_ref();
     // A missing directory has no file to clean, and the cleanup creates none to lock in.
     let paths: Vec<&Path> = std::iter::once(&written.credentials)
