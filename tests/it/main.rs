@@ -10,3 +10,4 @@ mod faults;
 mod hostile;
 mod packaging;
 mod parity;
+mod shared_home;
