@@ -113,6 +113,29 @@ pub struct Removed {
 }
 
 impl Removed {
+    /// The cleanup's info-line clause for these profiles of the credentials file at `path`:
+    /// ` and removed profile(s) a, b from PATH`, then `; left profile(s) c in place: …` when
+    /// another job has overwritten some.
+    pub fn describe(&self, path: &Path) -> String {
+        let mut text = String::new();
+        if !self.removed.is_empty() {
+            text.push_str(&format!(
+                " and removed profile(s) {} from {}",
+                self.removed.join(", "),
+                path.display()
+            ));
+        }
+        if let Some(note) = self.note() {
+            text.push_str(if self.removed.is_empty() {
+                " and "
+            } else {
+                "; "
+            });
+            text.push_str(&note);
+        }
+        text
+    }
+
     /// The clause the cleanup's info line adds for [`Removed::replaced`], if any.
     pub fn note(&self) -> Option<String> {
         (!self.replaced.is_empty()).then(|| {
@@ -295,6 +318,36 @@ mod tests {
                 replaced: replaced.iter().map(|s| s.to_string()).collect(),
             };
             assert_eq!(r.note().as_deref(), *note);
+        }
+    }
+
+    #[test]
+    fn the_cleanup_clause_reads_as_before_unless_a_profile_was_left() {
+        let path = Path::new("/h/.aws/credentials");
+        let cases: &[(&[&str], &[&str], &str)] = &[
+            (
+                &["ci", "ro"],
+                &[],
+                " and removed profile(s) ci, ro from /h/.aws/credentials",
+            ),
+            (
+                &["ci"],
+                &["shared"],
+                " and removed profile(s) ci from /h/.aws/credentials; left profile(s) shared in place: another job has written them since",
+            ),
+            (
+                &[],
+                &["shared"],
+                " and left profile(s) shared in place: another job has written them since",
+            ),
+            (&[], &[], ""),
+        ];
+        for (removed, replaced, want) in cases {
+            let r = Removed {
+                removed: removed.iter().map(|s| s.to_string()).collect(),
+                replaced: replaced.iter().map(|s| s.to_string()).collect(),
+            };
+            assert_eq!(r.describe(path), *want);
         }
     }
 
