@@ -9,8 +9,8 @@
 //! sections carry a `# written by oidc-assume` comment so a reader knows where they came from
 //! and so removal can also drop the blank line the merge put in front of them.
 //!
-//! Layout: [`ini`] reads lines and sections the way the AWS CLI does, [`merge`] computes new
-//! file texts (pure), [`write`] reads and replaces the files (I/O, over [`crate::files`]).
+//! Layout: `ini` reads lines and sections the way the AWS CLI does, `merge` computes new
+//! file texts (pure), `write` reads and replaces the files (I/O, over [`crate::files`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
