@@ -167,22 +167,22 @@ pub(super) fn remove_profiles_waiting(
 
     let credentials = read_existing(&written.credentials.path)?;
     let removed = still_ours(credentials.as_deref().map_or("", |s| s.as_str()), written);
+    let config_text = match config {
+        Some(file) => read_existing(&file.path)?,
+        None => None,
+    };
     let files = [
         (
             FileKind::Credentials,
             Some(&written.credentials),
             credentials,
         ),
-        (FileKind::Config, config, None),
+        (FileKind::Config, config, config_text),
     ];
-    for (kind, file, text) in files {
-        let Some(file) = file else { continue };
-        let old = match text {
-            Some(text) => text,
-            None => match read_existing(&file.path)? {
-                Some(text) => text,
-                None => continue,
-            },
+    for (kind, file, old) in files {
+        // No record, or no file any more: nothing to take out.
+        let (Some(file), Some(old)) = (file, old) else {
+            continue;
         };
         let names: Vec<String> = file
             .profiles
