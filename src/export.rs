@@ -1,14 +1,14 @@
 //! Renders and writes the runner's environment files (`GITHUB_ENV`, `GITHUB_OUTPUT`) and the
-//! step summary. Rendering is pure; [`write_files`] does the file I/O, all or nothing.
+//! step summary. Rendering is pure; [`write_files`] and [`append_atomically`] do the file
+//! I/O, by the rules of [`crate::files`].
 //!
 //! Records use the heredoc form with a fresh random delimiter, and any value holding CR, LF or
 //! the delimiter is refused: the runner would read such a value as further records, which is
 //! how an env-file injection sets `BASH_ENV` or `LD_PRELOAD` for later steps.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use crate::files::{self, FileError};
 
 /// Why the export failed. Nothing was left written when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -73,49 +73,7 @@ pub fn render(records: &[(&str, &str)], delimiter: &str) -> Result<Vec<u8>, Expo
 /// points is how a planted link would steal them), and one that does not exist yet is created
 /// readable by its owner only.
 pub fn write_files(writes: &[(&Path, &[u8])]) -> Result<(), ExportError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExportError::Io { path, source }
-    };
-    let mut opened = Vec::new();
-    for (path, bytes) in writes {
-        if bytes.is_empty() {
-            continue;
-        }
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(ExportError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(
-                    "it is a symbolic link; refusing to write through it",
-                ),
-            });
-        }
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            // Closes the race between the check above and the open.
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(io(path))?;
-        let len = file.metadata().map_err(io(path))?.len();
-        opened.push((*path, file, len, *bytes));
-    }
-    for i in 0..opened.len() {
-        let (path, file, _, bytes) = &mut opened[i];
-        // One write_all of a whole payload: the runner reads the file only after the step.
-        if let Err(source) = file.write_all(bytes).and_then(|()| file.flush()) {
-            let error = ExportError::Io {
-                path: path.to_path_buf(),
-                source,
-            };
-            for (_, earlier, len, _) in &opened[..=i] {
-                let _ = earlier.set_len(*len);
-            }
-            return Err(error);
-        }
-    }
-    Ok(())
+    Ok(files::append_all(writes)?)
 }
 
 /// Appends to a file by writing the old content plus `bytes` to a temporary file beside it and
@@ -123,53 +81,38 @@ pub fn write_files(writes: &[(&Path, &[u8])]) -> Result<(), ExportError> {
 /// symbolic links; the new file is readable by its owner only. For files the runner reads after
 /// the step (the step summary); `GITHUB_ENV` and `GITHUB_OUTPUT` use [`write_files`].
 pub fn append_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let io = |source| ExportError::Io {
+    let mut all = files::read_bytes(path)?.unwrap_or_default();
+    all.extend_from_slice(bytes);
+    replace_file(path, &all).map_err(|source| ExportError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let existing = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(io(std::io::Error::other(
-                "it is a symbolic link; refusing to write through it",
-            )));
-        }
-        Ok(_) => std::fs::read(path).map_err(io)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(io(e)),
-    };
-    let mut all = existing;
-    all.extend_from_slice(bytes);
-    replace_file(path, &all).map_err(io)
+    })
 }
 
-/// Replaces `path` with `bytes`: written to a temporary file beside it (readable by its owner
-/// only, never opened through a link), then renamed over it, so a reader sees the old
-/// file or the new one and never half of it. The temporary file is removed on failure.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", crate::output::random_hex(8)));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temp)?;
-        // The umask can only take bits away, but be explicit: these may be credentials.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        file.write_all(bytes)?;
-        // No fsync: the rename alone gives readers the old file or the new one, the readers
-        // (the runner after the step, the AWS CLI) come right after, and a crash of the
-        // machine ends the job anyway. An fsync cost 6 to 23 ms per run.
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Replaces a file through a temporary file and a rename; see [`files::replace_file`].
+pub use crate::files::replace_file;
+
+impl From<FileError> for ExportError {
+    fn from(error: FileError) -> Self {
+        match error {
+            // Worded as this module always has: the path, then why.
+            FileError::Symlink { path } => ExportError::Io {
+                path,
+                source: std::io::Error::other(
+                    "it is a symbolic link; refusing to write through it",
+                ),
+            },
+            FileError::Io { path, source } => ExportError::Io { path, source },
+            // The export takes no lock today; kept total so a future one reads sensibly.
+            FileError::LockTimeout { path, waited_secs } => ExportError::Io {
+                path,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the lock was held for more than {waited_secs} s"),
+                ),
+            },
+        }
     }
-    result
 }
 
 #[cfg(test)]

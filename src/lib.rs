@@ -28,6 +28,7 @@ pub mod env;
 pub mod error;
 pub mod exit;
 pub mod export;
+pub mod files;
 pub mod github;
 pub mod handoff;
 pub mod inputs;

@@ -11,3 +11,4 @@ mod faults;
 mod hostile;
 mod packaging;
 mod parity;
+mod shared_home;
