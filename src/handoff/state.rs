@@ -43,21 +43,17 @@ pub fn cleanup(state_json: &str, targets: &Targets, out: &Reporter) -> Result<()
         let bytes = export::render(&records, &export::random_delimiter())?;
         export::write_files(&[(path.as_path(), &bytes)])?;
     }
-    if let Some(written) = &state.profiles {
-        profiles::remove_profiles(written)?;
-    }
-    if !state.env.is_empty() || state.profiles.is_some() {
+    let removed = match &state.profiles {
+        Some(written) => Some((written, profiles::remove_profiles(written)?)),
+        None => None,
+    };
+    if !state.env.is_empty() || removed.is_some() {
         out.info(&format!(
             "oidc-assume: cleanup: blanked {} variable(s){}",
             state.env.len(),
-            state
-                .profiles
+            removed
                 .as_ref()
-                .map_or_else(String::new, |w| format!(
-                    " and removed profile(s) {} from {}",
-                    w.credentials.profiles.join(", "),
-                    w.credentials.path.display()
-                ))
+                .map_or_else(String::new, |(w, r)| r.describe(&w.credentials.path))
         ));
     }
     Ok(())

@@ -210,7 +210,14 @@ async fn a_post_step_leaves_a_profile_another_job_overwrote() {
     let b_key = profiles(home)["shared"].clone();
     assert_ne!(a_key, b_key);
 
-    post_step(&a).run().await.assert_code(0);
+    let post = post_step(&a).run().await;
+    post.assert_code(0);
+    assert!(
+        post.stderr
+            .contains("left profile(s) shared in place: another job has written them since"),
+        "{}",
+        post.stderr
+    );
     assert_eq!(
         profiles(home)["shared"],
         b_key,
