@@ -225,6 +225,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn never_writes_through_a_symlink_and_creates_owner_only_files() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
@@ -243,6 +244,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn appends_atomically_beside_the_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();

@@ -9,9 +9,10 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use crate::platform;
 
 use zeroize::Zeroizing;
 
@@ -71,10 +72,8 @@ fn open_existing(path: &Path) -> Result<Option<File>, FileError> {
         Ok(meta) if !meta.is_file() => Err(FileError::io(path)(std::io::Error::other(
             "it is not a regular file",
         ))),
-        Ok(_) => OpenOptions::new()
-            .read(true)
-            // Closes the race between the check above and the open.
-            .custom_flags(libc::O_NOFOLLOW)
+        // `no_follow` closes the race between the check above and the open.
+        Ok(_) => platform::no_follow(OpenOptions::new().read(true))
             .open(path)
             .map(Some)
             .map_err(|e| no_follow_error(path, e)),
@@ -93,7 +92,7 @@ fn open_existing(path: &Path) -> Result<Option<File>, FileError> {
 
 /// `O_NOFOLLOW` reports a link that appeared after the check as `ELOOP`.
 fn no_follow_error(path: &Path, e: std::io::Error) -> FileError {
-    if e.raw_os_error() == Some(libc::ELOOP) {
+    if platform::is_link_refused(&e) {
         FileError::Symlink {
             path: path.to_path_buf(),
         }
@@ -130,9 +129,7 @@ pub fn read_text(path: &Path) -> Result<Option<Zeroizing<String>>, FileError> {
 pub fn create_parent_dir(path: &Path) -> Result<(), FileError> {
     let parent = parent_dir(path);
     if std::fs::symlink_metadata(parent).is_err() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
+        platform::private_dir(std::fs::DirBuilder::new().recursive(true))
             .create(parent)
             .map_err(FileError::io(path))?;
     }
@@ -155,14 +152,10 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let temp = path.with_file_name(format!(".{name}.{}.tmp", crate::output::random_hex(8)));
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temp)?;
-        // The umask can only take bits away, but be explicit: these may be credentials.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        let mut file =
+            platform::owner_only_no_follow(OpenOptions::new().write(true).create_new(true))
+                .open(&temp)?;
+        platform::restrict_to_owner(&file)?;
         file.write_all(bytes)?;
         // No fsync: the rename alone gives readers the old file or the new one, the readers
         // (the runner after the step, the AWS CLI) come right after, and a crash of the
@@ -186,12 +179,8 @@ pub fn append_all(writes: &[(&Path, &[u8])]) -> Result<(), FileError> {
             continue;
         }
         refuse_symlink(path)?;
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            // Closes the race between the check above and the open.
-            .custom_flags(libc::O_NOFOLLOW)
+        // Owner-only when created; `no_follow` closes the race with the check above.
+        let file = platform::owner_only_no_follow(OpenOptions::new().append(true).create(true))
             .open(path)
             .map_err(FileError::io(path))?;
         let len = file.metadata().map_err(FileError::io(path))?.len();
@@ -229,16 +218,16 @@ pub struct Lock {
 /// with [`FileError::LockTimeout`]: a hung process must not hang every later job forever.
 pub fn lock(path: &Path, timeout: Duration) -> Result<Lock, FileError> {
     refuse_symlink(path)?;
-    let file = OpenOptions::new()
-        // Write access: flock over NFS is emulated with fcntl locks, which need it.
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| no_follow_error(path, e))?;
+    // Write access: flock over NFS is emulated with fcntl locks, which need it.
+    let file = platform::owner_only_no_follow(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(path)
+    .map_err(|e| no_follow_error(path, e))?;
     let deadline = Instant::now() + timeout;
     // Polling rather than a blocking `lock()`: std has no timed lock, and a thread blocked in
     // flock could not be given up on. Holders keep it for a few milliseconds, so the pause
@@ -262,9 +251,11 @@ pub fn lock(path: &Path, timeout: Duration) -> Result<Lock, FileError> {
     }
 }
 
-#[cfg(test)]
+// Mode bits and symbolic links: Unix only (Windows keeps files private through ACLs).
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -37,6 +37,7 @@ pub mod net;
 pub mod oidc;
 pub mod output;
 pub mod plan;
+pub mod platform;
 pub mod policy;
 pub mod preflight;
 pub mod profiles;

@@ -252,7 +252,8 @@ impl From<FileError> for ProfileError {
     }
 }
 
-#[cfg(test)]
+// Mode bits and symbolic links: Unix only (Windows keeps files private through ACLs).
+#[cfg(all(test, unix))]
 mod tests {
     use super::super::fixtures::*;
     use super::*;
