@@ -46,11 +46,11 @@ pub fn step_summary(config: &Config, produced: &[Produced], rule: Option<&str>) 
         };
         let arn = &p.creds.assumed_role_arn;
         // `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`; static keys have no session.
-        let session = arn
+        let session_name = arn
             .contains(":assumed-role/")
             .then(|| arn.rsplit('/').next())
-            .flatten()
-            .map_or_else(|| "none (static keys)".to_string(), cell);
+            .flatten();
+        let session = session_name.map_or_else(|| "none (static keys)".to_string(), cell);
         text.push_str("| | |\n|---|---|\n");
         if let Some(profile) = &p.plan.profile {
             text.push_str(&format!("| Profile | {} |\n", cell(profile)));
@@ -71,8 +71,32 @@ pub fn step_summary(config: &Config, produced: &[Produced], rule: Option<&str>) 
             "| Policy rule | {} |\n\n",
             rule.map_or_else(|| "none (no claim policy)".to_string(), cell)
         ));
+        if let Some(name) = session_name {
+            text.push_str(&format!(
+                "What this session did, in CloudTrail (events take up to 15 minutes to appear):\n\n```sh\n{}\n```\n\n",
+                cloudtrail_lookup(&p.plan.region, name)
+            ));
+        }
     }
     text
+}
+
+/// The `aws cloudtrail lookup-events` command that lists what a role session did: CloudTrail
+/// records a session's calls under its session name as the user name. Session names are
+/// `[\w+=,.@-]`, so the command needs no quoting; anything else is quoted for a POSIX shell.
+pub fn cloudtrail_lookup(region: &str, session_name: &str) -> String {
+    let safe = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+    };
+    let value = if safe(session_name) {
+        session_name.to_string()
+    } else {
+        format!("'{}'", session_name.replace('\'', "'\\''"))
+    };
+    format!(
+        "aws cloudtrail lookup-events --region {region} --lookup-attributes AttributeKey=Username,AttributeValue={value}"
+    )
 }
 
 #[cfg(test)]
@@ -132,6 +156,19 @@ mod tests {
             "{summary}"
         );
         assert!(summary.contains("| Policy rule | `main` |"), "{summary}");
+        assert!(
+            summary.contains("```sh\naws cloudtrail lookup-events --region eu-west-1 --lookup-attributes AttributeKey=Username,AttributeValue='gha-1|x`y'\n```"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn the_cloudtrail_lookup_is_one_copy_paste() {
+        assert_eq!(
+            cloudtrail_lookup("eu-west-1", "gha-11843209874-1-octo-org.octo-repo"),
+            "aws cloudtrail lookup-events --region eu-west-1 --lookup-attributes AttributeKey=Username,AttributeValue=gha-11843209874-1-octo-org.octo-repo"
+        );
+        assert!(cloudtrail_lookup("us-east-1", "a'b").ends_with("AttributeValue='a'\\''b'"));
     }
 
     #[test]
