@@ -84,6 +84,14 @@ pub enum Error {
         account: String,
         allowed: Vec<String>,
     },
+    /// A role the run would end in is outside `allowed-account-ids`: found before any request,
+    /// so the token is never sent (the dry run makes the same check at the same point).
+    #[error("role {role} is in account {account}, which allowed-account-ids does not list ({}); no request was sent", .allowed.join(", "))]
+    RoleAccountNotAllowed {
+        role: String,
+        account: String,
+        allowed: Vec<String>,
+    },
     #[error("{0}")]
     Profiles(#[from] ProfileError),
     #[error("no credentials to chain from: {problem}")]
@@ -113,7 +121,7 @@ impl Error {
             Error::Profiles(ProfileError::Exists { .. } | ProfileError::InvalidName { .. }) => {
                 EXIT_CONFIG
             }
-            Error::AccountNotAllowed { .. } => EXIT_DENIED,
+            Error::AccountNotAllowed { .. } | Error::RoleAccountNotAllowed { .. } => EXIT_DENIED,
             Error::Export(_)
             | Error::Mint(_)
             | Error::Timeout(_)
@@ -162,8 +170,10 @@ impl Error {
                 "the log above names the request that was slow; raise action-timeout-s or check the network path (proxy, firewall) to it".into(),
             ],
             Error::Net(e) => vec![e.hint().into()],
-            Error::AccountNotAllowed { .. } => vec![
-                "check role-to-assume (a role in the wrong account?) or add the account to allowed-account-ids".into(),
+            // allowed-account-ids is a guard the user set on purpose: the fix is the role, and
+            // widening the guard is only right when the account really is meant.
+            Error::AccountNotAllowed { .. } | Error::RoleAccountNotAllowed { .. } => vec![
+                "check role-to-assume and chain-roles (a role in the wrong account?); add the account to allowed-account-ids only if this workflow is meant to get credentials there".into(),
             ],
             Error::Profiles(e) => e.hint().into_iter().collect(),
             Error::NoSourceCredentials { .. } => vec![

@@ -238,19 +238,24 @@ impl Policy {
 
     /// The conditions of an allow rule that `claims` fail, in rule order, then the event check.
     fn failures(&self, rule: &Rule, claims: &Claims) -> Vec<Failure> {
+        let admits = rule.admits();
         let mut failures: Vec<Failure> = rule
             .conditions
             .iter()
             .filter_map(|c| {
                 let actual = claims.get(&c.claim);
                 let matched = actual.is_some_and(|v| c.patterns.iter().any(|p| p.matches(v)));
-                (!matched).then(|| Failure::condition(c, actual))
+                (!matched).then(|| Failure::condition(c, actual, admits.as_deref()))
             })
             .collect();
         if !rule.conditions.iter().any(|c| c.claim == "event_name") {
             let event = claims.get("event_name");
             if !event.is_some_and(|e| self.allowed_events.iter().any(|a| a == e)) {
-                failures.push(Failure::default_events(event, &self.allowed_events));
+                failures.push(Failure::default_events(
+                    event,
+                    &self.allowed_events,
+                    admits.as_deref(),
+                ));
             }
         }
         failures
@@ -271,6 +276,34 @@ impl Rule {
     /// Its claim conditions, in file order.
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
+    }
+
+    /// What deployment the rule admits, if it admits one: an environment, a protected ref, or
+    /// particular branches or tags. Denials on such a rule never suggest widening it.
+    pub fn admits(&self) -> Option<String> {
+        let condition = |claim: &str| self.conditions.iter().find(|c| c.claim == claim);
+        let sources = |c: &Condition| {
+            c.patterns
+                .iter()
+                .map(|p| format!("`{}`", p.source()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(c) = condition("environment") {
+            return Some(format!("environment {}", sources(c)));
+        }
+        if condition("ref_protected").is_some_and(|c| c.patterns.iter().any(|p| p.matches("true")))
+        {
+            return Some("only protected refs".into());
+        }
+        condition("ref")
+            .filter(|c| {
+                c.patterns.iter().all(|p| {
+                    let s = p.source();
+                    s.starts_with("refs/heads/") || s.starts_with("refs/tags/")
+                })
+            })
+            .map(|c| format!("ref {}", sources(c)))
     }
 }
 

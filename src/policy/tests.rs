@@ -239,7 +239,7 @@ fn roles_scope_rules() {
         arn:aws:iam::123456789012:role/artifact-publisher
         arn:aws:iam::123456789012:role/prod-deploy
         arn:aws:iam::123456789012:role/terraform-plan-readonly
-      fix: add a rule with this role in `roles` (or without `roles`), or correct `role-to-assume`
+      fix: correct `role-to-assume`, or add an `[[allow]]` rule that names this role in `roles`
     ");
 }
 
@@ -262,6 +262,7 @@ fn closest_rule_is_explained_with_actual_expected_and_fix() {
       ref_protected
         actual:   `false`
         expected: `true`
+        fix:      the ref is not protected: protect the branch or tag with a ruleset (repository Settings → Rules) rather than removing this condition
     ");
     assert_eq!(
         d.summary(),
@@ -307,7 +308,7 @@ fn denial_hints() {
         (
             "ref = \"refs/heads/*\"",
             &[("ref", Some("refs/heads/feature/x"))],
-            "`*` does not match `/`: `refs/heads/*` covers one path segment; use `refs/heads/**` to cross segments",
+            "`*` does not match `/`: `refs/heads/*` covers one path segment; add `refs/heads/feature/x` itself, or use `refs/heads/**` only if every deeper value should pass too",
         ),
         (
             "ref = \"refs/heads/main\"",
@@ -336,6 +337,11 @@ fn denial_hints() {
             "repo_property_team = \"platform\"",
             &[],
             "the token has no `repo_property_team` claim",
+        ),
+        (
+            "repository_id = \"892734561\"\nref_protected = \"true\"",
+            &[("ref_protected", Some("false"))],
+            "protect the branch or tag with a ruleset",
         ),
     ];
     for (rule, changes, hint) in cases {
@@ -659,4 +665,62 @@ proptest::proptest! {
     fn the_policy_parser_never_panics(source in "(version = 1\n)?(\\[\\[(allow|deny)\\]\\]\n)?([a-z_]{1,12} = (\"[^\"]{0,12}\"|\\[\"[^\"]{0,8}\"\\]|[0-9]{1,3}|true)\n){0,6}|.{0,200}") {
         let _ = Policy::from_toml(&source, "p.toml");
     }
+}
+
+/// Issue #14: a denial on a rule that admits a deployment never suggests widening that rule
+/// (or the defaults every rule shares) to an event that runs unreviewed code.
+#[test]
+fn fixes_never_widen_a_rule_that_admits_a_deployment() {
+    // (rule, claim changes, what the fix must say)
+    let cases: &[(&str, Changes, &str)] = &[
+        (
+            "repository_id = \"892734561\"\nenvironment = \"production\"",
+            &[
+                ("environment", Some("production")),
+                ("event_name", Some("pull_request")),
+            ],
+            "the rule admits environment `production`",
+        ),
+        (
+            "repository_id = \"892734561\"\nref_protected = \"true\"",
+            &[("event_name", Some("pull_request"))],
+            "the rule admits only protected refs",
+        ),
+        (
+            "repository_id = \"892734561\"\nref = \"refs/heads/main\"\nevent_name = \"push\"",
+            &[("event_name", Some("pull_request_target"))],
+            "the rule admits ref `refs/heads/main`",
+        ),
+        (
+            "repository_id = \"892734561\"\nenvironment = \"production\"",
+            &[
+                ("environment", Some("production")),
+                ("event_name", Some("workflow_run")),
+            ],
+            "a separate `[[allow]]` rule with `event_name = \"workflow_run\"` and a read-only role",
+        ),
+    ];
+    for (rule, changes, fix) in cases {
+        let d = denial(one_rule(rule).evaluate(PROD, &claims(push_main(), changes)));
+        let text = d.render();
+        assert!(text.contains(fix), "{rule}: wanted {fix:?} in\n{text}");
+        assert!(text.contains("do not add"), "{rule}:\n{text}");
+        for widening in [
+            "add it there",
+            "add `event_name = ",
+            "to the one rule that needs it",
+        ] {
+            assert!(!text.contains(widening), "{rule}: {widening:?} in\n{text}");
+        }
+    }
+    // Where the rule admits no deployment, the fix still never widens the shared defaults.
+    let d = denial(one_rule("repository_id = \"892734561\"").evaluate(
+        PROD,
+        &claims(push_main(), &[("event_name", Some("pull_request"))]),
+    ));
+    assert!(
+        d.render().contains("rather than widening the defaults"),
+        "{}",
+        d.render()
+    );
 }
