@@ -89,6 +89,9 @@ pub enum PolicyError {
         message: String,
         hint: Option<String>,
     },
+    /// Several problems in the policy file, in file order, each with its place and fix.
+    #[error("{} problems in the policy:\n{}", .0.len(), render_several(.0))]
+    Several(Vec<PolicyError>),
     /// A problem in one of the `allowed-*` inputs.
     #[error("input `{input}`: {message}")]
     Input {
@@ -103,8 +106,30 @@ impl PolicyError {
     pub fn hint(&self) -> Option<String> {
         match self {
             PolicyError::File { hint, .. } | PolicyError::Input { hint, .. } => hint.clone(),
+            // Each problem's fix is printed under it.
+            PolicyError::Several(_) => None,
         }
     }
+
+    /// Each single problem (one for a lone error).
+    pub fn problems(&self) -> Vec<&PolicyError> {
+        match self {
+            PolicyError::Several(all) => all.iter().collect(),
+            one => vec![one],
+        }
+    }
+}
+
+/// One line per problem, its fix indented under it.
+fn render_several(errors: &[PolicyError]) -> String {
+    let mut text = String::new();
+    for e in errors {
+        text.push_str(&format!("  {e}\n"));
+        if let Some(hint) = e.hint() {
+            text.push_str(&format!("    fix: {hint}\n"));
+        }
+    }
+    text.trim_end().to_string()
 }
 
 impl Policy {

@@ -724,3 +724,45 @@ fn fixes_never_widen_a_rule_that_admits_a_deployment() {
         d.render()
     );
 }
+
+/// Issue #14: every problem of a policy file at once, each with `file:line:col` and its fix.
+#[test]
+fn all_policy_errors_are_reported_at_once() {
+    let source = r#"version = 1
+[defaults]
+allowed_events = ["push", "pull_request_target"]
+
+[[allow]]
+name = "a"
+repo = "octo-org/octo-repo"
+repository_id = 74
+
+[[allow]]
+name = "b"
+ref = ["re:(", "refs/heads/main"]
+roles = "not-an-arn"
+"#;
+    let err = Policy::from_toml(source, "p.toml").unwrap_err();
+    insta::assert_snapshot!(err.to_string(), @r#"
+    5 problems in the policy:
+      p.toml:3:27: `pull_request_target` cannot be allowed for every rule
+        fix: `pull_request_target` runs with this repository's secrets on behalf of input anyone can control; allow it only in the one rule that needs it: `event_name = "pull_request_target"`
+      p.toml:7:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim
+        fix: did you mean `ref`? A rule's keys are `name`, `roles` and claim names (see docs/policy.md)
+      p.toml:8:17: `repository_id` must be a string or a list of strings, not integer
+        fix: write `repository_id = "value"` or `repository_id = ["a", "b"]` (quote it: GitHub sends ids, numbers and booleans as strings, e.g. `repository_id = "74"`)
+      p.toml:12:8: `ref` has an invalid regex `(`: regex parse error: ^(?:()$ ^ error: unclosed group
+        fix: regexes use Rust `regex` syntax and always match the whole value
+      p.toml:13:9: `roles`: `not-an-arn` is not an ARN
+        fix: give the role's full ARN, such as `arn:aws:iam::123456789012:role/my-role`
+    "#);
+    assert_eq!(err.problems().len(), 5);
+    assert_eq!(err.hint(), None, "each fix is printed under its problem");
+    // One problem keeps the one-line form.
+    let one = Policy::from_toml("version = 1\n[[allow]]\nname = \"a\"\nrepo = \"x\"\n", "p.toml")
+        .unwrap_err();
+    assert_eq!(
+        one.to_string(),
+        "p.toml:4:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim"
+    );
+}
