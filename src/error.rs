@@ -44,6 +44,10 @@ pub enum Error {
     ProfilePaths(String),
     #[error("credential-process produced no credentials")]
     CredentialProcessNoRole,
+    #[error(
+        "credential-process has no OIDC token to exchange: there is no runner to ask outside a GitHub Actions job, and no web-identity-token-file was given"
+    )]
+    CredentialProcessNoToken,
     #[error("credential-process hands out temporary credentials only")]
     CredentialProcessStaticKeys,
     #[error("no role to assume")]
@@ -111,6 +115,7 @@ impl Error {
             | Error::ProfilePaths(_)
             | Error::CredentialProcessNoRole
             | Error::CredentialProcessStaticKeys
+            | Error::CredentialProcessNoToken
             | Error::NoRole
             | Error::Trust(_) => EXIT_CONFIG,
             Error::Denied(_) => EXIT_DENIED,
@@ -152,6 +157,11 @@ impl Error {
                 vec!["set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE".into()]
             }
             Error::CredentialProcessNoRole | Error::NoRole => vec!["give --role-to-assume".into()],
+            Error::CredentialProcessNoToken => vec![
+                "on a laptop, give --web-identity-token-file FILE (a file holding a current OIDC token; GitHub's live 5 minutes, so this suits issuers that keep the file fresh, such as Kubernetes or a CI agent)".into(),
+                "or give --role-chaining true: the role is then assumed with your AWS credentials (the environment's keys, else your ~/.aws profile or SSO session), and no claim policy applies".into(),
+                "inside a workflow, the job needs `permissions: id-token: write` so the runner can mint a token".into(),
+            ],
             Error::CredentialProcessStaticKeys => {
                 vec!["give --role-to-assume, so the keys are exchanged for a session".into()]
             }

@@ -759,8 +759,11 @@ roles = "not-an-arn"
     assert_eq!(err.problems().len(), 5);
     assert_eq!(err.hint(), None, "each fix is printed under its problem");
     // One problem keeps the one-line form.
-    let one = Policy::from_toml("version = 1\n[[allow]]\nname = \"a\"\nrepo = \"x\"\n", "p.toml")
-        .unwrap_err();
+    let one = Policy::from_toml(
+        "version = 1\n[[allow]]\nname = \"a\"\nrepo = \"x\"\n",
+        "p.toml",
+    )
+    .unwrap_err();
     assert_eq!(
         one.to_string(),
         "p.toml:4:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim"
