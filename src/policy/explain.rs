@@ -60,7 +60,7 @@ impl Failure {
 
 /// Events whose jobs run code that has not been reviewed and merged (a pull request's head,
 /// or input anyone can write): never a reason to widen a rule that admits a deployment.
-const UNREVIEWED_EVENTS: &[&str] = &[
+pub(super) const UNREVIEWED_EVENTS: &[&str] = &[
     "pull_request",
     "pull_request_review",
     "pull_request_review_comment",
@@ -105,7 +105,7 @@ fn hint(
         }
         if DANGEROUS_EVENTS.contains(&actual) {
             return Some(format!(
-                "`{actual}` runs with this repository's secrets on behalf of input anyone can control, so it is refused unless a rule names it: add `event_name = \"{actual}\"` to the one rule that needs it"
+                "`{actual}` runs with this repository's secrets on behalf of input anyone can control, so it is refused unless a rule names it: if such jobs truly need AWS, give them their own rule with `event_name = \"{actual}\"` and a read-only role in its `roles`"
             ));
         }
         if from_defaults {

@@ -21,6 +21,19 @@ pub use explain::{Denial, Failure};
 pub(crate) use parse::levenshtein;
 use pattern::Pattern;
 
+/// Claims whose value an event decides (a pull request's merge ref is never protected, and
+/// its workflow refs name it).
+const FOLLOW_THE_EVENT: &[&str] = &[
+    "ref",
+    "ref_protected",
+    "ref_type",
+    "head_ref",
+    "base_ref",
+    "workflow_ref",
+    "job_workflow_ref",
+    "sub",
+];
+
 /// Events allowed when `defaults.allowed_events` is not given.
 pub const DEFAULT_ALLOWED_EVENTS: &[&str] = &["push", "workflow_dispatch", "release", "schedule"];
 
@@ -264,13 +277,36 @@ impl Policy {
     /// The conditions of an allow rule that `claims` fail, in rule order, then the event check.
     fn failures(&self, rule: &Rule, claims: &Claims) -> Vec<Failure> {
         let admits = rule.admits();
+        // A job of an unreviewed-code event on a rule that admits a deployment: its ref and
+        // workflow claims fail because of the event, and fixing them one by one (`base_ref`
+        // for `ref`, dropping `ref_protected`) would let pull requests deploy. The event's
+        // fix is the one to follow.
+        // (A rule that names the event itself meant to admit it: its own fixes apply.)
+        let names_event = |event: &str| {
+            rule.conditions
+                .iter()
+                .any(|c| c.claim == "event_name" && c.patterns.iter().any(|p| p.matches(event)))
+        };
+        let unreviewed = claims.get("event_name").filter(|e| {
+            admits.is_some() && explain::UNREVIEWED_EVENTS.contains(e) && !names_event(e)
+        });
         let mut failures: Vec<Failure> = rule
             .conditions
             .iter()
             .filter_map(|c| {
                 let actual = claims.get(&c.claim);
                 let matched = actual.is_some_and(|v| c.patterns.iter().any(|p| p.matches(v)));
-                (!matched).then(|| Failure::condition(c, actual, admits.as_deref()))
+                (!matched).then(|| {
+                    let mut failure = Failure::condition(c, actual, admits.as_deref());
+                    if let Some(event) = unreviewed
+                        && FOLLOW_THE_EVENT.contains(&c.claim.as_str())
+                    {
+                        failure.hint = Some(format!(
+                            "follows from `event_name` `{event}`: do not change this condition; see the fix for `event_name`"
+                        ));
+                    }
+                    failure
+                })
             })
             .collect();
         if !rule.conditions.iter().any(|c| c.claim == "event_name") {
@@ -351,7 +387,7 @@ fn check_allowed_events(events: &[String]) -> Result<(), pattern::Problem> {
             return Err((
                 format!("`{event}` cannot be allowed for every rule"),
                 Some(format!(
-                    "`{event}` runs with this repository's secrets on behalf of input anyone can control; allow it only in the one rule that needs it: `event_name = \"{event}\"`"
+                    "`{event}` runs with this repository's secrets on behalf of input anyone can control; allow it only in a rule of its own, with `event_name = \"{event}\"` and a read-only role in its `roles`"
                 )),
             ));
         }

@@ -311,7 +311,8 @@ fn denial_hints() {
             "`*` does not match `/`: `refs/heads/*` covers one path segment; add `refs/heads/feature/x` itself, or use `refs/heads/**` only if every deeper value should pass too",
         ),
         (
-            "ref = \"refs/heads/main\"",
+            // A rule that admits pull requests itself gets the `base_ref` hint.
+            "ref = \"refs/heads/main\"\nevent_name = \"pull_request\"",
             &[
                 ("ref", Some("refs/pull/7/merge")),
                 ("event_name", Some("pull_request")),
@@ -326,7 +327,7 @@ fn denial_hints() {
         (
             "repository_id = \"892734561\"",
             &[("event_name", Some("pull_request_target"))],
-            "add `event_name = \"pull_request_target\"` to the one rule that needs it",
+            "give them their own rule with `event_name = \"pull_request_target\"` and a read-only role in its `roles`",
         ),
         (
             "repository_id = \"892734561\"\nevent_name = \"push\"",
@@ -713,6 +714,34 @@ fn fixes_never_widen_a_rule_that_admits_a_deployment() {
             assert!(!text.contains(widening), "{rule}: {widening:?} in\n{text}");
         }
     }
+    // The ref of a pull request fails a deployment rule because of the event: no fix for it
+    // that would admit pull requests (`base_ref`, dropping `ref_protected`).
+    let d = denial(
+        one_rule(
+            "repository_id = \"892734561\"\nref = \"refs/heads/main\"\nref_protected = \"true\"",
+        )
+        .evaluate(
+            PROD,
+            &claims(
+                push_main(),
+                &[
+                    ("event_name", Some("pull_request")),
+                    ("ref", Some("refs/pull/7/merge")),
+                    ("ref_protected", Some("false")),
+                ],
+            ),
+        ),
+    );
+    let text = d.render();
+    assert!(!text.contains("head_ref` and `base_ref"), "{text}");
+    assert!(!text.contains("protect the branch"), "{text}");
+    assert_eq!(
+        text.matches("follows from `event_name` `pull_request`: do not change this condition")
+            .count(),
+        2,
+        "{text}"
+    );
+
     // Where the rule admits no deployment, the fix still never widens the shared defaults.
     let d = denial(one_rule("repository_id = \"892734561\"").evaluate(
         PROD,
@@ -746,7 +775,7 @@ roles = "not-an-arn"
     insta::assert_snapshot!(err.to_string(), @r#"
     5 problems in the policy:
       p.toml:3:27: `pull_request_target` cannot be allowed for every rule
-        fix: `pull_request_target` runs with this repository's secrets on behalf of input anyone can control; allow it only in the one rule that needs it: `event_name = "pull_request_target"`
+        fix: `pull_request_target` runs with this repository's secrets on behalf of input anyone can control; allow it only in a rule of its own, with `event_name = "pull_request_target"` and a read-only role in its `roles`
       p.toml:7:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim
         fix: did you mean `ref`? A rule's keys are `name`, `roles` and claim names (see docs/policy.md)
       p.toml:8:17: `repository_id` must be a string or a list of strings, not integer
