@@ -137,7 +137,7 @@ fn hint(
         }
     }
     if claim == "ref_protected" && actual == "false" && expected.iter().any(|e| e == "true") {
-        return Some("the ref is not protected: protect the branch or tag with a ruleset (repository Settings → Rules) rather than removing this condition".into());
+        return Some("the ref is not protected: if it is the one this rule is for, protect it with a ruleset (repository Settings → Rules); do not remove this condition".into());
     }
     for e in expected
         .iter()

@@ -262,7 +262,7 @@ fn closest_rule_is_explained_with_actual_expected_and_fix() {
       ref_protected
         actual:   `false`
         expected: `true`
-        fix:      the ref is not protected: protect the branch or tag with a ruleset (repository Settings → Rules) rather than removing this condition
+        fix:      the ref is not protected: if it is the one this rule is for, protect it with a ruleset (repository Settings → Rules); do not remove this condition
     ");
     assert_eq!(
         d.summary(),
@@ -342,7 +342,7 @@ fn denial_hints() {
         (
             "repository_id = \"892734561\"\nref_protected = \"true\"",
             &[("ref_protected", Some("false"))],
-            "protect the branch or tag with a ruleset",
+            "protect it with a ruleset (repository Settings → Rules); do not remove this condition",
         ),
     ];
     for (rule, changes, hint) in cases {
@@ -734,7 +734,7 @@ fn fixes_never_widen_a_rule_that_admits_a_deployment() {
     );
     let text = d.render();
     assert!(!text.contains("head_ref` and `base_ref"), "{text}");
-    assert!(!text.contains("protect the branch"), "{text}");
+    assert!(!text.contains("protect it with a ruleset"), "{text}");
     assert_eq!(
         text.matches("follows from `event_name` `pull_request`: do not change this condition")
             .count(),

@@ -73,7 +73,7 @@ async fn dry_run_applies_the_same_policy_and_explains() {
       ref_protected
         actual:   `false`
         expected: `true`
-        fix:      the ref is not protected: protect the branch or tag with a ruleset (repository Settings → Rules) rather than removing this condition
+        fix:      the ref is not protected: if it is the one this rule is for, protect it with a ruleset (repository Settings → Rules); do not remove this condition
     ");
 
     let no_env = Run::bare()
