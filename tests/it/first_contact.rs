@@ -298,6 +298,24 @@ async fn a_real_token_in_a_dry_run_is_checked_or_marked_unchecked() {
         unreachable.stdout
     );
 
+    // With the signature check switched off, the dry run does not claim to have checked it,
+    // even with the keys at hand.
+    let skipped = Run::bare()
+        .file("token.jwt", &token)
+        .args(&["dry-run", "--web-identity-token-file", "token.jwt"])
+        .args(&["--issuer", &github.issuer(), "--role-to-assume", ROLE])
+        .args(&["--insecure-skip-signature-verification", "true"])
+        .run()
+        .await;
+    skipped.assert_code(0);
+    assert!(
+        skipped
+            .stdout
+            .contains("signature NOT checked (insecure-skip-signature-verification)"),
+        "{}",
+        skipped.stdout
+    );
+
     // A real token's claims cannot be changed.
     let mixed = Run::bare()
         .file("token.jwt", &token)

@@ -193,24 +193,26 @@ impl DryRun<'_> {
     ) -> Result<Token, Error> {
         let token = tokens.fetch(&self.config.oidc.audience).await?;
         let mut config = self.config.clone();
-        let (keys, checked) = match keys.keys().await {
-            Ok(keys) => (
-                keys,
-                String::from("signature checked with the issuer's keys"),
-            ),
-            Err(e) if !config.oidc.skip_signature => {
-                config.oidc.skip_signature = true;
-                (
-                    Default::default(),
-                    format!(
-                        "signature NOT checked: the issuer's keys could not be fetched ({e}); the claims are what the token says, unproven"
-                    ),
-                )
-            }
-            Err(_) => (
+        // insecure-skip-signature-verification: the real run checks no signature, so neither
+        // does the dry run, and it does not claim to.
+        let (keys, checked) = if config.oidc.skip_signature {
+            (
                 Default::default(),
-                "signature not checked (insecure-skip-signature-verification)".into(),
-            ),
+                "signature NOT checked (insecure-skip-signature-verification)".to_string(),
+            )
+        } else {
+            match keys.keys().await {
+                Ok(keys) => (keys, "signature checked with the issuer's keys".to_string()),
+                Err(e) => {
+                    config.oidc.skip_signature = true;
+                    (
+                        Default::default(),
+                        format!(
+                            "signature NOT checked: the issuer's keys could not be fetched ({e}); the claims are what the token says, unproven"
+                        ),
+                    )
+                }
+            }
         };
         let mut report =
             format!("token: read from web-identity-token-file; {checked}\n\nclaims:\n");
