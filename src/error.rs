@@ -44,6 +44,10 @@ pub enum Error {
     ProfilePaths(String),
     #[error("credential-process produced no credentials")]
     CredentialProcessNoRole,
+    #[error(
+        "credential-process has no OIDC token to exchange: there is no runner to ask outside a GitHub Actions job, and no web-identity-token-file was given"
+    )]
+    CredentialProcessNoToken,
     #[error("credential-process hands out temporary credentials only")]
     CredentialProcessStaticKeys,
     #[error("no role to assume")]
@@ -84,6 +88,14 @@ pub enum Error {
         account: String,
         allowed: Vec<String>,
     },
+    /// A role the run would end in is outside `allowed-account-ids`: found before any request,
+    /// so the token is never sent (the dry run makes the same check at the same point).
+    #[error("role {role} is in account {account}, which allowed-account-ids does not list ({}); no request was sent", .allowed.join(", "))]
+    RoleAccountNotAllowed {
+        role: String,
+        account: String,
+        allowed: Vec<String>,
+    },
     #[error("{0}")]
     Profiles(#[from] ProfileError),
     #[error("no credentials to chain from: {problem}")]
@@ -103,6 +115,7 @@ impl Error {
             | Error::ProfilePaths(_)
             | Error::CredentialProcessNoRole
             | Error::CredentialProcessStaticKeys
+            | Error::CredentialProcessNoToken
             | Error::NoRole
             | Error::Trust(_) => EXIT_CONFIG,
             Error::Denied(_) => EXIT_DENIED,
@@ -113,7 +126,7 @@ impl Error {
             Error::Profiles(ProfileError::Exists { .. } | ProfileError::InvalidName { .. }) => {
                 EXIT_CONFIG
             }
-            Error::AccountNotAllowed { .. } => EXIT_DENIED,
+            Error::AccountNotAllowed { .. } | Error::RoleAccountNotAllowed { .. } => EXIT_DENIED,
             Error::Export(_)
             | Error::Mint(_)
             | Error::Timeout(_)
@@ -144,6 +157,11 @@ impl Error {
                 vec!["set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE".into()]
             }
             Error::CredentialProcessNoRole | Error::NoRole => vec!["give --role-to-assume".into()],
+            Error::CredentialProcessNoToken => vec![
+                "on a laptop, give --web-identity-token-file FILE (a file holding a current OIDC token; GitHub's live 5 minutes, so this suits issuers that keep the file fresh, such as Kubernetes or a CI agent)".into(),
+                "or give --role-chaining true: the role is then assumed with your AWS credentials (the environment's keys, else your ~/.aws profile or SSO session), and no claim policy applies".into(),
+                "inside a workflow, the job needs `permissions: id-token: write` so the runner can mint a token".into(),
+            ],
             Error::CredentialProcessStaticKeys => {
                 vec!["give --role-to-assume, so the keys are exchanged for a session".into()]
             }
@@ -162,8 +180,10 @@ impl Error {
                 "the log above names the request that was slow; raise action-timeout-s or check the network path (proxy, firewall) to it".into(),
             ],
             Error::Net(e) => vec![e.hint().into()],
-            Error::AccountNotAllowed { .. } => vec![
-                "check role-to-assume (a role in the wrong account?) or add the account to allowed-account-ids".into(),
+            // allowed-account-ids is a guard the user set on purpose: the fix is the role, and
+            // widening the guard is only right when the account really is meant.
+            Error::AccountNotAllowed { .. } | Error::RoleAccountNotAllowed { .. } => vec![
+                "check role-to-assume and chain-roles (a role in the wrong account?); add the account to allowed-account-ids only if this workflow is meant to get credentials there".into(),
             ],
             Error::Profiles(e) => e.hint().into_iter().collect(),
             Error::NoSourceCredentials { .. } => vec![

@@ -36,6 +36,16 @@ pub fn explain(
     text
 }
 
+/// Events whose jobs run code that has not been reviewed and merged.
+const UNREVIEWED_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_target",
+    "workflow_run",
+    "issue_comment",
+];
+
 /// What STS saw and what the role's trust policy has to match for it.
 pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) -> String {
     let mut text = String::from("the token STS refused had these claims:\n");
@@ -49,6 +59,17 @@ pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) ->
         .issuer
         .trim_start_matches("https://")
         .trim_start_matches("http://");
+    // A token from a job that runs unreviewed code (a pull request, a comment) must not be
+    // let into a role that may deploy: the statement below would do exactly that. Say so first.
+    if let Some(event) = claims
+        .get("event_name")
+        .filter(|e| UNREVIEWED_EVENTS.contains(e))
+    {
+        text.push_str(&format!(
+            "this token comes from a `{event}` job, which runs code that has not been reviewed and merged: if {} can deploy or write, do not admit it; give `{event}` jobs their own read-only role, whose trust policy has the statement below\n",
+            role.arn
+        ));
+    }
     text.push_str(&format!(
         "for this run, the trust policy of {} needs a statement like:\n",
         role.arn
@@ -125,6 +146,12 @@ mod tests {
         assert!(text.contains("\"Federated\": \"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com\""), "{text}");
         assert!(text.contains("\"token.actions.githubusercontent.com:sub\": \"repo:octo-org/octo-repo:ref:refs/heads/dev\""), "{text}");
         assert!(!text.contains("evaluated with IAM's rules"));
+        assert!(!text.contains("do not admit it"), "{text}");
+        // Issue #14: a pull request's token is not waved into a role that may deploy.
+        let mut pr = claims();
+        pr.set("event_name", "pull_request");
+        let text = claims_and_statement(&config(), &role, &pr);
+        assert!(text.contains("this token comes from a `pull_request` job, which runs code that has not been reviewed and merged: if arn:aws:iam::123456789012:role/deploy can deploy or write, do not admit it; give `pull_request` jobs their own read-only role"), "{text}");
     }
 
     #[test]

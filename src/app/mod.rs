@@ -132,16 +132,13 @@ impl<B: Broker> Pipeline<'_, B> {
         keys: &K,
     ) -> Result<Outcome, Error> {
         let (config, out) = (self.config, self.out);
-        if let Some(id) = &self.context.env_key_id {
-            let kind = if id.starts_with("AKIA") {
-                "a long-lived IAM user key"
-            } else {
-                "credentials"
-            };
-            out.info(&format!(
-                "oidc-assume: the environment holds {kind} ({}…); the credentials from the OIDC token replace them for later steps. Once every workflow uses OIDC, delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets and deactivate the key",
-                id.chars().take(4).collect::<String>()
-            ));
+        // Only a long-lived key (`AKIA…`) is something to delete: temporary credentials
+        // (`ASIA…`, an earlier step's session) expire on their own, and telling the user to
+        // delete secrets and deactivate a key they never had would send them looking for one.
+        if let Some(id) = &self.context.env_key_id
+            && is_long_lived_key(id)
+        {
+            out.info("oidc-assume: the environment holds a long-lived IAM user key (AKIA…); the credentials from the OIDC token replace them for later steps. Once every workflow uses OIDC, delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets and deactivate the key");
         }
         for notice in chained_cap_notices(plans, false) {
             out.info(&notice);
@@ -274,6 +271,36 @@ impl<B: Broker> Pipeline<'_, B> {
     }
 }
 
+/// `allowed-account-ids` against the role each plan ends in (the last of its chain), before
+/// any request: a role outside the list is refused without sending the token. Bare role names
+/// resolve only once the signer is known; the check after STS ([`crate::handoff`]) covers them.
+pub fn check_role_accounts(config: &Config) -> Result<(), Error> {
+    let allowed = &config.credentials.allowed_accounts;
+    if allowed.is_empty() {
+        return Ok(());
+    }
+    for plan in Plan::all(config) {
+        let last = match (plan.chain.last(), &plan.role) {
+            (Some(arn), _) | (None, Some(RoleRef::Arn(arn))) => arn,
+            _ => continue,
+        };
+        if !allowed.contains(&last.account) {
+            return Err(Error::RoleAccountNotAllowed {
+                role: last.arn.clone(),
+                account: last.account.clone(),
+                allowed: allowed.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether an access key id is an IAM user's long-lived key (`AKIA…`), as opposed to temporary
+/// credentials (`ASIA…`).
+fn is_long_lived_key(id: &str) -> bool {
+    id.starts_with("AKIA")
+}
+
 /// Runs `work` while `warm` sets up a connection. When `work` succeeds first, `warm` is let
 /// finish (its connection is what comes next); when `work` fails, `warm` is dropped, so a
 /// denial never waits for STS.
@@ -290,5 +317,79 @@ async fn alongside<T>(
         }
         Either::Left((Err(error), _)) => Err(error),
         Either::Right(((), work)) => work.await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #14: `allowed-account-ids` is checked on the roles before any request.
+    #[test]
+    fn role_accounts_are_checked_before_any_request() {
+        use crate::config::Mode;
+        use crate::env::Env;
+        use crate::inputs::{Flags, Inputs};
+        let check = |pairs: &[(&str, &str)]| {
+            let env = Env::from_pairs(pairs.iter().copied());
+            let config = Config::from_inputs(Inputs::new(&Flags::new(), &env), Mode::Action)
+                .expect("valid inputs");
+            check_role_accounts(&config).map_err(|e| e.to_string())
+        };
+        let role = (
+            "INPUT_ROLE-TO-ASSUME",
+            "arn:aws:iam::123456789012:role/deploy",
+        );
+        let region = ("INPUT_AWS-REGION", "eu-west-1");
+        let cases: &[(&[(&str, &str)], bool)] = &[
+            (&[role, region], true),
+            (
+                &[role, region, ("INPUT_ALLOWED-ACCOUNT-IDS", "123456789012")],
+                true,
+            ),
+            (
+                &[role, region, ("INPUT_ALLOWED-ACCOUNT-IDS", "111111111111")],
+                false,
+            ),
+            // The chain's last role decides the account of the credentials.
+            (
+                &[
+                    role,
+                    region,
+                    ("INPUT_ALLOWED-ACCOUNT-IDS", "123456789012"),
+                    ("INPUT_CHAIN-ROLES", "arn:aws:iam::222222222222:role/reader"),
+                ],
+                false,
+            ),
+            (
+                &[
+                    role,
+                    region,
+                    ("INPUT_ALLOWED-ACCOUNT-IDS", "222222222222"),
+                    ("INPUT_CHAIN-ROLES", "arn:aws:iam::222222222222:role/reader"),
+                ],
+                true,
+            ),
+        ];
+        for (pairs, ok) in cases {
+            assert_eq!(check(pairs).is_ok(), *ok, "{pairs:?}: {:?}", check(pairs));
+        }
+        assert_eq!(
+            check(&[role, region, ("INPUT_ALLOWED-ACCOUNT-IDS", "111111111111")]).unwrap_err(),
+            "role arn:aws:iam::123456789012:role/deploy is in account 123456789012, which allowed-account-ids does not list (111111111111); no request was sent"
+        );
+    }
+
+    /// Issue #14: the "delete the leftover key" notice is for IAM user keys only.
+    #[test]
+    fn only_long_lived_keys_are_leftovers() {
+        for (id, long_lived) in [
+            ("AKIAOLDROTATEDKEY123", true),
+            ("ASIAEARLIERSTEP12345", false),
+            ("ASIAQEXAMPLE7JK2LMNO", false),
+            ("", false),
+        ] {
+            assert_eq!(is_long_lived_key(id), long_lived, "{id}");
+        }
     }
 }

@@ -25,11 +25,16 @@ pub fn reporter(cli: &Cli, env: &Env) -> Reporter {
         Some(Commands::CredentialProcess(_)) => Box::new(std::io::stderr()),
         _ => Box::new(std::io::stdout()),
     };
-    Reporter::new(
-        env.in_github_actions(),
-        messages,
-        Box::new(std::io::stderr()),
-    )
+    // credential-process runs on every credential refresh: each notice once a day.
+    let errors: Box<dyn std::io::Write + Send> = match cli.command {
+        Some(Commands::CredentialProcess(_)) => Box::new(credential_process::OncePerDay::new(
+            Box::new(std::io::stderr()),
+            env,
+            now(),
+        )),
+        _ => Box::new(std::io::stderr()),
+    };
+    Reporter::new(env.in_github_actions(), messages, errors)
 }
 
 /// Runs the command `cli` names; returns its exit code.

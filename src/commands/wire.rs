@@ -25,6 +25,14 @@ pub fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// Warns about every `INPUT_*` variable that names no input, with a did-you-mean: a misspelt
+/// optional input (`allowed-account-id`) would otherwise switch a check off without a word.
+pub fn warn_about_unknown_inputs(env: &Env, out: &Reporter) {
+    for unknown in crate::inputs::unknown_inputs(env) {
+        out.warning("unknown input", &unknown.message());
+    }
+}
+
 /// Warns once, loudly, about what a configuration gives up.
 pub fn warn_about_config(config: &Config, policy: Option<&Policy>, out: &Reporter) {
     if !matches!(config.credentials.source, Source::WebIdentity) {
@@ -65,9 +73,11 @@ impl Wired {
     /// Checks everything that can be checked locally, before the first request, then builds
     /// the clients.
     pub async fn new(flags: &Flags, env: &Env, out: &Reporter) -> Result<Wired, Error> {
+        warn_about_unknown_inputs(env, out);
         let config = Config::from_inputs(Inputs::new(flags, env), Mode::Action)?;
         let loaded = Loaded::for_action(&config)?;
         warn_about_config(&config, loaded.policy.as_ref(), out);
+        crate::app::check_role_accounts(&config)?;
         let (network, ca) = (&config.network, loaded.ca.as_ref());
         let timeout = network.request_timeout();
         let client = network.net.reqwest_client(ca, timeout, true)?;

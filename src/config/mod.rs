@@ -76,6 +76,7 @@ impl Config {
     /// Checks every input. The environment snapshot behind `inputs` supplies fallbacks
     /// (`AWS_REGION`, `GITHUB_SERVER_URL`, …).
     pub fn from_inputs(inputs: Inputs<'_>, mode: Mode) -> Result<Config, InputErrors> {
+        let env = inputs.env();
         let mut c = Checker::new(inputs);
         let credentials = SourceConfig::check(&mut c, mode);
         let role = roles::role_to_assume(&mut c, mode, &credentials);
@@ -97,7 +98,9 @@ impl Config {
         let special_characters_workaround = c.bool(Input::SpecialCharactersWorkaround, false);
         // `region` and `issuer` are `None` only where an error was recorded.
         let (Some(region), Some(issuer), true) = (region, issuer, c.ok()) else {
-            return Err(c.finish().err().unwrap_or(InputErrors(Vec::new())));
+            let mut errors = c.finish().err().unwrap_or(InputErrors(Vec::new()));
+            name_near_misses(&mut errors, env);
+            return Err(errors);
         };
         Ok(Config {
             region,
@@ -112,6 +115,28 @@ impl Config {
             trust_policy_file,
             special_characters_workaround,
         })
+    }
+}
+
+/// A required input that is missing while a misspelling of it is set (`role-to-asume`): the
+/// error names both, since "`role-to-assume` is required" alone sends the user looking for the
+/// wrong problem.
+fn name_near_misses(errors: &mut InputErrors, env: &crate::env::Env) {
+    let unknown = crate::inputs::unknown_inputs(env);
+    for error in &mut errors.0 {
+        if !error.problem.starts_with("is required") {
+            continue;
+        }
+        if let Some(miss) = unknown
+            .iter()
+            .find(|u| u.near == Some(error.input.as_str()))
+        {
+            error.problem = format!(
+                "{}; `{}` is set ({}), a misspelling of `{}`?",
+                error.problem, miss.name, miss.variable, error.input
+            );
+            error.hint = format!("rename `{}` to `{}` under `with:`", miss.name, error.input);
+        }
     }
 }
 

@@ -124,8 +124,12 @@ pub fn role_to_assume(c: &mut Checker<'_>, mode: Mode, source: &SourceConfig) ->
                 None
             }
         },
-        (None, Mode::DryRun) => RoleArn::parse(DRY_RUN_ROLE).ok().map(RoleRef::Arn),
-        (None, Mode::Action) => {
+        // `roles` alone is a complete request in a dry run too: no example role beside it.
+        (None, Mode::DryRun) if c.get(Input::Roles).is_some() => None,
+        (None, Mode::DryRun) if !c.misspelt(Input::RoleToAssume) => {
+            RoleArn::parse(DRY_RUN_ROLE).ok().map(RoleRef::Arn)
+        }
+        (None, _) => {
             let needed = match &source.source {
                 Source::Keys(_) => false,
                 // `roles` alone is a complete request.

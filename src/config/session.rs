@@ -107,8 +107,8 @@ pub fn region(c: &mut Checker<'_>, mode: Mode) -> Option<String> {
             );
             None
         }
-        (None, Mode::DryRun) => Some(DRY_RUN_REGION.to_string()),
-        (None, Mode::Action) => {
+        (None, Mode::DryRun) if !c.misspelt(Input::AwsRegion) => Some(DRY_RUN_REGION.to_string()),
+        (None, _) => {
             c.fail(
                 Input::AwsRegion.name(),
                 "is required (and neither AWS_REGION nor AWS_DEFAULT_REGION is set)",

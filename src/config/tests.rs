@@ -218,6 +218,39 @@ fn required_inputs_are_all_reported_at_once() {
     assert_eq!(names, ["role-to-assume", "aws-region"]);
 }
 
+/// Issue #14: `role-to-asume` gets more than "`role-to-assume` is required".
+#[test]
+fn a_missing_required_input_names_its_misspelling() {
+    let errors = config(
+        &[
+            ("INPUT_ROLE-TO-ASUME", "arn:aws:iam::123456789012:role/x"),
+            ("INPUT_AWS_REGION", "eu-west-1"),
+        ],
+        Mode::Action,
+    )
+    .unwrap_err()
+    .0;
+    let problems: Vec<(&str, &str, &str)> = errors
+        .iter()
+        .map(|e| (e.input.as_str(), e.problem.as_str(), e.hint.as_str()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "role-to-assume",
+                "is required; `role-to-asume` is set (INPUT_ROLE-TO-ASUME), a misspelling of `role-to-assume`?",
+                "rename `role-to-asume` to `role-to-assume` under `with:`"
+            ),
+            (
+                "aws-region",
+                "is required (and neither AWS_REGION nor AWS_DEFAULT_REGION is set); `aws_region` is set (INPUT_AWS_REGION), a misspelling of `aws-region`?",
+                "rename `aws_region` to `aws-region` under `with:`"
+            ),
+        ]
+    );
+}
+
 #[test]
 fn dry_run_supplies_role_and_region() {
     let c = config(&[], Mode::DryRun).unwrap();

@@ -64,6 +64,14 @@ impl<'a> Checker<'a> {
         self.inputs.get(input)
     }
 
+    /// Whether an `INPUT_*` variable that names no input looks like a misspelling of `input`
+    /// (the dry run then does not stand in a default for it: the user meant to give one).
+    pub fn misspelt(&self, input: Input) -> bool {
+        super::unknown_inputs(self.inputs.env())
+            .iter()
+            .any(|u| u.near == Some(input.name()))
+    }
+
     /// Records a problem with `source`: an input's name or an environment variable's.
     pub fn fail(&mut self, source: &str, problem: impl Into<String>, hint: impl Into<String>) {
         self.errors.push(InputError {

@@ -7,11 +7,13 @@
 
 mod checker;
 mod table;
+mod unknown;
 
 use std::collections::BTreeMap;
 
 pub use checker::{Checker, InputError, InputErrors};
 pub use table::{INPUTS, Input, InputSpec};
+pub use unknown::{UnknownInput, nearest, unknown_inputs};
 
 use crate::env::Env;
 
@@ -38,6 +40,16 @@ impl<'a> Inputs<'a> {
             Some(v) if !v.is_empty() => Some(v),
             Some(_) => spec.default,
             None => self.env.input(spec.name).or(spec.default),
+        }
+    }
+
+    /// Whether the user gave `input` (a non-empty flag or `INPUT_*` variable), as opposed to
+    /// its default applying.
+    pub fn is_given(&self, input: Input) -> bool {
+        let name = input.spec().name;
+        match self.flags.get(&input) {
+            Some(v) => !v.trim().is_empty(),
+            None => self.env.input(name).is_some(),
         }
     }
 

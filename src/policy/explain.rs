@@ -21,13 +21,19 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub(super) fn condition(condition: &Condition, actual: Option<&str>) -> Failure {
+    /// `sensitive` says what deployment the rule admits (see [`Rule::admits`]), so that no
+    /// fix offered for it widens it.
+    pub(super) fn condition(
+        condition: &Condition,
+        actual: Option<&str>,
+        sensitive: Option<&str>,
+    ) -> Failure {
         let expected: Vec<String> = condition
             .patterns
             .iter()
             .map(|p| p.source().to_string())
             .collect();
-        let hint = hint(&condition.claim, actual, &expected, false);
+        let hint = hint(&condition.claim, actual, &expected, false, sensitive);
         Failure {
             claim: condition.claim.clone(),
             actual: actual.map(str::to_string),
@@ -37,22 +43,40 @@ impl Failure {
         }
     }
 
-    pub(super) fn default_events(actual: Option<&str>, allowed: &[String]) -> Failure {
+    pub(super) fn default_events(
+        actual: Option<&str>,
+        allowed: &[String],
+        sensitive: Option<&str>,
+    ) -> Failure {
         Failure {
             claim: "event_name".into(),
             actual: actual.map(str::to_string),
             expected: allowed.to_vec(),
             from_defaults: true,
-            hint: hint("event_name", actual, allowed, true),
+            hint: hint("event_name", actual, allowed, true, sensitive),
         }
     }
 }
 
+/// Events whose jobs run code that has not been reviewed and merged (a pull request's head,
+/// or input anyone can write): never a reason to widen a rule that admits a deployment.
+pub(super) const UNREVIEWED_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_target",
+    "workflow_run",
+    "issue_comment",
+];
+
+/// The fix for one failed condition. A fix never widens a rule that admits a deployment
+/// (`sensitive`): it narrows the job, or points to a separate rule with a read-only role.
 fn hint(
     claim: &str,
     actual: Option<&str>,
     expected: &[String],
     from_defaults: bool,
+    sensitive: Option<&str>,
 ) -> Option<String> {
     let Some(actual) = actual else {
         return Some(if claim == "environment" {
@@ -72,14 +96,23 @@ fn hint(
         ));
     }
     if claim == "event_name" {
+        if let Some(admits) = sensitive
+            && UNREVIEWED_EVENTS.contains(&actual)
+        {
+            return Some(format!(
+                "do not add `{actual}` to this rule or to `defaults.allowed_events`: the rule admits {admits}, and `{actual}` runs code that has not been reviewed and merged. If `{actual}` jobs need AWS, give them a separate `[[allow]]` rule with `event_name = \"{actual}\"` and a read-only role in its `roles`"
+            ));
+        }
         if DANGEROUS_EVENTS.contains(&actual) {
             return Some(format!(
-                "`{actual}` runs with this repository's secrets on behalf of input anyone can control, so it is refused unless a rule names it: add `event_name = \"{actual}\"` to the one rule that needs it"
+                "`{actual}` runs with this repository's secrets on behalf of input anyone can control, so it is refused unless a rule names it: if such jobs truly need AWS, give them their own rule with `event_name = \"{actual}\"` and a read-only role in its `roles`"
             ));
         }
         if from_defaults {
+            // The defaults apply to every rule without its own `event_name`: widening them
+            // widens rules the user is not looking at.
             return Some(format!(
-                "`{actual}` is not in `defaults.allowed_events`: add it there, or give this rule its own `event_name`"
+                "`{actual}` is not in `defaults.allowed_events`, which every rule without its own `event_name` uses: if this rule should admit it, give the rule its own `event_name` listing its events and `{actual}`, rather than widening the defaults for every rule"
             ));
         }
     }
@@ -103,6 +136,9 @@ fn hint(
             }
         }
     }
+    if claim == "ref_protected" && actual == "false" && expected.iter().any(|e| e == "true") {
+        return Some("the ref is not protected: if it is the one this rule is for, protect it with a ruleset (repository Settings → Rules); do not remove this condition".into());
+    }
     for e in expected
         .iter()
         .filter(|e| e.contains('*') && !e.contains("**") && !e.starts_with("re:"))
@@ -110,8 +146,9 @@ fn hint(
         let deeper = e.replace('*', "**");
         if super::pattern::Pattern::compile(claim, &deeper, false).is_ok_and(|p| p.matches(actual))
         {
+            // `**` admits every deeper value too: the exact value is the narrow fix.
             return Some(format!(
-                "`*` does not match `/`: `{e}` covers one path segment; use `{deeper}` to cross segments"
+                "`*` does not match `/`: `{e}` covers one path segment; add `{actual}` itself, or use `{deeper}` only if every deeper value should pass too"
             ));
         }
     }
@@ -257,7 +294,8 @@ impl Denial {
                         out.push_str(&format!("    {arn}\n"));
                     }
                 }
-                out.push_str("  fix: add a rule with this role in `roles` (or without `roles`), or correct `role-to-assume`\n");
+                // A rule without `roles` applies to every role: never the fix to suggest.
+                out.push_str("  fix: correct `role-to-assume`, or add an `[[allow]]` rule that names this role in `roles`\n");
             }
             Denial::NoMatch {
                 role,

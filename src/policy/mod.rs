@@ -21,6 +21,19 @@ pub use explain::{Denial, Failure};
 pub(crate) use parse::levenshtein;
 use pattern::Pattern;
 
+/// Claims whose value an event decides (a pull request's merge ref is never protected, and
+/// its workflow refs name it).
+const FOLLOW_THE_EVENT: &[&str] = &[
+    "ref",
+    "ref_protected",
+    "ref_type",
+    "head_ref",
+    "base_ref",
+    "workflow_ref",
+    "job_workflow_ref",
+    "sub",
+];
+
 /// Events allowed when `defaults.allowed_events` is not given.
 pub const DEFAULT_ALLOWED_EVENTS: &[&str] = &["push", "workflow_dispatch", "release", "schedule"];
 
@@ -89,6 +102,9 @@ pub enum PolicyError {
         message: String,
         hint: Option<String>,
     },
+    /// Several problems in the policy file, in file order, each with its place and fix.
+    #[error("{} problems in the policy:\n{}", .0.len(), render_several(.0))]
+    Several(Vec<PolicyError>),
     /// A problem in one of the `allowed-*` inputs.
     #[error("input `{input}`: {message}")]
     Input {
@@ -103,8 +119,30 @@ impl PolicyError {
     pub fn hint(&self) -> Option<String> {
         match self {
             PolicyError::File { hint, .. } | PolicyError::Input { hint, .. } => hint.clone(),
+            // Each problem's fix is printed under it.
+            PolicyError::Several(_) => None,
         }
     }
+
+    /// Each single problem (one for a lone error).
+    pub fn problems(&self) -> Vec<&PolicyError> {
+        match self {
+            PolicyError::Several(all) => all.iter().collect(),
+            one => vec![one],
+        }
+    }
+}
+
+/// One line per problem, its fix indented under it.
+fn render_several(errors: &[PolicyError]) -> String {
+    let mut text = String::new();
+    for e in errors {
+        text.push_str(&format!("  {e}\n"));
+        if let Some(hint) = e.hint() {
+            text.push_str(&format!("    fix: {hint}\n"));
+        }
+    }
+    text.trim_end().to_string()
 }
 
 impl Policy {
@@ -238,19 +276,47 @@ impl Policy {
 
     /// The conditions of an allow rule that `claims` fail, in rule order, then the event check.
     fn failures(&self, rule: &Rule, claims: &Claims) -> Vec<Failure> {
+        let admits = rule.admits();
+        // A job of an unreviewed-code event on a rule that admits a deployment: its ref and
+        // workflow claims fail because of the event, and fixing them one by one (`base_ref`
+        // for `ref`, dropping `ref_protected`) would let pull requests deploy. The event's
+        // fix is the one to follow.
+        // (A rule that names the event itself meant to admit it: its own fixes apply.)
+        let names_event = |event: &str| {
+            rule.conditions
+                .iter()
+                .any(|c| c.claim == "event_name" && c.patterns.iter().any(|p| p.matches(event)))
+        };
+        let unreviewed = claims.get("event_name").filter(|e| {
+            admits.is_some() && explain::UNREVIEWED_EVENTS.contains(e) && !names_event(e)
+        });
         let mut failures: Vec<Failure> = rule
             .conditions
             .iter()
             .filter_map(|c| {
                 let actual = claims.get(&c.claim);
                 let matched = actual.is_some_and(|v| c.patterns.iter().any(|p| p.matches(v)));
-                (!matched).then(|| Failure::condition(c, actual))
+                (!matched).then(|| {
+                    let mut failure = Failure::condition(c, actual, admits.as_deref());
+                    if let Some(event) = unreviewed
+                        && FOLLOW_THE_EVENT.contains(&c.claim.as_str())
+                    {
+                        failure.hint = Some(format!(
+                            "follows from `event_name` `{event}`: do not change this condition; see the fix for `event_name`"
+                        ));
+                    }
+                    failure
+                })
             })
             .collect();
         if !rule.conditions.iter().any(|c| c.claim == "event_name") {
             let event = claims.get("event_name");
             if !event.is_some_and(|e| self.allowed_events.iter().any(|a| a == e)) {
-                failures.push(Failure::default_events(event, &self.allowed_events));
+                failures.push(Failure::default_events(
+                    event,
+                    &self.allowed_events,
+                    admits.as_deref(),
+                ));
             }
         }
         failures
@@ -271,6 +337,34 @@ impl Rule {
     /// Its claim conditions, in file order.
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
+    }
+
+    /// What deployment the rule admits, if it admits one: an environment, a protected ref, or
+    /// particular branches or tags. Denials on such a rule never suggest widening it.
+    pub fn admits(&self) -> Option<String> {
+        let condition = |claim: &str| self.conditions.iter().find(|c| c.claim == claim);
+        let sources = |c: &Condition| {
+            c.patterns
+                .iter()
+                .map(|p| format!("`{}`", p.source()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(c) = condition("environment") {
+            return Some(format!("environment {}", sources(c)));
+        }
+        if condition("ref_protected").is_some_and(|c| c.patterns.iter().any(|p| p.matches("true")))
+        {
+            return Some("only protected refs".into());
+        }
+        condition("ref")
+            .filter(|c| {
+                c.patterns.iter().all(|p| {
+                    let s = p.source();
+                    s.starts_with("refs/heads/") || s.starts_with("refs/tags/")
+                })
+            })
+            .map(|c| format!("ref {}", sources(c)))
     }
 }
 
@@ -293,7 +387,7 @@ fn check_allowed_events(events: &[String]) -> Result<(), pattern::Problem> {
             return Err((
                 format!("`{event}` cannot be allowed for every rule"),
                 Some(format!(
-                    "`{event}` runs with this repository's secrets on behalf of input anyone can control; allow it only in the one rule that needs it: `event_name = \"{event}\"`"
+                    "`{event}` runs with this repository's secrets on behalf of input anyone can control; allow it only in a rule of its own, with `event_name = \"{event}\"` and a read-only role in its `roles`"
                 )),
             ));
         }

@@ -96,7 +96,9 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Parses and compiles a policy file.
+/// Parses and compiles a policy file. Every problem is reported, not only the first: fixing a
+/// policy one error per run is slow, and each error carries its `file:line:col` and fix. Only a
+/// TOML syntax error stops at once (nothing after it can be read reliably).
 pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
     let ctx = Ctx { source, origin };
     let doc = DeTable::parse(source).map_err(|e| {
@@ -106,6 +108,7 @@ pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
             None,
         )
     })?;
+    let mut errors = Vec::new();
     let mut version = None;
     let mut allowed_events: Vec<String> = DEFAULT_ALLOWED_EVENTS
         .iter()
@@ -121,7 +124,7 @@ pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
                     .as_integer()
                     .is_some_and(|i| i.as_str() == "1");
                 if !ok {
-                    return Err(ctx.error(
+                    errors.push(ctx.error(
                         value.span(),
                         "`version` must be 1",
                         Some("write `version = 1` (the only version of this format)".into()),
@@ -130,62 +133,41 @@ pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
                 version = Some(1);
             }
             "defaults" => {
-                let table = value.get_ref().as_table().ok_or_else(|| {
-                    ctx.error(
-                        value.span(),
-                        "`defaults` must be a table",
-                        Some("write `[defaults]`".into()),
-                    )
-                })?;
-                for (key, value) in table {
-                    if key.get_ref() != "allowed_events" {
-                        return Err(ctx.unknown_key(key, DEFAULTS_KEYS, "`[defaults]`"));
-                    }
-                    let events = strings(&ctx, "allowed_events", value)?;
-                    let plain: Vec<String> = events.iter().map(|(s, _)| s.clone()).collect();
-                    check_allowed_events(&plain).map_err(|p| {
-                        let span = events
-                            .iter()
-                            .find(|(s, _)| {
-                                DANGEROUS_EVENTS.contains(&s.as_str())
-                                    || !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-                                    || s.is_empty()
-                            })
-                            .map_or(value.span(), |(_, span)| span.clone());
-                        ctx.problem(span, p)
-                    })?;
-                    allowed_events = plain;
+                if let Some(events) = defaults(&ctx, value, &mut errors) {
+                    allowed_events = events;
                 }
             }
             kind @ ("allow" | "deny") => {
-                let rules = value.get_ref().as_array().ok_or_else(|| {
-                    ctx.error(
+                let Some(rules) = value.get_ref().as_array() else {
+                    errors.push(ctx.error(
                         value.span(),
                         format!("`{kind}` must be an array of tables"),
                         Some(format!("write each rule as a `[[{kind}]]` table")),
-                    )
-                })?;
+                    ));
+                    continue;
+                };
                 for rule in rules {
-                    let table = rule.get_ref().as_table().ok_or_else(|| {
-                        ctx.error(
+                    let Some(table) = rule.get_ref().as_table() else {
+                        errors.push(ctx.error(
                             rule.span(),
                             format!("each `{kind}` rule must be a table"),
                             Some(format!("write `[[{kind}]]`")),
-                        )
-                    })?;
-                    let parsed = parse_rule(&ctx, kind == "allow", table, rule.span())?;
-                    if kind == "allow" {
-                        allow.push(parsed)
-                    } else {
-                        deny.push(parsed)
+                        ));
+                        continue;
+                    };
+                    let parsed = parse_rule(&ctx, kind == "allow", table, rule.span(), &mut errors);
+                    match (parsed, kind == "allow") {
+                        (Some(rule), true) => allow.push(rule),
+                        (Some(rule), false) => deny.push(rule),
+                        (None, _) => {}
                     }
                 }
             }
-            _ => return Err(ctx.unknown_key(key, TOP_KEYS, "the policy")),
+            _ => errors.push(ctx.unknown_key(key, TOP_KEYS, "the policy")),
         }
     }
     if version.is_none() {
-        return Err(ctx.error(
+        errors.push(ctx.error(
             0..0,
             "the policy has no `version`",
             Some("start the file with `version = 1`".into()),
@@ -195,18 +177,73 @@ pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
     for rule in allow.iter().chain(&deny) {
         if !names.insert(rule.name.as_str()) {
             let at = source.find(&format!("\"{}\"", rule.name)).unwrap_or(0);
-            return Err(ctx.error(
+            errors.push(ctx.error(
                 at..at,
                 format!("two rules are named `{}`", rule.name),
                 Some("give every rule its own name: denials quote it".into()),
             ));
         }
     }
-    Ok(Policy {
-        allowed_events,
-        allow,
-        deny,
-    })
+    // In file order, as an editor would list them.
+    errors.sort_by_key(|e| match e {
+        PolicyError::File { line, column, .. } => (*line, *column),
+        _ => (0, 0),
+    });
+    match errors.len() {
+        0 => Ok(Policy {
+            allowed_events,
+            allow,
+            deny,
+        }),
+        1 => Err(errors.remove(0)),
+        _ => Err(PolicyError::Several(errors)),
+    }
+}
+
+/// The `[defaults]` table: its `allowed_events`, when valid (problems go to `errors`).
+fn defaults(
+    ctx: &Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Vec<String>> {
+    let Some(table) = value.get_ref().as_table() else {
+        errors.push(ctx.error(
+            value.span(),
+            "`defaults` must be a table",
+            Some("write `[defaults]`".into()),
+        ));
+        return None;
+    };
+    let mut allowed = None;
+    for (key, value) in table {
+        if key.get_ref() != "allowed_events" {
+            errors.push(ctx.unknown_key(key, DEFAULTS_KEYS, "`[defaults]`"));
+            continue;
+        }
+        let events = match strings(ctx, "allowed_events", value) {
+            Ok(events) => events,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let plain: Vec<String> = events.iter().map(|(s, _)| s.clone()).collect();
+        match check_allowed_events(&plain) {
+            Ok(()) => allowed = Some(plain),
+            Err(p) => {
+                let span = events
+                    .iter()
+                    .find(|(s, _)| {
+                        DANGEROUS_EVENTS.contains(&s.as_str())
+                            || !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                            || s.is_empty()
+                    })
+                    .map_or(value.span(), |(_, span)| span.clone());
+                errors.push(ctx.problem(span, p));
+            }
+        }
+    }
+    allowed
 }
 
 /// A string or a non-empty list of strings, with the span of each.
@@ -251,115 +288,170 @@ fn strings(
     }
 }
 
+/// One rule, or `None` when it has problems (each pushed to `errors`, all of them).
 fn parse_rule(
     ctx: &Ctx<'_>,
     is_allow: bool,
     table: &DeTable<'_>,
     span: Range<usize>,
-) -> Result<Rule, PolicyError> {
+    errors: &mut Vec<PolicyError>,
+) -> Option<Rule> {
     let kind = if is_allow { "[[allow]]" } else { "[[deny]]" };
+    let before = errors.len();
     let mut name = None;
     let mut roles = None;
     let mut conditions = Vec::new();
+    // A claim key with a bad value is still a condition the user meant: no "no conditions" error.
+    let mut claim_keys = 0;
     for (key, value) in table {
         let key_name = key.get_ref().as_ref();
         match key_name {
             "name" => match value.get_ref() {
                 DeValue::String(s) if !s.trim().is_empty() => name = Some(s.to_string()),
-                _ => {
-                    return Err(ctx.error(
-                        value.span(),
-                        "`name` must be a non-empty string",
-                        Some("name the rule: denials quote it".into()),
-                    ));
-                }
+                _ => errors.push(ctx.error(
+                    value.span(),
+                    "`name` must be a non-empty string",
+                    Some("name the rule: denials quote it".into()),
+                )),
             },
-            "roles" => {
-                let list = strings(ctx, "roles", value)?;
-                let mut arns = Vec::new();
-                for (arn, span) in list {
-                    RoleArn::parse(&arn).map_err(|e| {
-                        ctx.error(span, format!("`roles`: {}", e.problem), Some(e.hint))
-                    })?;
-                    arns.push(arn);
+            "roles" => match strings(ctx, "roles", value) {
+                Ok(list) => {
+                    let mut arns = Vec::new();
+                    for (arn, span) in list {
+                        match RoleArn::parse(&arn) {
+                            Ok(_) => arns.push(arn),
+                            Err(e) => errors.push(ctx.error(
+                                span,
+                                format!("`roles`: {}", e.problem),
+                                Some(e.hint),
+                            )),
+                        }
+                    }
+                    roles = Some(arns);
                 }
-                roles = Some(arns);
-            }
+                Err(e) => errors.push(e),
+            },
             claim if TIME_CLAIMS.contains(&claim) => {
-                return Err(ctx.error(
+                claim_keys += 1;
+                errors.push(ctx.error(
                     key.span(),
                     format!("`{claim}` is a time claim and cannot be matched"),
                     Some("the verifier checks token times itself".into()),
                 ));
             }
             claim if is_known_claim(claim) => {
-                let mut patterns = Vec::new();
-                for (text, span) in strings(ctx, claim, value)? {
-                    let pattern = Pattern::compile(claim, &text, is_allow)
-                        .map_err(|p| ctx.problem(span.clone(), p))?;
-                    if is_allow
-                        && claim == "event_name"
-                        && !pattern.is_exact()
-                        && let Some(bad) = DANGEROUS_EVENTS.iter().find(|e| pattern.matches(e))
-                    {
-                        return Err(ctx.error(
-                            span,
-                            format!("`event_name = \"{text}\"` would match `{bad}`"),
-                            Some(format!("name dangerous events as plain values (`\"{bad}\"`) so allowing one is always deliberate")),
-                        ));
-                    }
-                    patterns.push(pattern);
+                claim_keys += 1;
+                if let Some(condition) = condition(ctx, is_allow, claim, value, errors) {
+                    conditions.push(condition);
                 }
-                conditions.push(Condition {
-                    claim: claim.to_string(),
-                    patterns,
-                });
             }
             other => {
-                let mut valid: Vec<&str> = vec!["name", "roles"];
-                valid.extend(
-                    KNOWN_CLAIMS
-                        .iter()
-                        .copied()
-                        .filter(|c| !TIME_CLAIMS.contains(c)),
-                );
-                let hint = match closest(other, &valid) {
-                    Some(near) => format!("did you mean `{near}`? A rule's keys are `name`, `roles` and claim names (see docs/policy.md)"),
-                    None => "a rule's keys are `name`, `roles` and claim names such as `repository_id`, `ref`, `environment`, `event_name`, `job_workflow_ref`, `repo_property_*` (see docs/policy.md)".into(),
-                };
-                return Err(ctx.error(
-                    key.span(),
-                    format!("unknown key `{other}` in {kind}: not a GitHub OIDC claim"),
-                    Some(hint),
-                ));
+                claim_keys += 1;
+                errors.push(unknown_rule_key(ctx, key, other, kind));
             }
         }
     }
-    let name = name.ok_or_else(|| {
-        ctx.error(
+    if name.is_none() {
+        errors.push(ctx.error(
             span.clone(),
             format!("a {kind} rule has no `name`"),
             Some("add `name = \"…\"`: denials quote it".into()),
-        )
-    })?;
-    if conditions.is_empty() {
+        ));
+    }
+    if claim_keys == 0 {
         let why = if is_allow {
             "an allow rule without conditions admits every repository on GitHub"
         } else {
             "a deny rule without conditions denies everything"
         };
-        return Err(ctx.error(
+        errors.push(ctx.error(
             span,
-            format!("rule `{name}` has no claim conditions: {why}"),
+            format!(
+                "rule `{}` has no claim conditions: {why}",
+                name.as_deref().unwrap_or("?")
+            ),
             Some(
                 "add conditions such as `repository_id = \"…\"` and `ref = \"refs/heads/main\"`"
                     .into(),
             ),
         ));
     }
-    Ok(Rule {
-        name,
+    if errors.len() > before {
+        return None;
+    }
+    Some(Rule {
+        name: name?,
         roles,
         conditions,
     })
+}
+
+/// One claim condition, or `None` with every bad pattern pushed to `errors`.
+fn condition(
+    ctx: &Ctx<'_>,
+    is_allow: bool,
+    claim: &str,
+    value: &Spanned<DeValue<'_>>,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Condition> {
+    let before = errors.len();
+    let values = match strings(ctx, claim, value) {
+        Ok(values) => values,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let mut patterns = Vec::new();
+    for (text, span) in values {
+        let pattern = match Pattern::compile(claim, &text, is_allow) {
+            Ok(pattern) => pattern,
+            Err(p) => {
+                errors.push(ctx.problem(span, p));
+                continue;
+            }
+        };
+        if is_allow
+            && claim == "event_name"
+            && !pattern.is_exact()
+            && let Some(bad) = DANGEROUS_EVENTS.iter().find(|e| pattern.matches(e))
+        {
+            errors.push(ctx.error(
+                span,
+                format!("`event_name = \"{text}\"` would match `{bad}`"),
+                Some(format!("name dangerous events as plain values (`\"{bad}\"`) so allowing one is always deliberate")),
+            ));
+            continue;
+        }
+        patterns.push(pattern);
+    }
+    (errors.len() == before).then(|| Condition {
+        claim: claim.to_string(),
+        patterns,
+    })
+}
+
+/// An unknown key in a rule, with a did-you-mean.
+fn unknown_rule_key(
+    ctx: &Ctx<'_>,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    other: &str,
+    kind: &str,
+) -> PolicyError {
+    let mut valid: Vec<&str> = vec!["name", "roles"];
+    valid.extend(
+        KNOWN_CLAIMS
+            .iter()
+            .copied()
+            .filter(|c| !TIME_CLAIMS.contains(c)),
+    );
+    let hint = match closest(other, &valid) {
+        Some(near) => format!("did you mean `{near}`? A rule's keys are `name`, `roles` and claim names (see docs/policy.md)"),
+        None => "a rule's keys are `name`, `roles` and claim names such as `repository_id`, `ref`, `environment`, `event_name`, `job_workflow_ref`, `repo_property_*` (see docs/policy.md)".into(),
+    };
+    ctx.error(
+        key.span(),
+        format!("unknown key `{other}` in {kind}: not a GitHub OIDC claim"),
+        Some(hint),
+    )
 }

@@ -239,7 +239,7 @@ fn roles_scope_rules() {
         arn:aws:iam::123456789012:role/artifact-publisher
         arn:aws:iam::123456789012:role/prod-deploy
         arn:aws:iam::123456789012:role/terraform-plan-readonly
-      fix: add a rule with this role in `roles` (or without `roles`), or correct `role-to-assume`
+      fix: correct `role-to-assume`, or add an `[[allow]]` rule that names this role in `roles`
     ");
 }
 
@@ -262,6 +262,7 @@ fn closest_rule_is_explained_with_actual_expected_and_fix() {
       ref_protected
         actual:   `false`
         expected: `true`
+        fix:      the ref is not protected: if it is the one this rule is for, protect it with a ruleset (repository Settings → Rules); do not remove this condition
     ");
     assert_eq!(
         d.summary(),
@@ -307,10 +308,11 @@ fn denial_hints() {
         (
             "ref = \"refs/heads/*\"",
             &[("ref", Some("refs/heads/feature/x"))],
-            "`*` does not match `/`: `refs/heads/*` covers one path segment; use `refs/heads/**` to cross segments",
+            "`*` does not match `/`: `refs/heads/*` covers one path segment; add `refs/heads/feature/x` itself, or use `refs/heads/**` only if every deeper value should pass too",
         ),
         (
-            "ref = \"refs/heads/main\"",
+            // A rule that admits pull requests itself gets the `base_ref` hint.
+            "ref = \"refs/heads/main\"\nevent_name = \"pull_request\"",
             &[
                 ("ref", Some("refs/pull/7/merge")),
                 ("event_name", Some("pull_request")),
@@ -325,7 +327,7 @@ fn denial_hints() {
         (
             "repository_id = \"892734561\"",
             &[("event_name", Some("pull_request_target"))],
-            "add `event_name = \"pull_request_target\"` to the one rule that needs it",
+            "give them their own rule with `event_name = \"pull_request_target\"` and a read-only role in its `roles`",
         ),
         (
             "repository_id = \"892734561\"\nevent_name = \"push\"",
@@ -336,6 +338,11 @@ fn denial_hints() {
             "repo_property_team = \"platform\"",
             &[],
             "the token has no `repo_property_team` claim",
+        ),
+        (
+            "repository_id = \"892734561\"\nref_protected = \"true\"",
+            &[("ref_protected", Some("false"))],
+            "protect it with a ruleset (repository Settings → Rules); do not remove this condition",
         ),
     ];
     for (rule, changes, hint) in cases {
@@ -659,4 +666,135 @@ proptest::proptest! {
     fn the_policy_parser_never_panics(source in "(version = 1\n)?(\\[\\[(allow|deny)\\]\\]\n)?([a-z_]{1,12} = (\"[^\"]{0,12}\"|\\[\"[^\"]{0,8}\"\\]|[0-9]{1,3}|true)\n){0,6}|.{0,200}") {
         let _ = Policy::from_toml(&source, "p.toml");
     }
+}
+
+/// Issue #14: a denial on a rule that admits a deployment never suggests widening that rule
+/// (or the defaults every rule shares) to an event that runs unreviewed code.
+#[test]
+fn fixes_never_widen_a_rule_that_admits_a_deployment() {
+    // (rule, claim changes, what the fix must say)
+    let cases: &[(&str, Changes, &str)] = &[
+        (
+            "repository_id = \"892734561\"\nenvironment = \"production\"",
+            &[
+                ("environment", Some("production")),
+                ("event_name", Some("pull_request")),
+            ],
+            "the rule admits environment `production`",
+        ),
+        (
+            "repository_id = \"892734561\"\nref_protected = \"true\"",
+            &[("event_name", Some("pull_request"))],
+            "the rule admits only protected refs",
+        ),
+        (
+            "repository_id = \"892734561\"\nref = \"refs/heads/main\"\nevent_name = \"push\"",
+            &[("event_name", Some("pull_request_target"))],
+            "the rule admits ref `refs/heads/main`",
+        ),
+        (
+            "repository_id = \"892734561\"\nenvironment = \"production\"",
+            &[
+                ("environment", Some("production")),
+                ("event_name", Some("workflow_run")),
+            ],
+            "a separate `[[allow]]` rule with `event_name = \"workflow_run\"` and a read-only role",
+        ),
+    ];
+    for (rule, changes, fix) in cases {
+        let d = denial(one_rule(rule).evaluate(PROD, &claims(push_main(), changes)));
+        let text = d.render();
+        assert!(text.contains(fix), "{rule}: wanted {fix:?} in\n{text}");
+        assert!(text.contains("do not add"), "{rule}:\n{text}");
+        for widening in [
+            "add it there",
+            "add `event_name = ",
+            "to the one rule that needs it",
+        ] {
+            assert!(!text.contains(widening), "{rule}: {widening:?} in\n{text}");
+        }
+    }
+    // The ref of a pull request fails a deployment rule because of the event: no fix for it
+    // that would admit pull requests (`base_ref`, dropping `ref_protected`).
+    let d = denial(
+        one_rule(
+            "repository_id = \"892734561\"\nref = \"refs/heads/main\"\nref_protected = \"true\"",
+        )
+        .evaluate(
+            PROD,
+            &claims(
+                push_main(),
+                &[
+                    ("event_name", Some("pull_request")),
+                    ("ref", Some("refs/pull/7/merge")),
+                    ("ref_protected", Some("false")),
+                ],
+            ),
+        ),
+    );
+    let text = d.render();
+    assert!(!text.contains("head_ref` and `base_ref"), "{text}");
+    assert!(!text.contains("protect it with a ruleset"), "{text}");
+    assert_eq!(
+        text.matches("follows from `event_name` `pull_request`: do not change this condition")
+            .count(),
+        2,
+        "{text}"
+    );
+
+    // Where the rule admits no deployment, the fix still never widens the shared defaults.
+    let d = denial(one_rule("repository_id = \"892734561\"").evaluate(
+        PROD,
+        &claims(push_main(), &[("event_name", Some("pull_request"))]),
+    ));
+    assert!(
+        d.render().contains("rather than widening the defaults"),
+        "{}",
+        d.render()
+    );
+}
+
+/// Issue #14: every problem of a policy file at once, each with `file:line:col` and its fix.
+#[test]
+fn all_policy_errors_are_reported_at_once() {
+    let source = r#"version = 1
+[defaults]
+allowed_events = ["push", "pull_request_target"]
+
+[[allow]]
+name = "a"
+repo = "octo-org/octo-repo"
+repository_id = 74
+
+[[allow]]
+name = "b"
+ref = ["re:(", "refs/heads/main"]
+roles = "not-an-arn"
+"#;
+    let err = Policy::from_toml(source, "p.toml").unwrap_err();
+    insta::assert_snapshot!(err.to_string(), @r#"
+    5 problems in the policy:
+      p.toml:3:27: `pull_request_target` cannot be allowed for every rule
+        fix: `pull_request_target` runs with this repository's secrets on behalf of input anyone can control; allow it only in a rule of its own, with `event_name = "pull_request_target"` and a read-only role in its `roles`
+      p.toml:7:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim
+        fix: did you mean `ref`? A rule's keys are `name`, `roles` and claim names (see docs/policy.md)
+      p.toml:8:17: `repository_id` must be a string or a list of strings, not integer
+        fix: write `repository_id = "value"` or `repository_id = ["a", "b"]` (quote it: GitHub sends ids, numbers and booleans as strings, e.g. `repository_id = "74"`)
+      p.toml:12:8: `ref` has an invalid regex `(`: regex parse error: ^(?:()$ ^ error: unclosed group
+        fix: regexes use Rust `regex` syntax and always match the whole value
+      p.toml:13:9: `roles`: `not-an-arn` is not an ARN
+        fix: give the role's full ARN, such as `arn:aws:iam::123456789012:role/my-role`
+    "#);
+    assert_eq!(err.problems().len(), 5);
+    assert_eq!(err.hint(), None, "each fix is printed under its problem");
+    // One problem keeps the one-line form.
+    let one = Policy::from_toml(
+        "version = 1\n[[allow]]\nname = \"a\"\nrepo = \"x\"\n",
+        "p.toml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        one.to_string(),
+        "p.toml:4:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim"
+    );
 }

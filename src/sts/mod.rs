@@ -169,6 +169,14 @@ impl StsError {
     /// How to fix it, by error code.
     pub fn hint(&self) -> Option<String> {
         let hint = match self.code.as_deref()? {
+            // Session tags need their own permission in the trust policy; the refusal names it.
+            "AccessDenied" if self.message.contains("sts:TagSession") => {
+                "the role's trust policy allows `sts:AssumeRole` but not `sts:TagSession`: add `sts:TagSession` to the actions of the statement that trusts the caller, or set `role-skip-session-tagging: true` (custom-tags and transitive-tag-keys need the permission either way)"
+            }
+            // AssumeRole is signed by AWS credentials, not a token: there are no claims to compare.
+            "AccessDenied" if self.operation != "AssumeRoleWithWebIdentity" => {
+                "the role's trust policy does not admit the calling identity (see the message): let the role trust that principal for `sts:AssumeRole`, and check `role-external-id` if the trust policy requires `sts:ExternalId`"
+            }
             "AccessDenied" => {
                 "the role's trust policy does not admit this token: compare its conditions with the claims above"
             }
@@ -459,6 +467,40 @@ mod tests {
             .hint()
             .unwrap()
             .contains("role-duration-seconds")
+        );
+        // Issue #14: a chained AssumeRole refused for tagging is not a web-identity problem.
+        let tag = StsError {
+            operation: "AssumeRole",
+            ..err(
+                "AccessDenied",
+                "User: arn:aws:sts::111111111111:assumed-role/ci-entry/gha-1 is not authorized to perform: sts:TagSession on resource: arn:aws:iam::222222222222:role/prod-deploy",
+            )
+        };
+        let hint = tag.hint().unwrap();
+        assert!(
+            hint.contains("add `sts:TagSession`") && hint.contains("role-skip-session-tagging"),
+            "{hint}"
+        );
+        let chained = StsError {
+            operation: "AssumeRole",
+            ..err(
+                "AccessDenied",
+                "User: x is not authorized to perform: sts:AssumeRole",
+            )
+        };
+        assert!(
+            !chained.hint().unwrap().contains("token"),
+            "{:?}",
+            chained.hint()
+        );
+        assert!(
+            err(
+                "AccessDenied",
+                "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+            )
+            .hint()
+            .unwrap()
+            .contains("claims above")
         );
         assert_eq!(
             err(

@@ -53,7 +53,9 @@ async fn dry_run_applies_the_same_policy_and_explains() {
         "decision: allowed by policy rule `deploy from protected main`"
     );
 
-    // A case-only difference gets its own hint.
+    // A case-only difference gets its own hint. `refs/heads/Main` is another branch, which the
+    // dry run's repository does not protect (`ref_protected` follows `ref`, issue #14), and
+    // the fix for that is protecting it, not dropping the condition.
     let denied = Run::bare()
         .file(".github/oidc-assume.toml", POLICY)
         .args(&["dry-run", "--claim", "ref=refs/heads/Main"])
@@ -63,11 +65,15 @@ async fn dry_run_applies_the_same_policy_and_explains() {
     insta::assert_snapshot!(denied.stderr_normalized(), @"
     error: denied by the claim policy
     no allow rule matched for role arn:aws:iam::123456789012:role/oidc-assume-example
-    closest rule: `deploy from protected main` (1 of 4 conditions failed)
+    closest rule: `deploy from protected main` (2 of 4 conditions failed)
       ref
         actual:   `refs/heads/Main`
         expected: `refs/heads/main`
         fix:      values are case-sensitive: GitHub sent `refs/heads/Main`, the rule says `refs/heads/main`
+      ref_protected
+        actual:   `false`
+        expected: `true`
+        fix:      the ref is not protected: if it is the one this rule is for, protect it with a ruleset (repository Settings → Rules); do not remove this condition
     ");
 
     let no_env = Run::bare()
@@ -106,8 +112,8 @@ async fn dry_run_applies_the_same_policy_and_explains() {
     with_env.assert_code(0);
     assert_eq!(
         line(&with_env.stdout, "  sub "),
-        "  sub                    `repo:octo-org/octo-repo:environment:production`",
-        "sub follows the environment"
+        "  sub                    `repo:octo-org/octo-repo:environment:production`  (derived)",
+        "sub follows the environment, and says it was derived"
     );
     assert_eq!(
         line(&with_env.stdout, "decision: "),
@@ -127,7 +133,7 @@ async fn dry_run_applies_the_same_policy_and_explains() {
       event_name
         actual:   `pull_request_target`
         expected: one of `push`, `workflow_dispatch`, `release`, `schedule` (defaults.allowed_events)
-        fix:      `pull_request_target` runs with this repository's secrets on behalf of input anyone can control, so it is refused unless a rule names it: add `event_name = "pull_request_target"` to the one rule that needs it
+        fix:      do not add `pull_request_target` to this rule or to `defaults.allowed_events`: the rule admits only protected refs, and `pull_request_target` runs code that has not been reviewed and merged. If `pull_request_target` jobs need AWS, give them a separate `[[allow]]` rule with `event_name = "pull_request_target"` and a read-only role in its `roles`
     "#);
 }
 
@@ -141,7 +147,13 @@ async fn claims_files_are_checked_like_tokens() {
     out.assert_code(2);
     insta::assert_snapshot!(out.report(), @r#"
     exit: 2
-    --- stdout: empty
+    --- stdout
+    oidc-assume dry run: what a real run with these inputs would decide, by the same checks in the same order, up to sending the token to STS
+
+    role:   arn:aws:iam::123456789012:role/oidc-assume-example (an example: no role-to-assume was given; pass --role-to-assume ARN to decide for yours)
+    region: us-east-1 (no aws-region, AWS_REGION or AWS_DEFAULT_REGION; pass --aws-region REGION)
+    policy: none (.github/oidc-assume.toml does not exist): every token the role's trust policy accepts would get credentials; pass --policy FILE to decide with one (examples/oidc-assume.toml is a start)
+
     --- stderr
     warning: no claim policy: any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
     error: could not read claims file claims.json: claim `repository_id` is a number, expected a string

@@ -8,6 +8,7 @@ mod action;
 mod audit;
 mod dry_run;
 mod faults;
+mod first_contact;
 mod hostile;
 mod packaging;
 mod parity;

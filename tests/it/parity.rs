@@ -297,9 +297,12 @@ async fn credential_process_profile_refreshes_through_the_aws_cli() {
 
 #[tokio::test]
 async fn allowed_account_ids_are_checked_before_anything_is_written() {
+    // A role ARN outside the list is refused before the token is even requested (issue #14:
+    // the dry run makes the same check at the same point): no token, no STS call.
     let moto = Moto::start();
     let out = Scenario::new()
         .await
+        .no_token()
         .with_moto(&moto)
         .input("allowed-account-ids", "111111111111, 222222222222")
         .run()
@@ -307,10 +310,29 @@ async fn allowed_account_ids_are_checked_before_anything_is_written() {
     out.assert_code(3).assert_nothing_exported();
     insta::assert_snapshot!(out.stderr_normalized(), @"
     ::stop-commands::[STOP-1]
-    error: the credentials for arn:aws:sts::123456789012:assumed-role/octo-deploy/gha-11843209874-1-octo-org.octo-repo belong to account 123456789012, which allowed-account-ids does not list (111111111111, 222222222222); nothing was exported
-    hint: check role-to-assume (a role in the wrong account?) or add the account to allowed-account-ids
+    error: role arn:aws:iam::123456789012:role/octo-deploy is in account 123456789012, which allowed-account-ids does not list (111111111111, 222222222222); no request was sent
+    hint: check role-to-assume and chain-roles (a role in the wrong account?); add the account to allowed-account-ids only if this workflow is meant to get credentials there
     ::[STOP-1]::
     ");
+
+    // A bare role name is in the account of the keys that assume it, known only after STS
+    // answers: the check after STS still stops the export.
+    let out = Scenario::new()
+        .await
+        .without_oidc()
+        .with_moto(&moto)
+        .input("aws-access-key-id", STATIC_KEY)
+        .input("aws-secret-access-key", STATIC_SECRET)
+        .input("role-to-assume", "octo-deploy")
+        .input("allowed-account-ids", "111111111111, 222222222222")
+        .run()
+        .await;
+    out.assert_code(3).assert_nothing_exported();
+    assert!(
+        out.stderr.contains("belong to account 123456789012, which allowed-account-ids does not list (111111111111, 222222222222); nothing was exported"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test]

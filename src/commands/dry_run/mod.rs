@@ -1,0 +1,306 @@
+//! `oidc-assume dry-run`: decide locally what a real run with the same inputs would decide,
+//! with the same checks in the same order and the same exit codes, up to the point where a real
+//! run sends the token: the inputs, the files they name, `allowed-account-ids` on the roles, the
+//! token's verification, the policy. The token is minted with an ephemeral key, or read from
+//! `web-identity-token-file`. I/O: reads the files the inputs name and `--claims FILE`; the
+//! network only for a token file's issuer keys and, with `--sts-endpoint`, that endpoint.
+
+mod claims;
+mod report;
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+
+pub use claims::{ClaimOverrides, Minted, Origin, apply_overrides, default_claims, derive_claims};
+
+use crate::app::{self, Authorized, Pipeline};
+use crate::aws::RoleArn;
+use crate::claims::Claims;
+use crate::cli::DryRunArgs;
+use crate::config::{Config, Mode};
+use crate::context::RunContext;
+use crate::env::Env;
+use crate::error::Error;
+use crate::inputs::{Input, InputErrors, Inputs};
+use crate::mint::SigningKey;
+use crate::oidc::{
+    FileTokenSource, IssuerKeySource, KeySource, StaticKeySource, StaticTokenSource, TokenSource,
+};
+use crate::output::Reporter;
+use crate::plan::Plan;
+use crate::preflight::Loaded;
+use crate::secret::Secret;
+use crate::sts::{Broker, StsBroker, Timeouts, form};
+use crate::text::show;
+
+use super::wire;
+
+fn describe_request(
+    config: &Config,
+    role: &RoleArn,
+    authorized: &Authorized,
+    endpoint: Option<&str>,
+) -> String {
+    let request = app::web_identity_request(config, role, config.session.duration, authorized);
+    let target = endpoint.map_or_else(
+        || format!("{}/", crate::aws::regional_sts_endpoint(&config.region)),
+        str::to_string,
+    );
+    // The same fields, in the same order, as the body the broker sends.
+    let mut text = format!("  POST {target}\n");
+    for field in form::web_identity(&request) {
+        let _ = match &field.value {
+            form::Value::Text(value) => writeln!(text, "    {}={value}", field.name),
+            form::Value::Token(token) => writeln!(
+                text,
+                "    {}=<{}, {} bytes, elided>",
+                field.name,
+                if config.oidc.token_file.is_some() {
+                    "the token from web-identity-token-file"
+                } else {
+                    "minted token"
+                },
+                token.len()
+            ),
+        };
+    }
+    text
+}
+
+/// `oidc-assume dry-run`: the real run's checks, in its order, then the decision.
+pub async fn command(args: DryRunArgs, env: &Env, out: &Reporter) -> Result<(), Error> {
+    // The real run's order (`wire::Wired::new`): unknown inputs, every input, the files they
+    // name, the configuration warnings, the accounts of the roles.
+    wire::warn_about_unknown_inputs(env, out);
+    let inputs = Inputs::new(&args.inputs.0, env);
+    let config = Config::from_inputs(inputs, Mode::DryRun)?;
+    let loaded = Loaded::for_action(&config)?;
+    wire::warn_about_config(&config, loaded.policy.as_ref(), out);
+    app::check_role_accounts(&config)?;
+    let overrides = ClaimOverrides {
+        file: args.claims,
+        set: args.claim,
+        remove: args.without_claim,
+    };
+    if config.oidc.token_file.is_some() && !overrides.is_empty() {
+        return Err(Error::Inputs(InputErrors::one(
+            Input::WebIdentityTokenFile.name(),
+            "is given together with --claim, --claims or --without-claim",
+            "a real token's claims cannot be changed: drop the token file to mint one with your claims, or drop the claim options to decide for the real token",
+        )));
+    }
+    let timeout = config.network.request_timeout();
+    let sending = config.network.sts_endpoint.is_some();
+    let broker = match config.network.sts_endpoint.as_deref() {
+        Some(endpoint) => Some(StsBroker::new(
+            config
+                .network
+                .net
+                .reqwest_client(loaded.ca.as_ref(), timeout, false)?,
+            &config.region,
+            Some(endpoint),
+            Timeouts::default(),
+            None,
+        )),
+        None => None,
+    };
+    let roles = Plan::all(&config)
+        .iter()
+        .map(Plan::web_identity_role)
+        .collect::<Result<Vec<_>, _>>()?;
+    if roles.is_empty() {
+        return Err(Error::NoRole);
+    }
+    let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
+    out.data(&format!(
+        "oidc-assume dry run: what a real run with these inputs would decide, by the same checks in the same order, up to sending the token to STS\n\n{}{}{}",
+        report::setting(&config, &inputs, &arns),
+        report::policy_line(&config, loaded.policy.is_some()),
+        match report::unused_inputs(&inputs, sending) {
+            u if u.is_empty() => "\n".to_string(),
+            u => format!("\n{u}"),
+        },
+    ));
+    let context = RunContext::from_env(env);
+    let run = DryRun {
+        config: &config,
+        loaded: &loaded,
+        context: &context,
+        out,
+        now: wire::now(),
+    };
+    let token = match &config.oidc.token_file {
+        None => run.mint(&overrides)?,
+        Some(path) => {
+            let tokens = FileTokenSource::new(path.clone());
+            let client = config
+                .network
+                .net
+                .reqwest_client(loaded.ca.as_ref(), timeout, true)?;
+            run.read(&tokens, &IssuerKeySource::new(client, &config.issuer))
+                .await?
+        }
+    };
+    run.decide(&roles, token, broker.as_ref()).await
+}
+
+/// The token a dry run decides with, its issuer's keys, and the configuration to verify it by.
+struct Token {
+    token: Secret,
+    keys: jsonwebtoken::jwk::JwkSet,
+    /// The run's configuration, with the signature check off when the keys were unreachable.
+    config: Config,
+}
+
+/// One dry run's setting.
+struct DryRun<'a> {
+    config: &'a Config,
+    loaded: &'a Loaded,
+    context: &'a RunContext,
+    out: &'a Reporter,
+    now: i64,
+}
+
+impl DryRun<'_> {
+    /// Mints a token for the default claims with the overrides, and prints its claims marked
+    /// by origin.
+    fn mint(&self, overrides: &ClaimOverrides) -> Result<Token, Error> {
+        let minted = apply_overrides(default_claims(self.config, self.now), overrides)?;
+        let key = SigningKey::generate("oidc-assume-dry-run")?;
+        let token = key.mint(&minted.claims)?;
+        let mut report = String::from(
+            "token: minted with an ephemeral key and verified like a real one; (set) marks the claims you gave, (derived) what GitHub would derive from them, the rest are a push to main\n\nclaims:\n",
+        );
+        for (name, value) in minted.claims.iter() {
+            let marker = minted.origin(name).marker();
+            report.push_str(&format!("  {name:<22} {}{marker}\n", show(value)));
+        }
+        self.out.data(&report);
+        Ok(Token {
+            token,
+            keys: key.jwks(),
+            config: self.config.clone(),
+        })
+    }
+
+    /// Reads a real token from `web-identity-token-file` and fetches its issuer's keys: when
+    /// they are unreachable the token is decided on unchecked, and the output says so.
+    async fn read<T: TokenSource, K: KeySource>(
+        &self,
+        tokens: &T,
+        keys: &K,
+    ) -> Result<Token, Error> {
+        let token = tokens.fetch(&self.config.oidc.audience).await?;
+        let mut config = self.config.clone();
+        // insecure-skip-signature-verification: the real run checks no signature, so neither
+        // does the dry run, and it does not claim to.
+        let (keys, checked) = if config.oidc.skip_signature {
+            (
+                Default::default(),
+                "signature NOT checked (insecure-skip-signature-verification)".to_string(),
+            )
+        } else {
+            match keys.keys().await {
+                Ok(keys) => (keys, "signature checked with the issuer's keys".to_string()),
+                Err(e) => {
+                    config.oidc.skip_signature = true;
+                    (
+                        Default::default(),
+                        format!(
+                            "signature NOT checked: the issuer's keys could not be fetched ({e}); the claims are what the token says, unproven"
+                        ),
+                    )
+                }
+            }
+        };
+        let mut report =
+            format!("token: read from web-identity-token-file; {checked}\n\nclaims:\n");
+        for (name, value) in unverified_claims(token.expose()).iter() {
+            report.push_str(&format!("  {name:<22} {}\n", show(value)));
+        }
+        self.out.data(&report);
+        Ok(Token {
+            token,
+            keys,
+            config,
+        })
+    }
+
+    /// Verifies the token, applies the policy for every role, and shows the request (sent
+    /// only with `--sts-endpoint`).
+    async fn decide<B: Broker>(
+        &self,
+        roles: &[RoleArn],
+        token: Token,
+        broker: Option<&B>,
+    ) -> Result<(), Error> {
+        let (out, now) = (self.out, self.now);
+        let policy = self.loaded.policy.as_ref();
+        let authorized = app::authorize(
+            &token.config,
+            policy,
+            &roles.iter().collect::<Vec<_>>(),
+            &StaticTokenSource(token.token),
+            &StaticKeySource(token.keys),
+            out,
+            now,
+        )
+        .await?;
+        let config = self.config;
+        let decision = match &authorized.rule {
+            Some(rule) => format!("allowed by policy rule `{rule}`"),
+            None => "allowed: no claim policy is configured, so any token the role's trust policy accepts gets credentials (as with configure-aws-credentials)".into(),
+        };
+        let mut report = format!("\ndecision: {decision}\n\n");
+        let endpoint = config.network.sts_endpoint.as_deref();
+        report.push_str(match broker {
+            None => {
+                "STS request (not sent; pass --sts-endpoint URL to send it to a test endpoint):\n"
+            }
+            Some(_) => "STS request:\n",
+        });
+        for role in roles {
+            report.push_str(&describe_request(config, role, &authorized, endpoint));
+        }
+        out.data(&report);
+        let Some(broker) = broker else {
+            return Ok(());
+        };
+        let pipeline = Pipeline {
+            config,
+            policy,
+            trust: self.loaded.trust.as_ref(),
+            context: self.context,
+            broker,
+            out,
+            now,
+        };
+        for role in roles {
+            let creds = pipeline
+                .assume(role, config.session.duration, &authorized)
+                .await?;
+            out.data(&format!(
+                "\nSTS answered:\n  AssumedRoleUser.Arn={}\n  Credentials.AccessKeyId=*** ({} characters)\n  Credentials.SecretAccessKey=***\n  Credentials.SessionToken=***\n  Credentials.Expiration={}\n",
+                creds.assumed_role_arn,
+                creds.access_key_id.len(),
+                creds.expiration
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A token's payload, decoded without checking anything, for display: the checks come after.
+fn unverified_claims(token: &str) -> Claims {
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|bytes| Claims::from_payload(&bytes).ok())
+        .unwrap_or_else(|| Claims::from_pairs(std::iter::empty::<(&str, &str)>()))
+}
