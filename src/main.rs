@@ -20,15 +20,22 @@ use oidc_assume::sts::{StsBroker, Timeouts};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match &cli.command {
-        Some(Commands::Audit(a)) => return ExitCode::from(oidc_assume::trust::cli::run_audit(a)),
-        Some(Commands::TrustPolicy(a)) => {
-            return ExitCode::from(oidc_assume::trust::cli::run_trust_policy(a));
-        }
-        Some(Commands::Explain(a)) => {
-            return ExitCode::from(oidc_assume::trust::cli::run_explain(a));
-        }
-        _ => {}
+    use oidc_assume::trust::cli as trust;
+    let offline = match &cli.command {
+        Some(Commands::Audit(a)) => Some(trust::run_audit(a)),
+        Some(Commands::TrustPolicy(a)) => Some(trust::run_trust_policy(a)),
+        Some(Commands::Explain(a)) => Some(trust::run_explain(a)),
+        _ => None,
+    };
+    if let Some(result) = offline {
+        // Until the commands layer renders it through the top-level error: same bytes, exit 2.
+        return ExitCode::from(result.unwrap_or_else(|e| {
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                trust::render_error(&e).as_bytes(),
+            );
+            oidc_assume::error::EXIT_CONFIG
+        }));
     }
     let env = Env::from_process();
     // credential-process owns stdout for its JSON: every message goes to stderr.

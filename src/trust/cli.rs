@@ -110,12 +110,9 @@ fn display(path: &Path) -> String {
     }
 }
 
+/// Reports a problem with one input that does not stop the audit.
 fn report_error(error: &TrustError) {
-    let mut text = format!("error: {error}\n");
-    if let Some(hint) = error.hint() {
-        text.push_str(&format!("hint: {hint}\n"));
-    }
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    let _ = std::io::stderr().write_all(render_error(error).as_bytes());
 }
 
 fn write_stdout(text: &str) {
@@ -151,13 +148,23 @@ fn scan(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrustError> {
     Ok(())
 }
 
-/// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 on bad input).
-pub fn run_audit(args: &AuditArgs) -> u8 {
+/// Renders an error the way the top-level error does: `error: …` and an optional `hint: …`.
+pub fn render_error(error: &TrustError) -> String {
+    let mut text = format!("error: {error}\n");
+    if let Some(hint) = error.hint() {
+        text.push_str(&format!("hint: {hint}\n"));
+    }
+    text
+}
+
+/// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 when an input could not
+/// be read; those inputs are reported on stderr and the others still audited), or `Err` when
+/// there is nothing to audit at all (the caller renders it, exit 2).
+pub fn run_audit(args: &AuditArgs) -> Result<u8, TrustError> {
     if args.paths.is_empty() && args.policy.is_none() {
-        report_error(&TrustError::Generate(
+        return Err(TrustError::Generate(
             "nothing to audit: give trust policy files or directories, `-` for stdin, or `--policy FILE`".into(),
         ));
-        return EXIT_CONFIG;
     }
     let mut findings: Vec<Reported> = Vec::new();
     let mut inputs = Vec::new();
@@ -228,13 +235,14 @@ pub fn run_audit(args: &AuditArgs) -> u8 {
     if !(bad && findings.is_empty() && args.format == Format::Human) {
         write_stdout(&text);
     }
-    code
+    Ok(code)
 }
 
-/// Runs `trust-policy`; returns 0, or 2 when the policy cannot be read or generated from.
-pub fn run_trust_policy(args: &TrustPolicyArgs) -> u8 {
+/// Runs `trust-policy`; returns 0, or `Err` when the policy cannot be read or generated from
+/// (the caller renders it, exit 2).
+pub fn run_trust_policy(args: &TrustPolicyArgs) -> Result<u8, TrustError> {
     let name = display(&args.policy);
-    let result = read(&args.policy).and_then(|text| {
+    let generated = read(&args.policy).and_then(|text| {
         let policy = crate::policy::Policy::from_toml(&text, &name).map_err(TrustError::Policy)?;
         generate::generate(
             &policy,
@@ -246,29 +254,19 @@ pub fn run_trust_policy(args: &TrustPolicyArgs) -> u8 {
                 audience: args.audience.clone(),
             },
         )
-    });
-    match result {
-        Ok(generated) => {
-            match args.format {
-                TrustPolicyFormat::Json => {
-                    write_stdout(&generated.document.to_json());
-                    let notes: String = generate::render_notes(&generated)
-                        .iter()
-                        .map(|l| format!("note: {l}\n"))
-                        .collect();
-                    let _ = std::io::stderr().write_all(notes.as_bytes());
-                }
-                TrustPolicyFormat::Terraform => {
-                    write_stdout(&generate::render_terraform(&generated))
-                }
-            }
-            EXIT_OK
+    })?;
+    match args.format {
+        TrustPolicyFormat::Json => {
+            write_stdout(&generated.document.to_json());
+            let notes: String = generate::render_notes(&generated)
+                .iter()
+                .map(|l| format!("note: {l}\n"))
+                .collect();
+            let _ = std::io::stderr().write_all(notes.as_bytes());
         }
-        Err(e) => {
-            report_error(&e);
-            EXIT_CONFIG
-        }
+        TrustPolicyFormat::Terraform => write_stdout(&generate::render_terraform(&generated)),
     }
+    Ok(EXIT_OK)
 }
 
 /// Decodes a JWT's payload without verifying it.
@@ -309,10 +307,11 @@ fn base64url(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Runs `explain`; returns 0 when the trust policy admits the token, 3 when not, 2 on bad input.
-pub fn run_explain(args: &ExplainArgs) -> u8 {
+/// Runs `explain`; returns 0 when the trust policy admits the token, 3 when not, or `Err` on
+/// bad input (the caller renders it, exit 2).
+pub fn run_explain(args: &ExplainArgs) -> Result<u8, TrustError> {
     let name = display(&args.trust_policy);
-    let result = (|| {
+    let verdict = (|| {
         let text = read(&args.trust_policy)?;
         let mut docs = document::load(&text).map_err(|source| TrustError::Load {
             path: name.clone(),
@@ -355,21 +354,13 @@ pub fn run_explain(args: &ExplainArgs) -> u8 {
         };
         let prefix = github::issuer_key_prefix(claims.get("iss").unwrap_or(github::GITHUB_COM));
         Ok(simulate::evaluate(&doc, &claims, &prefix))
-    })();
-    match result {
-        Ok(verdict) => {
-            write_stdout(&simulate::render(&verdict, &name));
-            if verdict.allowed() {
-                EXIT_OK
-            } else {
-                EXIT_DENIED
-            }
-        }
-        Err(e) => {
-            report_error(&e);
-            EXIT_CONFIG
-        }
-    }
+    })()?;
+    write_stdout(&simulate::render(&verdict, &name));
+    Ok(if verdict.allowed() {
+        EXIT_OK
+    } else {
+        EXIT_DENIED
+    })
 }
 
 #[cfg(test)]

@@ -4,22 +4,14 @@ use super::{Audited, Check};
 use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 use crate::trust::iam::{Base, has_wildcard};
 
-pub struct Audience;
-
-static META: Meta = Meta {
-    id: "OA103",
-    name: "audience-not-pinned",
+check_meta! {
+    Audience, "OA103", "audience-not-pinned", Severity::Medium,
     title: "`aud` is not checked with `StringEquals`",
-    severity: Severity::Medium,
     why: "a workflow chooses its token's audience (`core.getIDToken(audience)`), so a token minted for another relying party (Vault, Azure, a SaaS) can be replayed to AWS when `aud` is not pinned. The provider's client-id list also checks `aud`, but only the trust policy is per role; a pattern on `aud` invites widening",
     fix: "add `\"StringEquals\": {\"<provider>:aud\": \"sts.amazonaws.com\"}`",
-};
+}
 
 impl Check for Audience {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             let conditions = st.github_conditions();

@@ -3,6 +3,32 @@
 //! A check implements [`Check`] and overrides the hook for what it inspects: a trust policy
 //! document ([`Check::document`]) or our own policy file ([`Check::policy`]). Ids are stable:
 //! `OA1nn` for trust policies, `OA2nn` for the policy file (docs/audit.md lists them all).
+//! Each check states its metadata once, with [`check_meta!`].
+
+/// Declares a check: its unit struct, its [`Meta`] (a `static META` the check's findings are
+/// made from, `META.at(..)`) and its [`Described`] impl, so a check file states its id, name,
+/// default severity, title, why and fix once and implements only the [`Check`] hooks it needs.
+macro_rules! check_meta {
+    ($check:ident, $id:literal, $name:literal, $severity:expr,
+     title: $title:expr, why: $why:expr, fix: $fix:expr $(,)?) => {
+        pub struct $check;
+
+        static META: Meta = Meta {
+            id: $id,
+            name: $name,
+            title: $title,
+            severity: $severity,
+            why: $why,
+            fix: $fix,
+        };
+
+        impl super::Described for $check {
+            fn meta(&self) -> &'static Meta {
+                &META
+            }
+        }
+    };
+}
 
 mod audience;
 mod duplicate_key;
@@ -25,10 +51,14 @@ use super::finding::{Finding, Meta};
 use super::github::{RoleKind, role_kind};
 use super::policy_file::PolicyFile;
 
-/// One check.
-pub trait Check: Sync {
+/// What a check is; implemented by [`check_meta!`].
+pub trait Described {
     /// Its id, name, title, default severity, why and fix.
     fn meta(&self) -> &'static Meta;
+}
+
+/// One check.
+pub trait Check: Described + Sync {
     /// Inspects one trust policy document.
     fn document(&self, _doc: &Audited<'_>, _out: &mut Vec<Finding>) {}
     /// Inspects our policy file.

@@ -5,22 +5,14 @@ use super::{Audited, Check};
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::github::{GithubIssuer, IDENTITY_KEYS};
 
-pub struct NoIdentity;
-
-static META: Meta = Meta {
-    id: "OA101",
-    name: "no-identity-condition",
+check_meta! {
+    NoIdentity, "OA101", "no-identity-condition", Severity::Critical,
     title: "no `sub`/repository condition: any repository on GitHub can assume the role",
-    severity: Severity::Critical,
     why: "the issuer only proves that the token comes from *some* GitHub Actions job; `aud` is chosen by the workflow. Without a positive `StringEquals`/`StringLike` on `sub`, `repository`, `repository_id` or `job_workflow_ref`, every repository on GitHub (anyone can create one) can assume the role (Tinder, Rezonate, Datadog research, 2023). Negated, `IfExists` and `ForAllValues:` conditions do not count: they hold for tokens that lack the key or carry another value",
     fix: "add `\"StringEquals\": {\"<provider>:sub\": \"repo:OWNER/REPO:environment:NAME\"}` (or `:repository_id`) to this statement",
-};
+}
 
 impl Check for NoIdentity {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             if IDENTITY_KEYS.iter().any(|k| st.positively_constrains(k)) {

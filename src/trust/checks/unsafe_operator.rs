@@ -5,22 +5,14 @@ use super::{Audited, Check};
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::iam::SetQualifier;
 
-pub struct UnsafeOperator;
-
-static META: Meta = Meta {
-    id: "OA104",
-    name: "operator-true-when-missing",
+check_meta! {
+    UnsafeOperator, "OA104", "operator-true-when-missing", Severity::High,
     title: "an allow condition that holds when the key is missing or different",
-    severity: Severity::High,
     why: "GitHub's keys are single-valued. `ForAllValues:` is true when the key is absent (an empty set), `…IfExists` is true when it is absent, and `StringNot…` is true when it is absent *or* has any other value: a token without the claim (another issuer's, a misspelled key) or from another repository passes. GitHub removed `ForAllValues` from its AWS example for this reason (github/docs#17463)",
     fix: "use plain `StringEquals` (or `StringLike`) with the values to admit; express exclusions as a separate `Deny` statement",
-};
+}
 
 impl Check for UnsafeOperator {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             for (c, _) in st.github_conditions() {

@@ -7,22 +7,14 @@ use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 use crate::trust::github::RoleKind;
 use crate::trust::iam::{Base, has_wildcard, literal_prefix};
 
-pub struct WildcardSubject;
-
-static META: Meta = Meta {
-    id: "OA102",
-    name: "wildcard-subject",
+check_meta! {
+    WildcardSubject, "OA102", "wildcard-subject", Severity::High,
     title: "a wildcard in the subject admits more repositories or refs than intended",
-    severity: Severity::High,
     why: "IAM's `*` matches any run of characters, `/` and `:` included, and every value of a list is an alternative. `repo:*` admits all of GitHub; `repo:org*` also matches `repo:org-evil/…`; `repo:org/*` every repository of the organisation, including new and low-trust ones; `repo:org/app*` also `repo:org/app-fork`; `repo:org/app:*` every branch, pull request and environment of the repository",
     fix: "list exact subjects (`repo:OWNER/REPO:environment:NAME`, `repo:OWNER/REPO:ref:refs/heads/main`) with `StringEquals`; keep wildcards after the repository's `:`",
-};
+}
 
 impl Check for WildcardSubject {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             for (c, claim) in st.github_conditions() {
