@@ -7,18 +7,19 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::collect::{Collected, display};
 use super::finding::Severity;
 use super::generate::{self, Options};
 use super::render::{self, Format};
-use super::{Reported, TrustError, document, github, simulate};
+use super::{TrustError, document, github, simulate};
 use crate::claims::Claims;
 use crate::error::{EXIT_CONFIG, EXIT_DENIED, EXIT_OK};
 
 /// Options of `audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// IAM trust policy JSON files, `aws iam get-role` output, directories (scanned for
-    /// `*.json`), or `-` for stdin
+    /// Trust policies: IAM JSON, `aws iam get-role` output, Terraform, CloudFormation (JSON,
+    /// YAML), CDK output, `terraform show -json` output; directories (walked); `-` for stdin
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Also lint an oidc-assume policy file (TOML)
@@ -102,14 +103,6 @@ fn read(path: &Path) -> Result<String, TrustError> {
     std::fs::read_to_string(path).map_err(fail)
 }
 
-fn display(path: &Path) -> String {
-    if path == Path::new("-") {
-        "stdin".into()
-    } else {
-        path.display().to_string()
-    }
-}
-
 /// Reports a problem with one input that does not stop the audit.
 fn report_error(error: &TrustError) {
     let _ = std::io::stderr().write_all(render_error(error).as_bytes());
@@ -119,33 +112,6 @@ fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-}
-
-/// `*.json` files under `dir`, sorted, skipping hidden directories.
-fn scan(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrustError> {
-    let fail = |source| TrustError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(fail)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if path.is_dir() {
-            if !hidden {
-                scan(&path, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Renders an error the way the top-level error does: `error: …` and an optional `hint: …`.
@@ -159,65 +125,44 @@ pub fn render_error(error: &TrustError) -> String {
 
 /// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 when an input could not
 /// be read; those inputs are reported on stderr and the others still audited), or `Err` when
-/// there is nothing to audit at all (the caller renders it, exit 2).
+/// there is nothing to audit at all or nothing that looks like a trust policy was read (the
+/// caller renders it, exit 2).
 pub fn run_audit(args: &AuditArgs) -> Result<u8, TrustError> {
     if args.paths.is_empty() && args.policy.is_none() {
         return Err(TrustError::Generate(
             "nothing to audit: give trust policy files or directories, `-` for stdin, or `--policy FILE`".into(),
         ));
     }
-    let mut findings: Vec<Reported> = Vec::new();
-    let mut inputs = Vec::new();
-    let mut bad = false;
+    let mut stderr = std::io::stderr();
+    let mut collected = Collected::default();
     for path in &args.paths {
-        let (files, scanned) = if path != Path::new("-") && path.is_dir() {
-            let mut files = Vec::new();
-            if let Err(e) = scan(path, &mut files) {
-                report_error(&e);
-                bad = true;
-            }
-            (files, true)
-        } else {
-            (vec![path.clone()], false)
-        };
-        for file in files {
-            let name = display(&file);
-            let result = read(&file).and_then(|text| super::audit_trust_text(&name, &text));
-            match result {
-                Ok(found) => {
-                    inputs.push(name);
-                    findings.extend(found);
-                }
-                // A directory may hold other JSON (package.json, …): skip what is not a policy.
-                Err(TrustError::Load {
-                    source: document::LoadError::NotAPolicy(_),
-                    ..
-                }) if scanned => {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "note: skipped {name}: not an IAM policy document"
-                    );
-                }
-                Err(e) => {
-                    report_error(&e);
-                    bad = true;
-                }
-            }
-        }
+        collected.input(path, &mut stderr);
     }
     if let Some(policy) = &args.policy {
         let name = display(policy);
         match read(policy).and_then(|text| super::audit_policy_text(&name, &text)) {
             Ok(found) => {
-                inputs.push(name);
-                findings.extend(found);
+                collected.inputs.push(name);
+                collected.findings.extend(found);
             }
             Err(e) => {
                 report_error(&e);
-                bad = true;
+                collected.bad = true;
             }
         }
     }
+    // A security gate that reads nothing must not pass: say what was looked at.
+    if collected.documents.is_empty() && args.policy.is_none() && !collected.bad {
+        return Err(TrustError::NothingFound(collected.looked.describe()));
+    }
+    let Collected {
+        mut findings,
+        inputs,
+        documents,
+        bad,
+        walked,
+        ..
+    } = collected;
     findings.retain(|r| r.finding.severity >= args.min_severity);
     let worst = super::worst(&findings, args.min_severity);
     let code = if bad {
@@ -226,10 +171,11 @@ pub fn run_audit(args: &AuditArgs) -> Result<u8, TrustError> {
         worst.map_or(EXIT_OK, Severity::exit_code)
     };
     let text = match args.format {
+        Format::Human if walked => render::human_with_documents(&findings, &documents),
         Format::Human => render::human(&findings),
         Format::Github => render::github(&findings),
         Format::Sarif => render::sarif(&findings),
-        Format::Json => render::json(&findings, &inputs, worst, code),
+        Format::Json => render::json(&findings, &inputs, &documents, worst, code),
     };
     // After a read error, "no findings" would mislead: the error on stderr is the news.
     if !(bad && findings.is_empty() && args.format == Format::Human) {

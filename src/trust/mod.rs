@@ -12,8 +12,10 @@
 
 pub mod checks;
 pub mod cli;
+pub mod collect;
 pub mod document;
 pub mod finding;
+pub mod forms;
 pub mod generate;
 pub mod github;
 pub mod iam;
@@ -21,6 +23,7 @@ pub mod json;
 pub mod policy_file;
 pub mod render;
 pub mod simulate;
+pub mod walk;
 
 use std::path::PathBuf;
 
@@ -49,6 +52,9 @@ pub enum TrustError {
     /// The token or claims given to `explain` cannot be read.
     #[error("{0}")]
     Token(String),
+    /// `audit` read no trust policy at all: what it looked at.
+    #[error("no trust policy found: {0}")]
+    NothingFound(String),
 }
 
 impl TrustError {
@@ -60,6 +66,7 @@ impl TrustError {
                 source: LoadError::NotAPolicy(_),
                 ..
             } => Some("give an IAM trust policy document, or the output of `aws iam get-role --role-name NAME`".into()),
+            TrustError::NothingFound(_) => Some("audit reads IAM JSON, `aws iam get-role` output, Terraform (`aws_iam_role`, `aws_iam_policy_document`), CloudFormation and CDK templates and `terraform show -json` output; name the files, or a directory that holds them".into()),
             _ => None,
         }
     }
@@ -96,6 +103,57 @@ pub fn audit_trust_text(path: &str, text: &str) -> Result<Vec<Reported>, TrustEr
         .flat_map(|doc| checks::audit_document(doc, hint))
         .collect();
     Ok(attach(path, text, findings))
+}
+
+/// One trust policy document an audit read: for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRead {
+    /// The file the document (or its role) is written in.
+    pub path: String,
+    pub line: usize,
+    /// The resource or logical id (`aws_iam_role.deploy`, `DeployRole`), `-` for a document.
+    pub resource: String,
+    /// The form it was read in.
+    pub form: String,
+}
+
+/// Audits what a reader found in one input (`input` as named on the command line, `text` its
+/// content): the findings, each in the file its location names, and the documents read.
+pub fn audit_found(
+    input: &str,
+    text: &str,
+    read: &forms::Read,
+) -> (Vec<Reported>, Vec<DocumentRead>) {
+    let stem = std::path::Path::new(input)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|_| input != "stdin");
+    let mut reported = Vec::new();
+    let mut documents = Vec::new();
+    for found in &read.found {
+        let doc_file = found
+            .doc
+            .loc
+            .file
+            .clone()
+            .unwrap_or_else(|| input.to_string());
+        documents.push(DocumentRead {
+            path: doc_file,
+            line: found.doc.loc.line,
+            resource: found.resource.clone(),
+            form: found.form.clone(),
+        });
+        for finding in checks::audit_document(&found.doc, stem) {
+            let path = finding
+                .loc
+                .file
+                .clone()
+                .unwrap_or_else(|| input.to_string());
+            let source = read.map.text(&path).unwrap_or(text);
+            reported.extend(attach(&path, source, vec![finding]));
+        }
+    }
+    (reported, documents)
 }
 
 /// Audits our policy file.

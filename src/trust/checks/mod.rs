@@ -43,6 +43,7 @@ mod pull_request_subject;
 mod string_like_exact;
 mod unknown_key;
 mod unpinned_workflow;
+mod unresolved;
 mod unsafe_operator;
 mod wildcard_subject;
 
@@ -105,6 +106,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &name_only_identity::NameOnlyIdentity,
     &string_like_exact::StringLikeExact,
     &foreign_provider::ForeignProvider,
+    &unresolved::Unresolved,
     &policy_no_identity::PolicyNoIdentity,
     &policy_broad_glob::PolicyBroadGlob,
     &policy_dangerous_event::PolicyDangerousEvent,

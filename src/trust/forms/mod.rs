@@ -1,0 +1,288 @@
+//! Trust policies where people write them: IAM JSON (documents, `get-role`/`list-roles`
+//! output), Terraform (HCL), `terraform show -json` output, CloudFormation (JSON and YAML, with
+//! the short-form intrinsics) and CDK's synthesised templates. Pure: no I/O (the walker reads
+//! the files and hands texts in; Terraform's `templatefile()` asks through [`Files`]).
+//!
+//! Every reader turns its source into the same [`Node`] tree the JSON reader builds, whose
+//! offsets point into a [`SourceMap`] (the files the values were written in), then reads the
+//! trust policy from it with [`document::from_node`]: the checks see one model whatever the
+//! form, so the same document gets the same findings in every form, each at the line the user
+//! wrote.
+
+pub mod cfn;
+pub mod hcl;
+pub mod hcl_eval;
+pub mod plan;
+pub mod yaml;
+
+use super::document::{self, LoadError, SourceMap, TrustDocument};
+use super::json::{self, Member, Node, Value};
+
+/// One trust policy document found in a file, with where it came from.
+#[derive(Debug)]
+pub struct Found {
+    pub doc: TrustDocument,
+    /// The resource or logical id (`aws_iam_role.deploy`, `DeployRole`), or `-` for a plain
+    /// document.
+    pub resource: String,
+    /// The form, as named in the summary (`json`, `terraform jsonencode`, `cloudformation
+    /// yaml`, …).
+    pub form: String,
+}
+
+/// What reading one input gave.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub found: Vec<Found>,
+    /// The files the documents' locations point into.
+    pub map: SourceMap,
+}
+
+/// Files a reader may ask for (Terraform's `templatefile()` and `file()`), relative to the
+/// directory of the file that names them. Returns the path to show and the text, or why not.
+pub trait Files {
+    fn read(&self, from: &str, name: &str) -> Result<(String, String), String>;
+}
+
+/// No file access: `templatefile()` is reported as unresolved.
+pub struct NoFiles;
+
+impl Files for NoFiles {
+    fn read(&self, _from: &str, name: &str) -> Result<(String, String), String> {
+        Err(format!(
+            "`{name}` was not read (no directory to read it from)"
+        ))
+    }
+}
+
+/// Which form a text is in, judged by its name and its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Json,
+    Terraform,
+    Yaml,
+}
+
+impl Kind {
+    /// By name ending: `.tf` Terraform, `.yaml`/`.yml` YAML, anything else JSON (and a
+    /// `.template` that does not start with `{` is YAML).
+    pub fn of(path: &str, text: &str) -> Kind {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".tf") {
+            Kind::Terraform
+        } else if lower.ends_with(".yaml")
+            || lower.ends_with(".yml")
+            || (lower.ends_with(".template") && !text.trim_start().starts_with('{'))
+        {
+            Kind::Yaml
+        } else {
+            Kind::Json
+        }
+    }
+}
+
+/// Whether a text could hold a trust policy at all (a cheap look before parsing, so a walk
+/// does not report every unrelated JSON or YAML file as an error).
+pub fn may_hold_trust_policy(text: &str) -> bool {
+    [
+        "AssumeRolePolicyDocument",
+        "assume_role_policy",
+        "aws_iam_policy_document",
+        "AssumeRoleWithWebIdentity",
+        "\"Statement\"",
+        "Statement",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
+/// The deepest bracket nesting of a text (strings not skipped: an over-estimate), so readers
+/// that recurse can refuse a text before parsing it.
+pub fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Nesting refused before parsing HCL or YAML (IAM documents nest about 6 deep).
+pub const MAX_NESTING: usize = 64;
+
+/// Reads the trust policies in one JSON or YAML text (Terraform goes through
+/// [`hcl::read_module`], which needs the module's other files).
+pub fn read_text(path: &str, text: &str) -> Result<Read, LoadError> {
+    match Kind::of(path, text) {
+        Kind::Yaml => {
+            let mut read = Read::default();
+            let base = read.map.add(path, text);
+            let parsed = yaml::parse(text, base).map_err(LoadError::NotAPolicy)?;
+            if parsed.root.get("Resources").is_none() {
+                return Err(LoadError::NotAPolicy(
+                    "not a CloudFormation template: no `Resources`".into(),
+                ));
+            }
+            read.found = cfn::read(&parsed, "cloudformation yaml", &read.map);
+            Ok(read)
+        }
+        Kind::Terraform => hcl::read_module(&[(path.to_string(), text.to_string())], &NoFiles),
+        Kind::Json => read_json(path, text),
+    }
+}
+
+fn read_json(path: &str, text: &str) -> Result<Read, LoadError> {
+    let mut read = Read::default();
+    // CloudFormation (and CDK output) and Terraform plans are recognised by their top level;
+    // anything else is an IAM document or `get-role`/`list-roles` output.
+    let parsed = json::parse(text, "");
+    if let Ok(parsed) = &parsed {
+        let root = &parsed.root;
+        if root.get("Resources").is_some_and(|r| r.members().is_some()) {
+            read.map.add(path, text);
+            let form = if path.contains("cdk.out")
+                || root
+                    .get("Metadata")
+                    .is_some_and(|m| m.get("aws:cdk:path").is_some())
+                || text.contains("\"aws:cdk:path\"")
+            {
+                "cdk"
+            } else {
+                "cloudformation json"
+            };
+            read.found = cfn::read(parsed, form, &read.map);
+            return Ok(read);
+        }
+        if root.get("format_version").is_some()
+            && (root.get("planned_values").is_some() || root.get("values").is_some())
+        {
+            read.map.add(path, text);
+            read.found = plan::read(root, text);
+            return Ok(read);
+        }
+    }
+    let docs = document::load(text)?;
+    for doc in docs {
+        let form = if doc.role_name.is_some() {
+            "aws iam get-role"
+        } else {
+            "json"
+        };
+        read.found.push(Found {
+            resource: doc.role_name.clone().unwrap_or_else(|| "-".into()),
+            doc,
+            form: form.into(),
+        });
+    }
+    Ok(read)
+}
+
+/// A string node.
+pub fn string(value: impl Into<String>, offset: usize) -> Node {
+    node(Value::String(value.into()), offset)
+}
+
+/// A node with an empty pointer (set by [`repoint`]).
+pub fn node(value: Value, offset: usize) -> Node {
+    Node {
+        value,
+        pointer: String::new(),
+        offset,
+    }
+}
+
+/// An object node.
+pub fn object(members: Vec<(String, usize, Node)>, offset: usize) -> Node {
+    node(
+        Value::Object(
+            members
+                .into_iter()
+                .map(|(key, key_offset, value)| Member {
+                    key,
+                    key_offset,
+                    value,
+                })
+                .collect(),
+        ),
+        offset,
+    )
+}
+
+/// Sets every pointer of a tree from its root's.
+pub fn repoint(node: &mut Node, pointer: &str) {
+    node.pointer = pointer.to_string();
+    match &mut node.value {
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                repoint(item, &format!("{pointer}/{i}"));
+            }
+        }
+        Value::Object(members) => {
+            for m in members {
+                let p = format!("{pointer}/{}", json::escape_token(&m.key));
+                repoint(&mut m.value, &p);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Repeated keys of every object of a tree (pointers must be set).
+pub fn duplicates(node: &Node, out: &mut Vec<json::Duplicate>) {
+    match &node.value {
+        Value::Array(items) => items.iter().for_each(|i| duplicates(i, out)),
+        Value::Object(members) => {
+            for (i, m) in members.iter().enumerate() {
+                if let Some(first) = members[..i].iter().find(|f| f.key == m.key) {
+                    out.push(json::Duplicate {
+                        object: node.pointer.clone(),
+                        key: m.key.clone(),
+                        first_offset: first.key_offset,
+                        offset: m.key_offset,
+                    });
+                }
+                duplicates(&m.value, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads a document from a tree whose offsets point into `map`: sets pointers, finds repeated
+/// keys, and notes the assumptions the reader made.
+pub fn document(mut root: Node, map: &SourceMap, assumptions: &[(usize, String)]) -> TrustDocument {
+    repoint(&mut root, "");
+    let mut dups = Vec::new();
+    duplicates(&root, &mut dups);
+    let mut doc = document::from_node(&root, &dups, map);
+    doc.assumptions = assumptions
+        .iter()
+        .map(|(offset, message)| (map.loc("", *offset), message.clone()))
+        .collect();
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_sniffing() {
+        assert_eq!(Kind::of("a/main.tf", ""), Kind::Terraform);
+        assert_eq!(Kind::of("s.yml", ""), Kind::Yaml);
+        assert_eq!(Kind::of("s.template", "Resources:"), Kind::Yaml);
+        assert_eq!(Kind::of("s.template", " {"), Kind::Json);
+        assert_eq!(Kind::of("x.json", ""), Kind::Json);
+        assert!(may_hold_trust_policy(
+            "resource \"aws_iam_role\" \"x\" { assume_role_policy = 1 }"
+        ));
+        assert!(!may_hold_trust_policy("{\"name\": \"pkg\"}"));
+        assert_eq!(bracket_depth("{[()]}{}"), 3);
+    }
+}
