@@ -183,11 +183,23 @@ impl Statement {
             .collect()
     }
 
-    /// Whether a positive string condition (key present and matching) constrains `claim`.
+    /// Whether a positive string condition (key present and matching) constrains `claim`. On a
+    /// key GitHub always sends ([`crate::trust::github::ALWAYS_SENT`]), `…IfExists` and
+    /// `ForAllValues:` are as positive as the plain operator.
     pub fn positively_constrains(&self, claim: &str) -> bool {
-        self.github_conditions()
-            .iter()
-            .any(|(c, name)| name == claim && c.operator.is_positive_string())
+        let always = crate::trust::github::ALWAYS_SENT.contains(&claim);
+        self.github_conditions().iter().any(|(c, name)| {
+            name == claim
+                && (c.operator.is_positive_string()
+                    || (always
+                        && !c.operator.is_negated()
+                        && matches!(
+                            c.operator.base,
+                            super::iam::Base::StringEquals
+                                | super::iam::Base::StringEqualsIgnoreCase
+                                | super::iam::Base::StringLike
+                        )))
+        })
     }
 }
 

@@ -22,10 +22,11 @@ impl Check for PullRequestSubject {
                 Confidence::Medium,
                 "the role's name suggests it can write",
             ),
+            // A reviewer assumes a role can write unless shown otherwise.
             RoleKind::Unknown => (
-                Severity::Medium,
-                Confidence::Low,
-                "nothing says the role is read-only",
+                Severity::High,
+                Confidence::Medium,
+                "nothing shows the role is read-only",
             ),
         };
         for st in audited.github_allows() {
@@ -65,7 +66,7 @@ mod tests {
             "OA107",
             &[
                 ("deploy role", pr.clone(), Some("prod-deploy"), &[High]),
-                ("unknown role", pr.clone(), Some("github-ci"), &[Medium]),
+                ("unknown role", pr.clone(), Some("github-ci"), &[High]),
                 (
                     "read-only role",
                     pr.clone(),

@@ -66,9 +66,19 @@ pub fn read_module(sources: &[(String, String)], files: &dyn Files) -> Result<Re
     for p in pending {
         let mut doc = match p.root {
             Ok(root) => super::document(root, &read.map, &p.assumptions),
+            // An empty message: the whole value is unresolved, which the assumptions say.
             Err((offset, message)) => TrustDocument {
                 loc: read.map.loc("", offset),
-                problems: vec![(read.map.loc("", offset), message)],
+                problems: if message.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![(read.map.loc("", offset), message)]
+                },
+                assumptions: p
+                    .assumptions
+                    .iter()
+                    .map(|(o, m)| (read.map.loc("", *o), m.clone()))
+                    .collect(),
                 ..TrustDocument::default()
             },
         };
@@ -285,6 +295,13 @@ fn form_of(expr: &Expression, referenced: &mut Vec<String>) -> &'static str {
 fn as_document(eval: &Eval<'_>, value: Node) -> Result<Node, (usize, String)> {
     match value.value {
         Value::Object(_) => Ok(value),
+        Value::String(ref text)
+            if text.starts_with("${")
+                && text.ends_with('}')
+                && !eval.assumptions.borrow().is_empty() =>
+        {
+            Err((value.offset, String::new()))
+        }
         Value::String(ref text) => {
             let mut parsed = json::parse(text, "").map_err(|e| {
                 (
@@ -292,7 +309,14 @@ fn as_document(eval: &Eval<'_>, value: Node) -> Result<Node, (usize, String)> {
                     format!("the policy text is not valid JSON: {}", e.message),
                 )
             })?;
-            remap(&mut parsed.root, &|o| eval.source_of(value.offset, o));
+            remap(&mut parsed.root, &|o, string| {
+                // A string's offset is its opening quote: when its text comes from an
+                // interpolation, point at the value interpolated.
+                match (string, eval.interpolated(value.offset, o + 1)) {
+                    (true, Some(source)) => source,
+                    _ => eval.source_of(value.offset, o),
+                }
+            });
             Ok(parsed.root)
         }
         _ => Err((
@@ -305,13 +329,13 @@ fn as_document(eval: &Eval<'_>, value: Node) -> Result<Node, (usize, String)> {
     }
 }
 
-fn remap(node: &mut Node, f: &dyn Fn(usize) -> usize) {
-    node.offset = f(node.offset);
+fn remap(node: &mut Node, f: &dyn Fn(usize, bool) -> usize) {
+    node.offset = f(node.offset, matches!(node.value, Value::String(_)));
     match &mut node.value {
         Value::Array(items) => items.iter_mut().for_each(|i| remap(i, f)),
         Value::Object(members) => {
             for m in members {
-                m.key_offset = f(m.key_offset);
+                m.key_offset = f(m.key_offset, true);
                 remap(&mut m.value, f);
             }
         }
@@ -460,10 +484,12 @@ fn statement(eval: &Eval<'_>, body: &Body, cx: &Cx, offset: usize) -> Node {
     if let Some((_, _, at)) = conditions.first() {
         // test → variable → values; same test and variable: one list (the provider merges them).
         let mut tests: Vec<(String, usize, Vec<Variable>)> = Vec::new();
-        for (b, cx, at) in &conditions {
+        for (b, cx, block_at) in &conditions {
             let test = attr(b, "test").map_or_else(String::new, |e| text_of(&eval.eval(e, cx)));
-            let variable =
-                attr(b, "variable").map_or_else(String::new, |e| text_of(&eval.eval(e, cx)));
+            let variable_expr = attr(b, "variable");
+            let variable = variable_expr.map_or_else(String::new, |e| text_of(&eval.eval(e, cx)));
+            // The key is where `variable = …` is written.
+            let at = &variable_expr.map_or(*block_at, |e| cx.base + start(e.span()));
             let values = attr(b, "values")
                 .map_or_else(|| node(Value::Array(vec![]), *at), |e| eval.eval(e, cx));
             let values: Vec<Node> = values.one_or_many().into_iter().cloned().collect();

@@ -293,6 +293,11 @@ impl<'a> Eval<'a> {
                 }
                 None => return self.unresolved(whole, cx, "no such variable in the module"),
             },
+            // Paths relative to the module: `templatefile()` resolves them from the file's
+            // directory.
+            ("path", Some("module" | "root" | "cwd")) => {
+                return string(".", cx.base + start(whole.span()));
+            }
             ("local", Some(local)) => match self.scope.locals.get(local) {
                 Some((e, base)) => (self.eval(e, &cx.deeper(*base)), 1),
                 None => return self.unresolved(whole, cx, "no such local in the module"),
@@ -483,6 +488,18 @@ impl<'a> Eval<'a> {
         }
         self.templates.borrow_mut().push(text);
         self.template(&template, &inner, base)
+    }
+
+    /// Where the interpolated value is, when `at` in the string at `string_offset` is text an
+    /// interpolation produced.
+    pub fn interpolated(&self, string_offset: usize, at: usize) -> Option<usize> {
+        let pieces = self.pieces.borrow();
+        let p = pieces
+            .get(&string_offset)?
+            .iter()
+            .rev()
+            .find(|p| p.at <= at)?;
+        (!p.literal).then_some(p.source)
     }
 
     /// Maps an offset inside a string built from a template back to the sources.
