@@ -5,6 +5,7 @@ mod common;
 
 mod action;
 mod audit;
+mod audit_forms;
 mod audit_walk;
 mod dry_run;
 mod faults;

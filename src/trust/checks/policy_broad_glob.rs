@@ -41,7 +41,20 @@ impl Check for PolicyBroadGlob {
                     } else {
                         Severity::Low
                     };
-                    let example = if prefix_glob {
+                    let example = if prefix_glob
+                        && claim == "ref"
+                        && source.starts_with("refs/tags/")
+                    {
+                        // A release-tag pattern is the usual way to pin releases: what matters is
+                        // who can push such a tag.
+                        let cut = source.find('*').unwrap_or(source.len());
+                        format!(
+                            "a prefix match: any tag starting with `{}` (`{}-rc`, `{}x`) matches, so anyone who can push tags can create one unless a tag ruleset restricts who may create tags matching `{source}`",
+                            &source[10..cut],
+                            &source[..cut],
+                            &source[..cut]
+                        )
+                    } else if prefix_glob {
                         let cut = source.find('*').unwrap_or(source.len());
                         format!("a prefix match: it also matches `{}-evil`", &source[..cut])
                     } else {

@@ -231,11 +231,9 @@ impl<'a> Eval<'a> {
         for element in elements {
             match element {
                 Element::Literal(lit) => {
-                    pieces.push(Piece {
-                        at: out.len(),
-                        source: cx.base + start(lit.span()),
-                        literal: true,
-                    });
+                    let from = cx.base + start(lit.span());
+                    let len = lit.span().map_or(0, |r| r.len());
+                    self.literal_pieces(from, len, lit.as_str(), out.len(), pieces);
                     out.push_str(lit.as_str());
                 }
                 Element::Interpolation(i) => {
@@ -246,9 +244,9 @@ impl<'a> Eval<'a> {
                         literal: false,
                     });
                     match &value.value {
-                        Value::Array(_) | Value::Object(_) => {
-                            out.push_str(&super::super::json::to_text(&value))
-                        }
+                        // `jsonencode(…)` interpolated: each value of the JSON text maps back
+                        // to where it is written.
+                        Value::Array(_) | Value::Object(_) => json_pieces(&value, out, pieces),
                         _ => out.push_str(&text_of(&value)),
                     }
                 }
@@ -264,6 +262,44 @@ impl<'a> Eval<'a> {
                     );
                 }
             }
+        }
+    }
+
+    /// Pieces for literal text, one per line: a `<<-` heredoc strips each line's indentation,
+    /// so the text and its source drift apart line by line; matching lines keeps each line's
+    /// offsets right.
+    fn literal_pieces(
+        &self,
+        from: usize,
+        len: usize,
+        text: &str,
+        at: usize,
+        pieces: &mut Vec<Piece>,
+    ) {
+        let map = self.map.borrow();
+        let source = map
+            .file_at(from)
+            .and_then(|(_, t, o)| t.get(o..o + len))
+            .filter(|s| s.matches('\n').count() == text.matches('\n').count());
+        let Some(source) = source else {
+            pieces.push(Piece {
+                at,
+                source: from,
+                literal: true,
+            });
+            return;
+        };
+        let (mut s_off, mut o_off) = (0, 0);
+        for (sl, ol) in source.split_inclusive('\n').zip(text.split_inclusive('\n')) {
+            let indent = sl.len() - sl.trim_start_matches([' ', '\t']).len();
+            let strip = sl.len().saturating_sub(ol.len()).min(indent);
+            pieces.push(Piece {
+                at: at + o_off,
+                source: from + s_off + strip,
+                literal: true,
+            });
+            s_off += sl.len();
+            o_off += ol.len();
         }
     }
 
@@ -513,6 +549,42 @@ impl<'a> Eval<'a> {
             Some(p) => p.source,
             None => string_offset,
         }
+    }
+}
+
+/// Writes a node as JSON text, with a piece for every value and key.
+fn json_pieces(node: &Node, out: &mut String, pieces: &mut Vec<Piece>) {
+    let piece = |out: &String, source: usize| Piece {
+        at: out.len(),
+        source,
+        literal: false,
+    };
+    pieces.push(piece(out, node.offset));
+    match &node.value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_pieces(item, out, pieces);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                pieces.push(piece(out, m.key_offset));
+                out.push_str(&serde_json::Value::String(m.key.clone()).to_string());
+                out.push(':');
+                json_pieces(&m.value, out, pieces);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&crate::trust::json::to_text(node)),
     }
 }
 
