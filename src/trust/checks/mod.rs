@@ -31,6 +31,8 @@ macro_rules! check_meta {
 }
 
 mod audience;
+#[cfg(test)]
+mod calibration;
 mod duplicate_key;
 mod foreign_provider;
 mod malformed;
