@@ -595,56 +595,65 @@ fn read_document(root: &Node, mapper: &Mapper<'_>) -> TrustDocument {
                 .collect();
         }
         if let Some(block) = node.get("Condition") {
-            let Some(operators) = block.members() else {
-                doc.problems.push((
-                    mapper.loc(&block.pointer, block.offset),
-                    format!("`Condition` must be an object, not {}", block.type_name()),
-                ));
-                doc.statements.push(st);
-                continue;
-            };
-            // Two members of one name: read the last, as serde_json and most parsers (and
-            // Terraform's HCL) do; OA106 reports the one dropped.
-            let last = |members: &[json::Member], i: usize| {
-                !members[i + 1..].iter().any(|m| m.key == members[i].key)
-            };
-            for (i, op) in operators.iter().enumerate() {
-                if !last(operators, i) {
-                    continue;
-                }
-                let Some(keys) = op.value.members() else {
-                    doc.problems.push((
-                        mapper.loc(&op.value.pointer, op.value.offset),
-                        format!(
-                            "`{}` must map condition keys to values, not {}",
-                            op.key,
-                            op.value.type_name()
-                        ),
-                    ));
-                    continue;
-                };
-                for (j, key) in keys.iter().enumerate() {
-                    if !last(keys, j) {
-                        continue;
-                    }
-                    let values = strings(&key.value, mapper, &mut doc.problems)
-                        .into_iter()
-                        .map(|(value, loc)| CondValue { value, loc })
-                        .collect();
-                    st.conditions.push(Condition {
-                        operator_name: op.key.clone(),
-                        operator: Operator::parse(&op.key),
-                        operator_loc: mapper.loc(&op.value.pointer, op.key_offset),
-                        key: key.key.clone(),
-                        loc: mapper.loc(&key.value.pointer, key.key_offset),
-                        values,
-                    });
-                }
-            }
+            read_conditions(block, mapper, &mut st, &mut doc.problems);
         }
         doc.statements.push(st);
     }
     doc
+}
+
+/// Reads a statement's `Condition` block into `st.conditions`.
+fn read_conditions(
+    block: &Node,
+    mapper: &Mapper<'_>,
+    st: &mut Statement,
+    problems: &mut Vec<(Loc, String)>,
+) {
+    let Some(operators) = block.members() else {
+        problems.push((
+            mapper.loc(&block.pointer, block.offset),
+            format!("`Condition` must be an object, not {}", block.type_name()),
+        ));
+        return;
+    };
+    // Two members of one name: read the last, as serde_json and most parsers (and
+    // Terraform's HCL) do; OA106 reports the one dropped.
+    let last = |members: &[json::Member], i: usize| {
+        !members[i + 1..].iter().any(|m| m.key == members[i].key)
+    };
+    for (i, op) in operators.iter().enumerate() {
+        if !last(operators, i) {
+            continue;
+        }
+        let Some(keys) = op.value.members() else {
+            problems.push((
+                mapper.loc(&op.value.pointer, op.value.offset),
+                format!(
+                    "`{}` must map condition keys to values, not {}",
+                    op.key,
+                    op.value.type_name()
+                ),
+            ));
+            continue;
+        };
+        for (j, key) in keys.iter().enumerate() {
+            if !last(keys, j) {
+                continue;
+            }
+            let values = strings(&key.value, mapper, problems)
+                .into_iter()
+                .map(|(value, loc)| CondValue { value, loc })
+                .collect();
+            st.conditions.push(Condition {
+                operator_name: op.key.clone(),
+                operator: Operator::parse(&op.key),
+                operator_loc: mapper.loc(&op.value.pointer, op.key_offset),
+                key: key.key.clone(),
+                loc: mapper.loc(&key.value.pointer, key.key_offset),
+                values,
+            });
+        }
+    }
 }
 
 #[cfg(test)]
