@@ -216,6 +216,28 @@ impl Collected {
 
     fn dir(&mut self, root: &Path, err: &mut dyn Write) {
         self.walked = true;
+        let (findings_before, documents_before) = (self.findings.len(), self.documents.len());
+        self.walk_dir(root, err);
+        // Terraform modules are read after the other files: report the tree in path order.
+        self.findings[findings_before..].sort_by(|a, b| {
+            (
+                &a.path,
+                a.finding.loc.line,
+                a.finding.loc.column,
+                a.finding.meta.id,
+            )
+                .cmp(&(
+                    &b.path,
+                    b.finding.loc.line,
+                    b.finding.loc.column,
+                    b.finding.meta.id,
+                ))
+        });
+        self.documents[documents_before..]
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    }
+
+    fn walk_dir(&mut self, root: &Path, err: &mut dyn Write) {
         let found = match walk::walk(root) {
             Ok(w) => w,
             Err(source) => {
