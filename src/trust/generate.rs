@@ -478,11 +478,21 @@ fn allow_statement(
         ));
         sub_claims.push("event_name".into());
     }
+    Ok(allow_json(name, provider, equals, like))
+}
+
+/// An `Allow` statement with its `StringEquals` and (when any) `StringLike` blocks.
+fn allow_json(
+    name: &str,
+    provider: &str,
+    equals: Vec<(String, Json)>,
+    like: Vec<(String, Json)>,
+) -> Json {
     let mut condition = vec![("StringEquals".to_string(), Json::Obj(equals))];
     if !like.is_empty() {
         condition.push(("StringLike".to_string(), Json::Obj(like)));
     }
-    Ok(Json::Obj(vec![
+    Json::Obj(vec![
         ("Sid".into(), s(sid(name, "Allow"))),
         ("Effect".into(), s("Allow")),
         (
@@ -491,7 +501,7 @@ fn allow_statement(
         ),
         ("Action".into(), s("sts:AssumeRoleWithWebIdentity")),
         ("Condition".into(), Json::Obj(condition)),
-    ]))
+    ])
 }
 
 /// `repo:R:<kind><pattern>` for every repository and pattern, as IAM values.
@@ -517,7 +527,7 @@ fn derived_subjects(
                 .all(|p| !matches!(p, Pattern::Regex { .. })) =>
         {
             Some((
-                cross(&repos, env.patterns(), "environment:"),
+                cross(repos, env.patterns(), "environment:"),
                 env.patterns().iter().all(Pattern::is_exact),
             ))
         }
@@ -530,7 +540,7 @@ fn derived_subjects(
                 "rule `{name}`: `sub` is pinned to `repo:…:ref:…`, so jobs of this rule that use an `environment:` (whose `sub` names the environment instead) are refused by AWS (stricter than the rule)"
             ));
             Some((
-                cross(&repos, r.patterns(), "ref:"),
+                cross(repos, r.patterns(), "ref:"),
                 r.patterns().iter().all(Pattern::is_exact),
             ))
         }
