@@ -1,10 +1,13 @@
 //! Trust policies: audit them, generate them from our policy file, and explain why AWS said no.
-//! Pure except [`cli`], the one module that reads files and stdin and writes stdout/stderr.
+//! Pure except three modules: [`walk`] (reads directories and files, bounded against hostile
+//! trees), [`collect`] (hands what `audit` reads to the readers, notes to stderr) and [`cli`]
+//! (stdin, stdout, stderr).
 //!
-//! - [`audit`]: IAM trust policy JSON ([`document`], read by the position-keeping [`json`]
-//!   reader) and our TOML policy ([`policy_file`]) go through the pluggable [`checks`]; the
-//!   findings ([`finding`]) are rendered by [`render`] as text, GitHub annotations, SARIF or
-//!   JSON. Checks and exit codes are listed in docs/audit.md.
+//! - `audit`: trust policies where they live ([`forms`]: IAM JSON read by the
+//!   position-keeping [`json`] reader, Terraform, CloudFormation, CDK output, plans) become one
+//!   [`document`] model; it and our TOML policy ([`policy_file`]) go through the pluggable
+//!   [`checks`]; the findings ([`finding`]) are rendered by [`render`] as text, GitHub
+//!   annotations, SARIF or JSON. Checks and exit codes are listed in docs/audit.md.
 //! - [`generate`]: our policy → the IAM trust policy that enforces what IAM can express, and a
 //!   plain list of what it cannot.
 //! - [`simulate`]: IAM's condition semantics applied to a token's claims, naming the condition

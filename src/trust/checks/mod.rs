@@ -3,7 +3,7 @@
 //! A check implements [`Check`] and overrides the hook for what it inspects: a trust policy
 //! document ([`Check::document`]) or our own policy file ([`Check::policy`]). Ids are stable:
 //! `OA1nn` for trust policies, `OA2nn` for the policy file (docs/audit.md lists them all).
-//! Each check states its metadata once, with [`check_meta!`].
+//! Each check states its metadata once, with `check_meta!`.
 
 /// Declares a check: its unit struct, its [`Meta`] (a `static META` the check's findings are
 /// made from, `META.at(..)`) and its [`Described`] impl, so a check file states its id, name,
@@ -54,7 +54,7 @@ use super::finding::{Finding, Meta};
 use super::github::{RoleKind, role_kind};
 use super::policy_file::PolicyFile;
 
-/// What a check is; implemented by [`check_meta!`].
+/// What a check is; implemented by `check_meta!`.
 pub trait Described {
     /// Its id, name, title, default severity, why and fix.
     fn meta(&self) -> &'static Meta;
