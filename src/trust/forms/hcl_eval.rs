@@ -25,6 +25,11 @@ use crate::trust::json::{Node, Value};
 /// Recursion bound: a local that refers to itself, or a deep chain of them.
 const MAX_EVAL_DEPTH: usize = 32;
 
+/// Expressions evaluated per module at most: locals that each refer twice to the next grow
+/// exponentially (`a = [local.b, local.b]`, `b = [local.c, local.c]`, …) within the depth
+/// bound; past this budget every further value is unresolved.
+const MAX_EVAL_STEPS: usize = 200_000;
+
 /// One piece of a string built from a template: where its text starts in the string and in the
 /// sources, and whether it is literal text (offsets inside it map one to one).
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +69,8 @@ pub struct Eval<'a> {
     pub building: RefCell<Vec<String>>,
     /// Texts of templates read, kept alive for parsing.
     pub templates: RefCell<Vec<String>>,
+    /// Expressions evaluated so far (see [`MAX_EVAL_STEPS`]).
+    pub steps: std::cell::Cell<usize>,
 }
 
 /// Where an expression is evaluated: its file's base offset and the names bound there
@@ -107,6 +114,7 @@ impl<'a> Eval<'a> {
             pieces: RefCell::new(HashMap::new()),
             building: RefCell::new(Vec::new()),
             templates: RefCell::new(Vec::new()),
+            steps: std::cell::Cell::new(0),
         }
     }
 
@@ -147,6 +155,10 @@ impl<'a> Eval<'a> {
         let offset = cx.base + start(expr.span());
         if cx.depth > MAX_EVAL_DEPTH {
             return self.unresolved(expr, cx, "references nest too deep or refer to themselves");
+        }
+        self.steps.set(self.steps.get() + 1);
+        if self.steps.get() > MAX_EVAL_STEPS {
+            return string("${…}", offset);
         }
         match expr {
             Expression::Null(_) => node(Value::Null, offset),

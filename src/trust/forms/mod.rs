@@ -286,3 +286,87 @@ mod tests {
         assert_eq!(bracket_depth("{[()]}{}"), 3);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Mutated examples of every form are read or refused, and audited, without a panic (the
+    //! fuzz target in fuzz/ explores further).
+    use proptest::prelude::*;
+
+    const SEEDS: &[(&str, &str)] = &[
+        (
+            "a.json",
+            include_str!("../../../examples/audit/json/ci.json"),
+        ),
+        (
+            "stack.yaml",
+            include_str!("../../../examples/audit/cloudformation/stack.yaml"),
+        ),
+        (
+            "stack.json",
+            include_str!("../../../examples/audit/cloudformation/stack.json"),
+        ),
+        (
+            "cdk.out/App.template.json",
+            include_str!("../../../examples/audit/cdk.out/App.template.json"),
+        ),
+        (
+            "plan.json",
+            include_str!("../../../examples/audit/terraform-plan/plan.json"),
+        ),
+        (
+            "main.tf",
+            include_str!("../../../examples/audit/terraform/policy-document/main.tf"),
+        ),
+        (
+            "main.tf",
+            include_str!("../../../examples/audit/terraform/heredoc/main.tf"),
+        ),
+        (
+            "main.tf",
+            include_str!("../../../examples/audit/terraform/jsonencode/main.tf"),
+        ),
+        (
+            "main.tf",
+            include_str!("../../../examples/audit/terraform/templatefile/main.tf"),
+        ),
+    ];
+
+    /// Cuts `cut` characters at `at` (both scaled to the text) and inserts `insert` there.
+    fn mutate(text: &str, at: usize, cut: usize, insert: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let at = at % (chars.len() + 1);
+        let end = (at + cut % 40).min(chars.len());
+        let mut out: String = chars[..at].iter().collect();
+        out.push_str(insert);
+        out.extend(&chars[end..]);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn mutated_inputs_never_panic(
+            seed in 0..SEEDS.len(),
+            at in any::<usize>(),
+            cut in any::<usize>(),
+            insert in prop::sample::select(vec![
+                "", "\"", "{", "}", "[", "]", "${", "${var.x}", "${local.a}", "%{if x}", "<<EOT\n",
+                "!Sub ", "!Ref ", "*", "é", "\u{0}", ":", "\n", "StringEquals = {}", "&a ", "*a",
+                "jsonencode(", "templatefile(\"x\", {})", "\"Fn::Sub\": [\"${", "dynamic \"condition\" {",
+            ]),
+        ) {
+            let (path, text) = SEEDS[seed];
+            let text = mutate(text, at, cut, insert);
+            let read = if path.ends_with(".tf") {
+                super::hcl::read_module(&[(path.to_string(), text.clone())], &super::NoFiles)
+            } else {
+                super::read_text(path, &text)
+            };
+            if let Ok(read) = read {
+                let (findings, _) = crate::trust::audit_found(path, &text, &read);
+                let _ = crate::trust::render::github(&findings);
+            }
+        }
+    }
+}

@@ -292,4 +292,18 @@ resource "aws_iam_role" "x" {
     );
     let read = read_module(&[("a.tf".into(), cyclic)], &NoFiles).unwrap();
     assert_eq!(read.found.len(), 1);
+    // Locals that double at each level: bounded by the evaluation budget, not 2^30 steps.
+    let mut locals = String::from("locals {\n  l0 = \"x\"\n");
+    for i in 1..30 {
+        locals.push_str(&format!("  l{i} = [local.l{}, local.l{}]\n", i - 1, i - 1));
+    }
+    locals.push_str("}\nresource \"aws_iam_role\" \"x\" {\n  assume_role_policy = jsonencode({ Statement = local.l29 })\n}\n");
+    let started = std::time::Instant::now();
+    let read = read_module(&[("a.tf".into(), locals)], &NoFiles).unwrap();
+    assert_eq!(read.found.len(), 1);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }
