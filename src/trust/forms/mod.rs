@@ -257,6 +257,8 @@ pub fn duplicates(node: &Node, out: &mut Vec<json::Duplicate>) {
 /// Reads a document from a tree whose offsets point into `map`: sets pointers, finds repeated
 /// keys, and notes the assumptions the reader made.
 pub fn document(mut root: Node, map: &SourceMap, assumptions: &[(usize, String)]) -> TrustDocument {
+    let mut assumptions = assumptions.to_vec();
+    unresolved_providers(&mut root, &mut assumptions);
     repoint(&mut root, "");
     let mut dups = Vec::new();
     duplicates(&root, &mut dups);
@@ -266,6 +268,68 @@ pub fn document(mut root: Node, map: &SourceMap, assumptions: &[(usize, String)]
         .map(|(offset, message)| (map.loc("", *offset), message.clone()))
         .collect();
     doc
+}
+
+/// A `Federated` principal the reader could not resolve (`var.github_provider_arn`, a
+/// module input) in a statement whose condition keys name a GitHub issuer: read as that
+/// issuer's provider, and say so, so the statement is audited rather than passed over as
+/// another provider's.
+fn unresolved_providers(root: &mut Node, assumptions: &mut Vec<(usize, String)>) {
+    let Some(Value::Array(statements)) = root_statements(root) else {
+        return;
+    };
+    for st in statements {
+        let Value::Object(members) = &mut st.value else {
+            continue;
+        };
+        let prefix = members
+            .iter()
+            .find(|m| m.key == "Condition")
+            .and_then(|c| c.value.members())
+            .into_iter()
+            .flatten()
+            .filter_map(|op| op.value.members())
+            .flatten()
+            .filter_map(|k| k.key.rsplit_once(':').map(|(p, _)| p.to_string()))
+            .find(|p| super::github::github_issuer(p).is_some());
+        let Some(prefix) = prefix else {
+            continue;
+        };
+        let Some(principal) = members.iter_mut().find(|m| m.key == "Principal") else {
+            continue;
+        };
+        let Value::Object(kinds) = &mut principal.value.value else {
+            continue;
+        };
+        for kind in kinds.iter_mut().filter(|k| k.key == "Federated") {
+            let values: Vec<&mut Node> = match &mut kind.value.value {
+                Value::Array(items) => items.iter_mut().collect(),
+                _ => vec![&mut kind.value],
+            };
+            for v in values {
+                if let Value::String(s) = &mut v.value
+                    && s.starts_with("${")
+                {
+                    assumptions.push((
+                        v.offset,
+                        format!("the provider `{s}` is not resolved: read as the GitHub provider `{prefix}` its condition keys name"),
+                    ));
+                    *s = format!("arn:aws:iam::123456789012:oidc-provider/{prefix}");
+                }
+            }
+        }
+    }
+}
+
+fn root_statements(root: &mut Node) -> Option<&mut Value> {
+    let Value::Object(members) = &mut root.value else {
+        return None;
+    };
+    members
+        .iter_mut()
+        .rev()
+        .find(|m| m.key == "Statement")
+        .map(|m| &mut m.value.value)
 }
 
 #[cfg(test)]

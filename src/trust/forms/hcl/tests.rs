@@ -204,6 +204,35 @@ resource "aws_iam_role" "deploy" {
             ),
             &["OA101 critical main.tf:19", "OA112 low main.tf:19"],
         ),
+        (
+            "a provider from a module input is read as the GitHub provider its keys name",
+            r#"
+variable "github_provider_arn" {
+  type = string
+}
+resource "aws_iam_role" "deploy" {
+  name = "prod-deploy"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = var.github_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:octo-org/*" }
+      }
+    }]
+  })
+}
+"#
+            .to_string(),
+            &[
+                "OA102 high main.tf:14",
+                "OA109 low main.tf:14",
+                "OA112 low main.tf:10",
+                "OA112 low main.tf:10",
+            ],
+        ),
     ];
     for (name, text, want) in cases {
         let got = findings(&[("main.tf", text)], &NoFiles);
