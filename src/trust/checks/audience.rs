@@ -19,9 +19,11 @@ impl Check for Audience {
                 .iter()
                 .filter(|(_, claim)| claim == "aud")
                 .collect();
-            let pinned = aud.iter().any(|(c, _)| {
-                c.operator.is_positive_string() && c.operator.base == Base::StringEquals
-            });
+            // GitHub always sends `aud`: `…IfExists` and `ForAllValues:` pin it as well as the
+            // plain operator (OA104 says to write it plainly).
+            let pinned = aud
+                .iter()
+                .any(|(c, _)| !c.operator.is_negated() && c.operator.base == Base::StringEquals);
             if pinned {
                 continue;
             }
@@ -112,9 +114,18 @@ mod tests {
                     &[Low],
                 ),
                 (
+                    // GitHub always sends `aud`: as pinned as StringEquals (OA104: low).
                     "IfExists",
                     github(&format!(
                         r#"{{"StringEquals": {{{sub}}}, "StringEqualsIfExists": {{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}}"#
+                    )),
+                    None,
+                    &[],
+                ),
+                (
+                    "negated",
+                    github(&format!(
+                        r#"{{"StringEquals": {{{sub}}}, "StringNotEquals": {{"token.actions.githubusercontent.com:aud": "vault"}}}}"#
                     )),
                     None,
                     &[Medium],

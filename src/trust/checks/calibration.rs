@@ -240,7 +240,7 @@ fn true_when_missing_operators_are_judged_by_whether_github_always_sends_the_key
                 "ForAllValues on aud (always sent)",
                 r#""ForAllValues:StringEquals": {"P:aud": "sts.amazonaws.com"}, "StringEquals": {"P:sub": "repo:octo-org/app:environment:prod"}"#,
                 Some("deploy"),
-                &["OA103 medium", "OA104 low"],
+                &["OA104 low"],
             ),
             (
                 "IfExists on environment beside an exact sub",

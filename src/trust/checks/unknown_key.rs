@@ -77,6 +77,14 @@ impl Check for UnknownKey {
                         "enforce `{claim_lower}` through a custom `sub` template (`include_claim_keys`) and a condition on `{prefix}:sub`, or drop it"
                     ),
                 };
+                // The issuer is what the provider itself checks: a condition on `iss` that always
+                // holds (terraform-aws-modules' GitHub role writes one) restricts nothing that
+                // was not already restricted.
+                let severity = if claim_lower == "iss" && c.operator.true_when_missing() {
+                    Severity::Low
+                } else {
+                    severity
+                };
                 out.push(META.at(&c.loc, message).severity(severity).fix(fix));
             }
         }

@@ -33,6 +33,11 @@ impl Check for UnsafeOperator {
                         Severity::Low,
                         "GitHub sends this key in every token, so the operator behaves like the plain one here; write it plainly, since on a key GitHub sends only sometimes it admits the jobs without it",
                     )
+                } else if missing.is_some() && claim == "iss" {
+                    (
+                        Severity::Low,
+                        "`iss` is not a condition key, so this always holds; the provider itself checks the issuer, so nothing is lost, but the condition restricts nothing",
+                    )
                 } else if let Some(what) = missing {
                     // A key IAM does not provide is never there: the condition always holds.
                     if identity && is_iam_key(&claim) {

@@ -227,6 +227,13 @@ fn evaluate(eval: &Eval<'_>, bodies: &[(String, usize, Body)]) -> Vec<Pending> {
             });
         }
     }
+    for (_, base, body) in bodies {
+        for block in body.blocks() {
+            if let Some(p) = github_oidc_module(eval, block, *base) {
+                out.push(p);
+            }
+        }
+    }
     // A policy document no role here uses, which trusts a web identity: a module that builds
     // trust policies for roles declared elsewhere.
     for (name, (block, base, _)) in sorted(&eval.scope.policy_documents) {
@@ -247,6 +254,129 @@ fn evaluate(eval: &Eval<'_>, bodies: &[(String, usize, Body)]) -> Vec<Pending> {
         });
     }
     out
+}
+
+/// The role `terraform-aws-modules/iam`'s `iam-github-oidc-role` module creates (the most used
+/// module for GitHub roles), built as its `main.tf` builds it: `StringLike` on `sub` with
+/// `repo:` + each of `subjects`, `ForAllValues:StringEquals` on `aud` and on `iss`.
+fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pending> {
+    let [label] = labels(block)[..] else {
+        return None;
+    };
+    let source = match attr(&block.body, "source")? {
+        Expression::String(s) => s.as_str().to_string(),
+        _ => return None,
+    };
+    if block.ident.as_str() != "module" || !source.contains("iam-github-oidc-role") {
+        return None;
+    }
+    let cx = Cx::new(base);
+    let offset = base + start(block.span());
+    eval.assumptions.borrow_mut().clear();
+    let or = |name: &str, default: &str| {
+        attr(&block.body, name).map_or_else(|| string(default, offset), |e| eval.eval(e, &cx))
+    };
+    let provider =
+        text_of(&or("provider_url", "token.actions.githubusercontent.com")).replace("https://", "");
+    let audience = or("audience", "sts.amazonaws.com");
+    let subjects = attr(&block.body, "subjects")
+        .map_or_else(|| node(Value::Array(vec![]), offset), |e| eval.eval(e, &cx));
+    let subjects: Vec<Node> = subjects
+        .one_or_many()
+        .into_iter()
+        .map(|s| {
+            let text = text_of(s);
+            string(
+                format!("repo:{}", text.strip_prefix("repo:").unwrap_or(&text)),
+                s.offset,
+            )
+        })
+        .collect();
+    let role_name = ["name", "name_prefix"]
+        .iter()
+        .find_map(|n| attr(&block.body, n))
+        .map(|e| text_of(&eval.eval(e, &cx)))
+        .filter(|n| !n.starts_with("${"))
+        .unwrap_or_else(|| label.to_string());
+    let key = |claim: &str| format!("{provider}:{claim}");
+    let at = subjects.first().map_or(offset, |s| s.offset);
+    let condition = object(
+        vec![
+            (
+                "ForAllValues:StringEquals".into(),
+                offset,
+                object(
+                    vec![
+                        (
+                            "token.actions.githubusercontent.com:iss".into(),
+                            offset,
+                            string("http://token.actions.githubusercontent.com", offset),
+                        ),
+                        (key("aud"), audience.offset, audience.clone()),
+                    ],
+                    offset,
+                ),
+            ),
+            (
+                "StringLike".into(),
+                at,
+                object(vec![(key("sub"), at, node(Value::Array(subjects), at))], at),
+            ),
+        ],
+        offset,
+    );
+    let statement = object(
+        vec![
+            ("Sid".into(), offset, string("GithubOidcAuth", offset)),
+            ("Effect".into(), offset, string("Allow", offset)),
+            (
+                "Action".into(),
+                offset,
+                node(
+                    Value::Array(vec![
+                        string("sts:TagSession", offset),
+                        string("sts:AssumeRoleWithWebIdentity", offset),
+                    ]),
+                    offset,
+                ),
+            ),
+            (
+                "Principal".into(),
+                offset,
+                object(
+                    vec![(
+                        "Federated".into(),
+                        offset,
+                        string(
+                            format!("arn:aws:iam::123456789012:oidc-provider/{provider}"),
+                            offset,
+                        ),
+                    )],
+                    offset,
+                ),
+            ),
+            ("Condition".into(), offset, condition),
+        ],
+        offset,
+    );
+    let root = object(
+        vec![
+            ("Version".into(), offset, string("2012-10-17", offset)),
+            (
+                "Statement".into(),
+                offset,
+                node(Value::Array(vec![statement]), offset),
+            ),
+        ],
+        offset,
+    );
+    Some(Pending {
+        root: Ok(root),
+        resource: format!("module.{label}"),
+        form: "terraform module iam-github-oidc-role",
+        role_name: Some(role_name),
+        assumptions: eval.assumptions.borrow().clone(),
+    })
 }
 
 fn sorted<V>(map: &std::collections::HashMap<String, V>) -> Vec<(String, &V)> {

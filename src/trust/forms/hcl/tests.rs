@@ -304,6 +304,36 @@ resource "aws_iam_role" "org" {
 }
 
 #[test]
+fn terraform_aws_modules_github_oidc_role() {
+    let main = r#"
+module "deploy_role" {
+  source  = "terraform-aws-modules/iam/aws//modules/iam-github-oidc-role"
+  version = "5.39.0"
+
+  name     = "prod-deploy"
+  subjects = [
+    "octo-org/app:environment:production",
+    "repo:octo-org/app:pull_request",
+    "octo-org/*",
+  ]
+}
+"#;
+    assert_eq!(
+        findings(&[("main.tf", main)], &NoFiles),
+        [
+            "OA102 high main.tf:10",
+            "OA104 low main.tf:2",
+            "OA104 low main.tf:2",
+            "OA105 low main.tf:2",
+            "OA107 high main.tf:9",
+            "OA109 low main.tf:8",
+            "OA110 low main.tf:8",
+            "OA110 low main.tf:9",
+        ]
+    );
+}
+
+#[test]
 fn hostile_modules_are_refused() {
     let deep = format!("locals {{ x = {}{} }}", "[".repeat(500), "]".repeat(500));
     assert!(read_module(&[("a.tf".into(), deep)], &NoFiles).is_err());
