@@ -320,13 +320,12 @@ impl Collected {
                 self.documents.extend(documents);
             }
             Err(source) => {
-                // The syntax error's position is in one of the files; name the module.
+                // The error's position is in one of the module's files: name it.
                 let path = match &source {
-                    LoadError::Syntax { .. } => texts
-                        .iter()
-                        .find(|(_, t)| hcl_edit::parser::parse_body(t).is_err())
-                        .map_or_else(|| dir.display().to_string(), |(p, _)| p.clone()),
-                    LoadError::NotAPolicy(_) => dir.display().to_string(),
+                    LoadError::Invalid {
+                        path: Some(path), ..
+                    } => path.clone(),
+                    _ => dir.display().to_string(),
                 };
                 let source = match source {
                     LoadError::NotAPolicy(m) => LoadError::NotAPolicy(format!(" {m}")),

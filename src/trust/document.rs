@@ -214,6 +214,15 @@ pub enum LoadError {
     },
     #[error("{0}")]
     NotAPolicy(String),
+    /// YAML or Terraform that does not parse (or is refused), in `path` when the input is a
+    /// module of several files.
+    #[error("{line}:{column}: {message}")]
+    Invalid {
+        path: Option<String>,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 /// Maps offsets of the text being read to file positions.

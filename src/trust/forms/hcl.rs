@@ -42,13 +42,21 @@ pub fn read_module(sources: &[(String, String)], files: &dyn Files) -> Result<Re
     let mut renamed = std::collections::HashMap::new();
     for (path, text) in sources {
         if bracket_depth(text) > MAX_NESTING {
-            return Err(LoadError::NotAPolicy(format!(
-                "{path}: brackets nest more than {MAX_NESTING} deep: not read"
-            )));
+            return Err(LoadError::Invalid {
+                path: Some(path.clone()),
+                line: 1,
+                column: 1,
+                message: format!("brackets nest more than {MAX_NESTING} deep: not read"),
+            });
         }
         let base = map.add(path, text);
         let (body, keys) = parse_keeping_duplicates(text).map_err(|(line, column, message)| {
-            LoadError::NotAPolicy(format!("{line}:{column}: not valid Terraform: {message}"))
+            LoadError::Invalid {
+                path: Some(path.clone()),
+                line,
+                column,
+                message: format!("not valid Terraform: {message}"),
+            }
         })?;
         renamed.extend(keys.into_iter().map(|(at, key)| (base + at, key)));
         bodies.push((path.clone(), base, body));

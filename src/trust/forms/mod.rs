@@ -123,7 +123,13 @@ pub fn read_text(path: &str, text: &str) -> Result<Read, LoadError> {
         Kind::Yaml => {
             let mut read = Read::default();
             let base = read.map.add(path, text);
-            let parsed = yaml::parse(text, base).map_err(LoadError::NotAPolicy)?;
+            let parsed =
+                yaml::parse(text, base).map_err(|(line, column, message)| LoadError::Invalid {
+                    path: None,
+                    line,
+                    column,
+                    message,
+                })?;
             if parsed.root.get("Resources").is_none() {
                 return Err(LoadError::NotAPolicy(
                     "not a CloudFormation template: no `Resources`".into(),

@@ -48,8 +48,11 @@ enum Frame {
     ),
 }
 
+/// Why a YAML text was not read: 1-based line and column, and the message.
+pub type YamlError = (usize, usize, String);
+
 /// Parses the first document of a YAML text; offsets are `base` plus byte offsets in `text`.
-pub fn parse(text: &str, base: usize) -> Result<Parsed, String> {
+pub fn parse(text: &str, base: usize) -> Result<Parsed, YamlError> {
     let lines = Lines {
         text,
         starts: std::iter::once(0)
@@ -63,13 +66,13 @@ pub fn parse(text: &str, base: usize) -> Result<Parsed, String> {
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
-            format!(
-                "{}:{}: not valid YAML: {}",
+            (
                 e.marker().line(),
                 e.marker().col() + 1,
-                e.info()
+                format!("not valid YAML: {}", e.info()),
             )
         })?;
+        let at = |message: String| (span.start.line(), span.start.col() + 1, message);
         let offset = base + lines.offset(&span);
         let done = match event {
             Event::Scalar(value, style, anchor, tag) => {
@@ -106,7 +109,7 @@ pub fn parse(text: &str, base: usize) -> Result<Parsed, String> {
                     tagged(node(Value::Object(members), at), tag.as_deref(), at),
                     anchor,
                 )),
-                None => return Err("unbalanced YAML events".into()),
+                None => return Err(at("unbalanced YAML events".into())),
             },
             Event::Alias(id) => match anchors.get(&id) {
                 Some(n) => {
@@ -114,29 +117,25 @@ pub fn parse(text: &str, base: usize) -> Result<Parsed, String> {
                     Some((n.clone(), 0))
                 }
                 None => {
-                    return Err(format!(
-                        "{}: an alias to an unknown anchor",
-                        span.start.line()
-                    ));
+                    return Err(at("an alias to an unknown anchor".into()));
                 }
             },
             Event::DocumentEnd if root.is_some() => break,
             _ => None,
         };
         if stack.len() > MAX_DEPTH {
-            return Err(format!(
-                "{}: nested more than {MAX_DEPTH} deep",
-                span.start.line()
-            ));
+            return Err(at(format!(
+                "YAML nested more than {MAX_DEPTH} deep: not read"
+            )));
         }
         let Some((value, anchor)) = done else {
             continue;
         };
         count += 1;
         if count > MAX_NODES {
-            return Err(format!(
-                "more than {MAX_NODES} values (aliases expanded): not read"
-            ));
+            return Err(at(format!(
+                "more than {MAX_NODES} YAML values (aliases expanded): not read"
+            )));
         }
         if anchor > 0 {
             anchors.insert(anchor, value.clone());
@@ -270,7 +269,7 @@ mod tests {
             };
             bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
-        assert!(parse(&bomb, 0).unwrap_err().contains("more than"));
+        assert!(parse(&bomb, 0).unwrap_err().2.contains("more than"));
         assert!(parse("a: [", 0).is_err());
     }
 }
