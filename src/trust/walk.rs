@@ -250,7 +250,10 @@ pub fn read_template(root: &Path, base: &Path, name: &str) -> Result<(PathBuf, S
     let canonical = fs::canonicalize(&path).map_err(|e| Skip::Unreadable(e.to_string()))?;
     let root = fs::canonicalize(root).map_err(|e| Skip::Unreadable(e.to_string()))?;
     if !canonical.starts_with(&root) {
-        return Err(Skip::LinkOutside(canonical));
+        return Err(Skip::Unreadable(format!(
+            "{} is outside the tree being audited",
+            canonical.display()
+        )));
     }
     read_file(&path, false).map(|text| (path, text))
 }

@@ -233,3 +233,40 @@ fn nothing_that_looks_like_a_trust_policy_exits_2() {
         out.stderr
     );
 }
+
+#[test]
+fn templates_are_read_from_inside_the_tree_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("secret.tftpl"), OPEN);
+    let root = tmp.path().join("infra");
+    let main = r#"
+resource "aws_iam_role" "a" {
+  name               = "deploy"
+  assume_role_policy = templatefile("${path.module}/../secret.tftpl", {})
+}
+resource "aws_iam_role" "b" {
+  name               = "deploy"
+  assume_role_policy = templatefile("/dev/zero", {})
+}
+"#;
+    write(&root.join("main.tf"), main);
+    let out = audit(tmp.path(), &["infra", "--format", "json"]);
+    assert!(out.elapsed < Duration::from_secs(10));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("secret.tftpl is outside the tree being audited"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("/dev/zero is outside the tree being audited"),
+        "{messages:?}"
+    );
+    assert_eq!(out.code, 10, "{}", out.stderr);
+}
