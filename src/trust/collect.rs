@@ -131,11 +131,10 @@ impl Collected {
                 Err(skip) => return self.refused(path, &skip, err),
             }
             // The module's other files: locals, variables and data sources are shared.
-            if let Ok(found) = walk::walk(dir) {
-                for sibling in found
-                    .files
+            if let Ok(siblings) = walk::module_files(dir) {
+                for sibling in siblings
                     .iter()
-                    .filter(|f| f.parent() == Some(dir) && *f != path)
+                    .filter(|f| f.file_name() != path.file_name())
                 {
                     if Kind::of(&display(sibling), "") == Kind::Terraform
                         && let Ok(t) = walk::read_file(sibling, false)

@@ -155,6 +155,18 @@ fn visit(dir: &Path, root: &Path, depth: usize, out: &mut Walk) -> Result<(), st
     Ok(())
 }
 
+/// The regular `.tf` files of one directory (not below it), sorted: a module's files.
+pub fn module_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// Whether a file name has one of the [`EXTENSIONS`].
 pub fn wanted(name: &str) -> bool {
     name.rsplit_once('.')

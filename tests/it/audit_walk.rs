@@ -270,3 +270,53 @@ resource "aws_iam_role" "b" {
     );
     assert_eq!(out.code, 10, "{}", out.stderr);
 }
+
+#[test]
+fn a_named_terraform_file_is_read_with_its_modules_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = r#"
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:${var.org}/*" }
+      }
+    }]
+  })
+}
+"#;
+    write(&tmp.path().join("main.tf"), main);
+    write(
+        &tmp.path().join("variables.tf"),
+        "variable \"org\" {\n  default = \"octo-org\"\n}\n",
+    );
+    write(&tmp.path().join("sub/other.tf"), "this is not read {");
+    let out = audit(tmp.path(), &["main.tf", "--format", "json"]);
+    assert_eq!(out.code, 12, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["id"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("OA102") && f.contains("`repo:octo-org/*`")),
+        "{findings:?}"
+    );
+    assert_eq!(json["documents"].as_array().unwrap().len(), 1);
+}
