@@ -4,7 +4,8 @@
 //! Resolved: `Ref` to parameters (their `Default`), pseudo parameters, and OIDC providers of the
 //! template (`AWS::IAM::OIDCProvider`, CDK's `Custom::AWSCDKOpenIdConnectProvider`: their ARN);
 //! `Fn::GetAtt` of those providers; `Fn::Sub` (both forms, `${!Literal}` kept literal);
-//! `Fn::Join`; `Fn::Select`; `Fn::If` (the first branch, noted). Anything else, and a parameter
+//! `Fn::Join`; `Fn::Select`; `Fn::If` (both branches as alternatives when they are strings,
+//! else the first; noted). Anything else, and a parameter
 //! without a default, is kept as the `${…}` text and noted as an assumption.
 
 use std::collections::HashMap;
@@ -128,10 +129,18 @@ impl Template<'_> {
 
     fn resolve_inner(&mut self, n: &Node) -> Node {
         match &n.value {
-            Value::Array(items) => node(
-                Value::Array(items.iter().map(|i| self.resolve(i)).collect()),
-                n.offset,
-            ),
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    let resolved = self.resolve(item);
+                    // An `Fn::If` read as both branches, inside a list: its values join it.
+                    match (item.get("Fn::If"), resolved.value) {
+                        (Some(_), Value::Array(values)) => out.extend(values),
+                        (_, value) => out.push(Node { value, ..resolved }),
+                    }
+                }
+                node(Value::Array(out), n.offset)
+            }
             Value::Object(members) => {
                 if let [m] = members.as_slice()
                     && (m.key == "Ref" || m.key.starts_with("Fn::"))
@@ -233,17 +242,44 @@ impl Template<'_> {
                     None => self.unresolved("Fn::Select", "index out of range", offset),
                 }
             }
-            ("Fn::If", Value::Array(parts)) if parts.len() == 3 => {
+            ("Fn::If", Value::Array(parts)) if parts.len() == 3 => self.fn_if(parts, offset),
+            _ => self.unresolved(key, "this intrinsic function is not evaluated", offset),
+        }
+    }
+
+    /// `Fn::If`: when both branches are strings (a condition's values), both are read, as
+    /// alternatives (a reviewer audits what either deployment admits); otherwise the first.
+    fn fn_if(&mut self, parts: &[Node], offset: usize) -> Node {
+        let condition = text(&parts[0]);
+        let no_value = |n: &Node| n.get("Ref").and_then(Node::as_str) == Some("AWS::NoValue");
+        let branches: Vec<Node> = parts[1..]
+            .iter()
+            .filter(|n| !no_value(n))
+            .map(|n| self.resolve(n))
+            .collect();
+        let strings: Option<Vec<Node>> = branches
+            .iter()
+            .flat_map(|b| b.one_or_many())
+            .map(|n| n.as_str().map(|_| n.clone()))
+            .collect();
+        match strings {
+            Some(values) if !values.is_empty() => {
                 self.assume(
                     offset,
-                    format!(
-                        "`Fn::If` on the condition `{}` is not evaluated: read its first branch",
-                        text(&parts[0])
-                    ),
+                    format!("`Fn::If` on the condition `{condition}` is not evaluated: the values of both branches are read as alternatives"),
                 );
-                self.resolve(&parts[1])
+                node(Value::Array(values), offset)
             }
-            _ => self.unresolved(key, "this intrinsic function is not evaluated", offset),
+            _ => {
+                self.assume(
+                    offset,
+                    format!("`Fn::If` on the condition `{condition}` is not evaluated: read its first branch"),
+                );
+                branches
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| string("", offset))
+            }
         }
     }
 

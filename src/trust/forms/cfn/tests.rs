@@ -54,10 +54,14 @@ fn yaml_short_forms() {
     assert_eq!(
         findings("stack.yaml", YAML),
         [
-            // `${Environment}` has no default: reported, read as one value.
+            // Both branches of `!If` are read: the tag pattern (medium) and, in the other
+            // deployment, pull requests on a deploy role (high).
             "OA102 medium 31",
+            "OA107 high 31",
             "OA109 low 29",
+            // `${Environment}` has no default: reported, read as one value.
             "OA110 low 30",
+            "OA110 low 31",
             "OA112 low 30",
             "OA112 low 31",
         ]
