@@ -91,6 +91,22 @@ impl Reporter {
         self.write(&self.stderr, &format!("{one_line}\n"));
     }
 
+    /// A command's own output on stdout (an audit report, a generated policy, SARIF): written
+    /// as it is, with the legacy `##[` syntax broken up in Actions. Renderers that quote
+    /// untrusted values escape them themselves (the audit's GitHub format does).
+    pub fn print(&self, text: &str) {
+        self.write(&self.stdout, text);
+    }
+
+    /// A writer whose every line becomes an [`Reporter::info`] line on stderr: for code that
+    /// reports as it goes through `impl Write` (the audit's notes on what it read and skipped).
+    pub fn lines(&self) -> Lines<'_> {
+        Lines {
+            reporter: self,
+            pending: Vec::new(),
+        }
+    }
+
     /// A warning: an annotation in Actions, `warning:` on stderr otherwise.
     pub fn warning(&self, title: &str, message: &str) {
         if self.github {
@@ -132,6 +148,37 @@ impl Reporter {
             );
         } else {
             self.write(sink, text);
+        }
+    }
+}
+
+/// See [`Reporter::lines`]. A line still open when it is dropped is written then.
+pub struct Lines<'a> {
+    reporter: &'a Reporter,
+    pending: Vec<u8>,
+}
+
+impl Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            self.reporter
+                .info(String::from_utf8_lossy(&line[..end]).as_ref());
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Lines<'_> {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            self.reporter
+                .info(String::from_utf8_lossy(&self.pending).as_ref());
         }
     }
 }
@@ -219,6 +266,19 @@ pub(crate) mod tests {
         r.info("retrying (Throttling: slow down\n::add-mask::x\r\n::set-output name=a::b)");
         assert_eq!(err.text().lines().count(), 1, "{}", err.text());
         assert!(!err.text().contains("\n::"));
+    }
+
+    #[test]
+    fn lines_become_one_line_messages() {
+        let (r, out, err) = reporter(true);
+        {
+            let mut lines = r.lines();
+            lines.write_all(b"note: a\nerror: b ##[x]\nhint: ").unwrap();
+            lines.write_all(b"c").unwrap();
+        }
+        r.print("report ##[set-output]\n");
+        assert_eq!(err.text(), "note: a\nerror: b ##\u{2060}[x]\nhint: c\n");
+        assert_eq!(out.text(), "report ##\u{2060}[set-output]\n");
     }
 
     #[test]

@@ -8,12 +8,11 @@ use crate::output::Reporter;
 
 /// Runs one of the trust-policy commands; `None` when `command` is not one of them.
 pub fn command(command: &Commands, out: &Reporter) -> Option<Result<u8, Error>> {
-    let _ = out;
-    let code = match command {
-        Commands::Audit(args) => crate::trust::cli::run_audit(args),
-        Commands::TrustPolicy(args) => crate::trust::cli::run_trust_policy(args),
-        Commands::Explain(args) => crate::trust::cli::run_explain(args),
+    let result = match command {
+        Commands::Audit(args) => crate::trust::cli::run_audit(args, out),
+        Commands::TrustPolicy(args) => crate::trust::cli::run_trust_policy(args, out),
+        Commands::Explain(args) => crate::trust::cli::run_explain(args, out),
         _ => return None,
     };
-    Some(Ok(code))
+    Some(result.map_err(Error::from))
 }

@@ -7,18 +7,20 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::collect::{Collected, display};
 use super::finding::Severity;
 use super::generate::{self, Options};
 use super::render::{self, Format};
-use super::{Reported, TrustError, document, github, simulate};
+use super::{TrustError, document, github, simulate};
 use crate::claims::Claims;
 use crate::exit::{EXIT_CONFIG, EXIT_DENIED, EXIT_OK};
+use crate::output::Reporter;
 
 /// Options of `audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// IAM trust policy JSON files, `aws iam get-role` output, directories (scanned for
-    /// `*.json`), or `-` for stdin
+    /// Trust policies: IAM JSON, `aws iam get-role` output, Terraform, CloudFormation (JSON,
+    /// YAML), CDK output, `terraform show -json` output; directories (walked); `-` for stdin
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Also lint an oidc-assume policy file (TOML)
@@ -102,115 +104,55 @@ fn read(path: &Path) -> Result<String, TrustError> {
     std::fs::read_to_string(path).map_err(fail)
 }
 
-fn display(path: &Path) -> String {
-    if path == Path::new("-") {
-        "stdin".into()
-    } else {
-        path.display().to_string()
-    }
-}
-
-fn report_error(error: &TrustError) {
+/// Renders an error the way the top-level error does: `error: …` and an optional `hint: …`.
+pub fn render_error(error: &TrustError) -> String {
     let mut text = format!("error: {error}\n");
     if let Some(hint) = error.hint() {
         text.push_str(&format!("hint: {hint}\n"));
     }
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    text
 }
 
-fn write_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-}
-
-/// `*.json` files under `dir`, sorted, skipping hidden directories.
-fn scan(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrustError> {
-    let fail = |source| TrustError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(fail)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if path.is_dir() {
-            if !hidden {
-                scan(&path, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 on bad input).
-pub fn run_audit(args: &AuditArgs) -> u8 {
+/// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 when an input could not
+/// be read; those inputs are reported on stderr and the others still audited), or `Err` when
+/// there is nothing to audit at all or nothing that looks like a trust policy was read (the
+/// caller renders it, exit 2).
+pub fn run_audit(args: &AuditArgs, out: &Reporter) -> Result<u8, TrustError> {
     if args.paths.is_empty() && args.policy.is_none() {
-        report_error(&TrustError::Generate(
+        return Err(TrustError::Generate(
             "nothing to audit: give trust policy files or directories, `-` for stdin, or `--policy FILE`".into(),
         ));
-        return EXIT_CONFIG;
     }
-    let mut findings: Vec<Reported> = Vec::new();
-    let mut inputs = Vec::new();
-    let mut bad = false;
+    let mut stderr = out.lines();
+    let mut collected = Collected::default();
     for path in &args.paths {
-        let (files, scanned) = if path != Path::new("-") && path.is_dir() {
-            let mut files = Vec::new();
-            if let Err(e) = scan(path, &mut files) {
-                report_error(&e);
-                bad = true;
-            }
-            (files, true)
-        } else {
-            (vec![path.clone()], false)
-        };
-        for file in files {
-            let name = display(&file);
-            let result = read(&file).and_then(|text| super::audit_trust_text(&name, &text));
-            match result {
-                Ok(found) => {
-                    inputs.push(name);
-                    findings.extend(found);
-                }
-                // A directory may hold other JSON (package.json, …): skip what is not a policy.
-                Err(TrustError::Load {
-                    source: document::LoadError::NotAPolicy(_),
-                    ..
-                }) if scanned => {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "note: skipped {name}: not an IAM policy document"
-                    );
-                }
-                Err(e) => {
-                    report_error(&e);
-                    bad = true;
-                }
-            }
-        }
+        collected.input(path, &mut stderr);
     }
     if let Some(policy) = &args.policy {
         let name = display(policy);
         match read(policy).and_then(|text| super::audit_policy_text(&name, &text)) {
             Ok(found) => {
-                inputs.push(name);
-                findings.extend(found);
+                collected.inputs.push(name);
+                collected.findings.extend(found);
             }
             Err(e) => {
-                report_error(&e);
-                bad = true;
+                let _ = stderr.write_all(render_error(&e).as_bytes());
+                collected.bad = true;
             }
         }
     }
+    // A security gate that reads nothing must not pass: say what was looked at.
+    if collected.documents.is_empty() && args.policy.is_none() && !collected.bad {
+        return Err(TrustError::NothingFound(collected.looked.describe()));
+    }
+    let Collected {
+        mut findings,
+        inputs,
+        documents,
+        bad,
+        walked,
+        ..
+    } = collected;
     findings.retain(|r| r.finding.severity >= args.min_severity);
     let worst = super::worst(&findings, args.min_severity);
     let code = if bad {
@@ -219,22 +161,24 @@ pub fn run_audit(args: &AuditArgs) -> u8 {
         worst.map_or(EXIT_OK, Severity::exit_code)
     };
     let text = match args.format {
+        Format::Human if walked => render::human_with_documents(&findings, &documents),
         Format::Human => render::human(&findings),
         Format::Github => render::github(&findings),
         Format::Sarif => render::sarif(&findings),
-        Format::Json => render::json(&findings, &inputs, worst, code),
+        Format::Json => render::json(&findings, &inputs, &documents, worst, code),
     };
     // After a read error, "no findings" would mislead: the error on stderr is the news.
     if !(bad && findings.is_empty() && args.format == Format::Human) {
-        write_stdout(&text);
+        out.print(&text);
     }
-    code
+    Ok(code)
 }
 
-/// Runs `trust-policy`; returns 0, or 2 when the policy cannot be read or generated from.
-pub fn run_trust_policy(args: &TrustPolicyArgs) -> u8 {
+/// Runs `trust-policy`; returns 0, or `Err` when the policy cannot be read or generated from
+/// (the caller renders it, exit 2).
+pub fn run_trust_policy(args: &TrustPolicyArgs, out: &Reporter) -> Result<u8, TrustError> {
     let name = display(&args.policy);
-    let result = read(&args.policy).and_then(|text| {
+    let generated = read(&args.policy).and_then(|text| {
         let policy = crate::policy::Policy::from_toml(&text, &name).map_err(TrustError::Policy)?;
         generate::generate(
             &policy,
@@ -246,29 +190,17 @@ pub fn run_trust_policy(args: &TrustPolicyArgs) -> u8 {
                 audience: args.audience.clone(),
             },
         )
-    });
-    match result {
-        Ok(generated) => {
-            match args.format {
-                TrustPolicyFormat::Json => {
-                    write_stdout(&generated.document.to_json());
-                    let notes: String = generate::render_notes(&generated)
-                        .iter()
-                        .map(|l| format!("note: {l}\n"))
-                        .collect();
-                    let _ = std::io::stderr().write_all(notes.as_bytes());
-                }
-                TrustPolicyFormat::Terraform => {
-                    write_stdout(&generate::render_terraform(&generated))
-                }
+    })?;
+    match args.format {
+        TrustPolicyFormat::Json => {
+            out.print(&generated.document.to_json());
+            for note in generate::render_notes(&generated) {
+                out.info(&format!("note: {note}"));
             }
-            EXIT_OK
         }
-        Err(e) => {
-            report_error(&e);
-            EXIT_CONFIG
-        }
+        TrustPolicyFormat::Terraform => out.print(&generate::render_terraform(&generated)),
     }
+    Ok(EXIT_OK)
 }
 
 /// Decodes a JWT's payload without verifying it.
@@ -309,10 +241,11 @@ fn base64url(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Runs `explain`; returns 0 when the trust policy admits the token, 3 when not, 2 on bad input.
-pub fn run_explain(args: &ExplainArgs) -> u8 {
+/// Runs `explain`; returns 0 when the trust policy admits the token, 3 when not, or `Err` on
+/// bad input (the caller renders it, exit 2).
+pub fn run_explain(args: &ExplainArgs, out: &Reporter) -> Result<u8, TrustError> {
     let name = display(&args.trust_policy);
-    let result = (|| {
+    let verdict = (|| {
         let text = read(&args.trust_policy)?;
         let mut docs = document::load(&text).map_err(|source| TrustError::Load {
             path: name.clone(),
@@ -325,9 +258,8 @@ pub fn run_explain(args: &ExplainArgs) -> u8 {
                     .map_err(|e| TrustError::Token(format!("{}: {e}", display(path))))?
             }
             (None, Some(path)) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "note: the token's signature and expiry are not checked (offline); only its claims are used"
+                out.info(
+                    "note: the token's signature and expiry are not checked (offline); only its claims are used",
                 );
                 token_claims(&read(path)?)?
             }
@@ -355,21 +287,13 @@ pub fn run_explain(args: &ExplainArgs) -> u8 {
         };
         let prefix = github::issuer_key_prefix(claims.get("iss").unwrap_or(github::GITHUB_COM));
         Ok(simulate::evaluate(&doc, &claims, &prefix))
-    })();
-    match result {
-        Ok(verdict) => {
-            write_stdout(&simulate::render(&verdict, &name));
-            if verdict.allowed() {
-                EXIT_OK
-            } else {
-                EXIT_DENIED
-            }
-        }
-        Err(e) => {
-            report_error(&e);
-            EXIT_CONFIG
-        }
-    }
+    })()?;
+    out.print(&simulate::render(&verdict, &name));
+    Ok(if verdict.allowed() {
+        EXIT_OK
+    } else {
+        EXIT_DENIED
+    })
 }
 
 #[cfg(test)]

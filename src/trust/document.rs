@@ -14,6 +14,9 @@ use super::json::{self, LineIndex, Node, Value};
 /// Where something is: a JSON pointer and a 1-based line and column in the file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Loc {
+    /// The file, when it is not the input being audited (a Terraform module spans files; a
+    /// `templatefile()` template is another file).
+    pub file: Option<String>,
     pub line: usize,
     pub column: usize,
     pub pointer: String,
@@ -31,6 +34,9 @@ pub struct TrustDocument {
     pub duplicates: Vec<DuplicateKey>,
     /// Parts IAM would not accept or that this reader cannot interpret.
     pub problems: Vec<(Loc, String)>,
+    /// Values a reader could not resolve (a Terraform variable without a default, a
+    /// CloudFormation parameter without one), with the assumption it made.
+    pub assumptions: Vec<(Loc, String)>,
 }
 
 /// A key written twice in one object.
@@ -177,11 +183,23 @@ impl Statement {
             .collect()
     }
 
-    /// Whether a positive string condition (key present and matching) constrains `claim`.
+    /// Whether a positive string condition (key present and matching) constrains `claim`. On a
+    /// key GitHub always sends ([`crate::trust::github::ALWAYS_SENT`]), `…IfExists` and
+    /// `ForAllValues:` are as positive as the plain operator.
     pub fn positively_constrains(&self, claim: &str) -> bool {
-        self.github_conditions()
-            .iter()
-            .any(|(c, name)| name == claim && c.operator.is_positive_string())
+        let always = crate::trust::github::ALWAYS_SENT.contains(&claim);
+        self.github_conditions().iter().any(|(c, name)| {
+            name == claim
+                && (c.operator.is_positive_string()
+                    || (always
+                        && !c.operator.is_negated()
+                        && matches!(
+                            c.operator.base,
+                            super::iam::Base::StringEquals
+                                | super::iam::Base::StringEqualsIgnoreCase
+                                | super::iam::Base::StringLike
+                        )))
+        })
     }
 }
 
@@ -196,6 +214,15 @@ pub enum LoadError {
     },
     #[error("{0}")]
     NotAPolicy(String),
+    /// YAML or Terraform that does not parse (or is refused), in `path` when the input is a
+    /// module of several files.
+    #[error("{line}:{column}: {message}")]
+    Invalid {
+        path: Option<String>,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 /// Maps offsets of the text being read to file positions.
@@ -204,20 +231,124 @@ enum Mapper<'a> {
     File { text: &'a str, index: &'a LineIndex },
     /// The text was inside a string at this file position.
     Embedded { line: usize, column: usize },
+    /// Offsets are positions in the files of a [`SourceMap`].
+    Sources(&'a SourceMap),
 }
 
 impl Mapper<'_> {
     fn loc(&self, pointer: &str, offset: usize) -> Loc {
-        let (line, column) = match self {
-            Mapper::File { text, index } => index.line_col(text, offset),
-            Mapper::Embedded { line, column } => (*line, *column),
+        let (file, line, column) = match self {
+            Mapper::File { text, index } => {
+                let (l, c) = index.line_col(text, offset);
+                (None, l, c)
+            }
+            Mapper::Embedded { line, column } => (None, *line, *column),
+            Mapper::Sources(map) => return map.loc(pointer, offset),
         };
         Loc {
+            file,
             line,
             column,
             pointer: pointer.to_string(),
         }
     }
+}
+
+/// Several source files laid end to end, so that one offset names a file and a place in it:
+/// a document read from Terraform takes values from several files of a module and from
+/// templates.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+#[derive(Debug)]
+struct SourceFile {
+    path: String,
+    text: String,
+    index: LineIndex,
+    base: usize,
+}
+
+impl SourceMap {
+    /// Adds a file; returns the offset its text starts at (add it to offsets within the text).
+    pub fn add(&mut self, path: &str, text: &str) -> usize {
+        let base = self.files.last().map_or(0, |f| f.base + f.text.len() + 1);
+        self.files.push(SourceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            index: LineIndex::new(text),
+            base,
+        });
+        base
+    }
+
+    /// The file holding `offset`: (path, text, offset within it).
+    pub fn file_at(&self, offset: usize) -> Option<(&str, &str, usize)> {
+        let i = self
+            .files
+            .partition_point(|f| f.base <= offset)
+            .checked_sub(1)?;
+        let f = &self.files[i];
+        Some((&f.path, &f.text, offset - f.base))
+    }
+
+    /// The text of the file at `path`.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.text.as_str())
+    }
+
+    /// The location of `offset`.
+    pub fn loc(&self, pointer: &str, offset: usize) -> Loc {
+        let i = self
+            .files
+            .partition_point(|f| f.base <= offset)
+            .saturating_sub(1);
+        let Some(f) = self.files.get(i) else {
+            return Loc {
+                pointer: pointer.to_string(),
+                ..Loc::default()
+            };
+        };
+        let (line, column) = f.index.line_col(&f.text, offset - f.base);
+        Loc {
+            file: Some(f.path.clone()),
+            line,
+            column,
+            pointer: pointer.to_string(),
+        }
+    }
+}
+
+/// Reads a trust policy document built by another reader (Terraform, CloudFormation), whose
+/// node offsets are positions in `map` and whose repeated keys are `duplicates`.
+pub fn from_node(root: &Node, duplicates: &[json::Duplicate], map: &SourceMap) -> TrustDocument {
+    let mapper = Mapper::Sources(map);
+    let mut doc = read_document(root, &mapper);
+    let parsed = json::Parsed {
+        root: root.clone(),
+        duplicates: duplicates.to_vec(),
+    };
+    doc.duplicates = self::duplicates(&parsed, &mapper);
+    doc
+}
+
+/// Reads a document written as JSON inside a string of another file (`terraform show -json`,
+/// a CloudFormation string): positions are the string's, pointers continue inside it.
+pub fn from_embedded(
+    text: &str,
+    pointer: &str,
+    line: usize,
+    column: usize,
+) -> Result<TrustDocument, String> {
+    let inner = json::parse(text, pointer).map_err(|e| e.message)?;
+    let mapper = Mapper::Embedded { line, column };
+    let mut doc = read_document(&inner.root, &mapper);
+    doc.duplicates = duplicates(&inner, &mapper);
+    Ok(doc)
 }
 
 /// Reads every trust policy document in `text`.
@@ -473,56 +604,65 @@ fn read_document(root: &Node, mapper: &Mapper<'_>) -> TrustDocument {
                 .collect();
         }
         if let Some(block) = node.get("Condition") {
-            let Some(operators) = block.members() else {
-                doc.problems.push((
-                    mapper.loc(&block.pointer, block.offset),
-                    format!("`Condition` must be an object, not {}", block.type_name()),
-                ));
-                doc.statements.push(st);
-                continue;
-            };
-            // Two members of one name: read the last, as serde_json and most parsers (and
-            // Terraform's HCL) do; OA106 reports the one dropped.
-            let last = |members: &[json::Member], i: usize| {
-                !members[i + 1..].iter().any(|m| m.key == members[i].key)
-            };
-            for (i, op) in operators.iter().enumerate() {
-                if !last(operators, i) {
-                    continue;
-                }
-                let Some(keys) = op.value.members() else {
-                    doc.problems.push((
-                        mapper.loc(&op.value.pointer, op.value.offset),
-                        format!(
-                            "`{}` must map condition keys to values, not {}",
-                            op.key,
-                            op.value.type_name()
-                        ),
-                    ));
-                    continue;
-                };
-                for (j, key) in keys.iter().enumerate() {
-                    if !last(keys, j) {
-                        continue;
-                    }
-                    let values = strings(&key.value, mapper, &mut doc.problems)
-                        .into_iter()
-                        .map(|(value, loc)| CondValue { value, loc })
-                        .collect();
-                    st.conditions.push(Condition {
-                        operator_name: op.key.clone(),
-                        operator: Operator::parse(&op.key),
-                        operator_loc: mapper.loc(&op.value.pointer, op.key_offset),
-                        key: key.key.clone(),
-                        loc: mapper.loc(&key.value.pointer, key.key_offset),
-                        values,
-                    });
-                }
-            }
+            read_conditions(block, mapper, &mut st, &mut doc.problems);
         }
         doc.statements.push(st);
     }
     doc
+}
+
+/// Reads a statement's `Condition` block into `st.conditions`.
+fn read_conditions(
+    block: &Node,
+    mapper: &Mapper<'_>,
+    st: &mut Statement,
+    problems: &mut Vec<(Loc, String)>,
+) {
+    let Some(operators) = block.members() else {
+        problems.push((
+            mapper.loc(&block.pointer, block.offset),
+            format!("`Condition` must be an object, not {}", block.type_name()),
+        ));
+        return;
+    };
+    // Two members of one name: read the last, as serde_json and most parsers (and
+    // Terraform's HCL) do; OA106 reports the one dropped.
+    let last = |members: &[json::Member], i: usize| {
+        !members[i + 1..].iter().any(|m| m.key == members[i].key)
+    };
+    for (i, op) in operators.iter().enumerate() {
+        if !last(operators, i) {
+            continue;
+        }
+        let Some(keys) = op.value.members() else {
+            problems.push((
+                mapper.loc(&op.value.pointer, op.value.offset),
+                format!(
+                    "`{}` must map condition keys to values, not {}",
+                    op.key,
+                    op.value.type_name()
+                ),
+            ));
+            continue;
+        };
+        for (j, key) in keys.iter().enumerate() {
+            if !last(keys, j) {
+                continue;
+            }
+            let values = strings(&key.value, mapper, problems)
+                .into_iter()
+                .map(|(value, loc)| CondValue { value, loc })
+                .collect();
+            st.conditions.push(Condition {
+                operator_name: op.key.clone(),
+                operator: Operator::parse(&op.key),
+                operator_loc: mapper.loc(&op.value.pointer, op.key_offset),
+                key: key.key.clone(),
+                loc: mapper.loc(&key.value.pointer, key.key_offset),
+                values,
+            });
+        }
+    }
 }
 
 #[cfg(test)]

@@ -186,7 +186,43 @@ pub fn generate(policy: &Policy, opts: &Options) -> Result<Generated, TrustError
             role.as_deref().unwrap_or("?")
         )));
     }
-    let provider = match (&opts.provider_arn, &opts.account_id, &role) {
+    let provider = provider_arn(opts, role.as_deref(), &prefix)?;
+    let mut notes = Vec::new();
+    let mut sub_claims: Vec<String> = Vec::new();
+    let mut statements = Vec::new();
+    for rule in &allow {
+        statements.push(allow_statement(
+            rule,
+            policy,
+            &prefix,
+            &provider,
+            opts,
+            &mut notes,
+            &mut sub_claims,
+        )?);
+    }
+    let deny: Vec<&Rule> = policy.deny_rules().iter().filter(applies).collect();
+    for rule in deny {
+        if let Some(st) = deny_statement(rule, &prefix, &provider, &mut notes, &mut sub_claims) {
+            statements.push(st);
+        }
+    }
+    sub_claims.sort();
+    sub_claims.dedup();
+    Ok(Generated {
+        document: Json::Obj(vec![
+            ("Version".into(), s("2012-10-17")),
+            ("Statement".into(), Json::Arr(statements)),
+        ]),
+        role,
+        notes,
+        sub_claims,
+    })
+}
+
+/// The OIDC provider's ARN: given, from the account, or from the role's account.
+fn provider_arn(opts: &Options, role: Option<&str>, prefix: &str) -> Result<String, TrustError> {
+    Ok(match (&opts.provider_arn, &opts.account_id, role) {
         (Some(arn), _, _) => arn.clone(),
         (None, Some(account), _) => format!("arn:aws:iam::{account}:oidc-provider/{prefix}"),
         (None, None, Some(role)) => {
@@ -207,87 +243,69 @@ pub fn generate(policy: &Policy, opts: &Options) -> Result<Generated, TrustError
                 "the policy names no role to take the account from: pass `--role`, `--provider-arn` or `--account-id`".into(),
             ));
         }
-    };
-    let mut notes = Vec::new();
-    let mut sub_claims: Vec<String> = Vec::new();
-    let mut statements = Vec::new();
-    for rule in &allow {
-        statements.push(allow_statement(
-            rule,
-            policy,
-            &prefix,
-            &provider,
-            opts,
-            &mut notes,
-            &mut sub_claims,
-        )?);
-    }
-    let deny: Vec<&Rule> = policy.deny_rules().iter().filter(applies).collect();
-    for rule in deny {
-        let unexpressible: Vec<&str> = rule
-            .conditions()
-            .iter()
-            .filter(|c| {
-                !is_iam_key(c.claim())
-                    || c.patterns()
-                        .iter()
-                        .any(|p| matches!(p, Pattern::Regex { .. }))
-            })
-            .map(|c| c.claim())
-            .collect();
-        if !unexpressible.is_empty() {
-            notes.push(format!(
-                "deny rule `{}`: not in the trust policy: IAM cannot test `{}` (the action still enforces the rule)",
-                rule.name(),
-                unexpressible.join("`, `")
-            ));
-            sub_claims.extend(
-                unexpressible
-                    .iter()
-                    .filter(|c| !is_iam_key(c))
-                    .map(|c| c.to_string()),
-            );
-            continue;
-        }
-        let mut equals = Vec::new();
-        let mut like = Vec::new();
-        for c in rule.conditions() {
-            let key = format!("{prefix}:{}", c.claim());
-            if c.patterns().iter().all(Pattern::is_exact) {
-                equals.push((key, exact_values(c.patterns())));
-            } else {
-                like.push((key, values(c.patterns().iter().map(glob_to_iam).collect())));
-            }
-        }
-        let mut condition = Vec::new();
-        if !equals.is_empty() {
-            condition.push(("StringEqualsIfExists".to_string(), Json::Obj(equals)));
-        }
-        if !like.is_empty() {
-            condition.push(("StringLikeIfExists".to_string(), Json::Obj(like)));
-        }
-        statements.push(Json::Obj(vec![
-            ("Sid".into(), s(sid(rule.name(), "Deny"))),
-            ("Effect".into(), s("Deny")),
-            (
-                "Principal".into(),
-                Json::Obj(vec![("Federated".into(), s(provider.clone()))]),
-            ),
-            ("Action".into(), s("sts:AssumeRoleWithWebIdentity")),
-            ("Condition".into(), Json::Obj(condition)),
-        ]));
-    }
-    sub_claims.sort();
-    sub_claims.dedup();
-    Ok(Generated {
-        document: Json::Obj(vec![
-            ("Version".into(), s("2012-10-17")),
-            ("Statement".into(), Json::Arr(statements)),
-        ]),
-        role,
-        notes,
-        sub_claims,
     })
+}
+
+/// The `Deny` statement of a deny rule, or `None` (with a note) when IAM cannot test it.
+fn deny_statement(
+    rule: &Rule,
+    prefix: &str,
+    provider: &str,
+    notes: &mut Vec<String>,
+    sub_claims: &mut Vec<String>,
+) -> Option<Json> {
+    let unexpressible: Vec<&str> = rule
+        .conditions()
+        .iter()
+        .filter(|c| {
+            !is_iam_key(c.claim())
+                || c.patterns()
+                    .iter()
+                    .any(|p| matches!(p, Pattern::Regex { .. }))
+        })
+        .map(|c| c.claim())
+        .collect();
+    if !unexpressible.is_empty() {
+        notes.push(format!(
+            "deny rule `{}`: not in the trust policy: IAM cannot test `{}` (the action still enforces the rule)",
+            rule.name(),
+            unexpressible.join("`, `")
+        ));
+        sub_claims.extend(
+            unexpressible
+                .iter()
+                .filter(|c| !is_iam_key(c))
+                .map(|c| c.to_string()),
+        );
+        return None;
+    }
+    let mut equals = Vec::new();
+    let mut like = Vec::new();
+    for c in rule.conditions() {
+        let key = format!("{prefix}:{}", c.claim());
+        if c.patterns().iter().all(Pattern::is_exact) {
+            equals.push((key, exact_values(c.patterns())));
+        } else {
+            like.push((key, values(c.patterns().iter().map(glob_to_iam).collect())));
+        }
+    }
+    let mut condition = Vec::new();
+    if !equals.is_empty() {
+        condition.push(("StringEqualsIfExists".to_string(), Json::Obj(equals)));
+    }
+    if !like.is_empty() {
+        condition.push(("StringLikeIfExists".to_string(), Json::Obj(like)));
+    }
+    Some(Json::Obj(vec![
+        ("Sid".into(), s(sid(rule.name(), "Deny"))),
+        ("Effect".into(), s("Deny")),
+        (
+            "Principal".into(),
+            Json::Obj(vec![("Federated".into(), s(provider))]),
+        ),
+        ("Action".into(), s("sts:AssumeRoleWithWebIdentity")),
+        ("Condition".into(), Json::Obj(condition)),
+    ]))
 }
 
 /// The `StringEquals` value(s) for exact patterns, with IAM's wildcards escaped.
@@ -427,50 +445,8 @@ fn allow_statement(
     if !rule.conditions().iter().any(|c| c.claim() == "sub")
         && let Some(repos) = exact("repository")
     {
-        let env = rule
-            .conditions()
-            .iter()
-            .find(|c| c.claim() == "environment");
-        let git_ref = rule.conditions().iter().find(|c| c.claim() == "ref");
-        let subs: Option<(Vec<String>, bool)> = match (env, git_ref) {
-            (Some(env), _)
-                if env
-                    .patterns()
-                    .iter()
-                    .all(|p| !matches!(p, Pattern::Regex { .. })) =>
-            {
-                Some((
-                    cross(&repos, env.patterns(), "environment:"),
-                    env.patterns().iter().all(Pattern::is_exact),
-                ))
-            }
-            (None, Some(r))
-                if r.patterns()
-                    .iter()
-                    .all(|p| !matches!(p, Pattern::Regex { .. })) =>
-            {
-                notes.push(format!(
-                    "rule `{name}`: `sub` is pinned to `repo:…:ref:…`, so jobs of this rule that use an `environment:` (whose `sub` names the environment instead) are refused by AWS (stricter than the rule)"
-                ));
-                Some((
-                    cross(&repos, r.patterns(), "ref:"),
-                    r.patterns().iter().all(Pattern::is_exact),
-                ))
-            }
-            (None, None) if exact("event_name").is_some_and(|e| e == ["pull_request"]) => {
-                notes.push(format!(
-                    "rule `{name}`: `sub` is pinned to `repo:…:pull_request`, so pull_request jobs that use an `environment:` are refused by AWS (stricter than the rule)"
-                ));
-                Some((
-                    repos
-                        .iter()
-                        .map(|r| escape_literal(&format!("repo:{r}:pull_request")))
-                        .collect(),
-                    true,
-                ))
-            }
-            _ => None,
-        };
+        let pull_request_only = exact("event_name").is_some_and(|e| e == ["pull_request"]);
+        let subs = derived_subjects(rule, &repos, pull_request_only, notes);
         if let Some((subs, all_exact)) = subs {
             let key = format!("{prefix}:sub");
             if all_exact {
@@ -502,11 +478,21 @@ fn allow_statement(
         ));
         sub_claims.push("event_name".into());
     }
+    Ok(allow_json(name, provider, equals, like))
+}
+
+/// An `Allow` statement with its `StringEquals` and (when any) `StringLike` blocks.
+fn allow_json(
+    name: &str,
+    provider: &str,
+    equals: Vec<(String, Json)>,
+    like: Vec<(String, Json)>,
+) -> Json {
     let mut condition = vec![("StringEquals".to_string(), Json::Obj(equals))];
     if !like.is_empty() {
         condition.push(("StringLike".to_string(), Json::Obj(like)));
     }
-    Ok(Json::Obj(vec![
+    Json::Obj(vec![
         ("Sid".into(), s(sid(name, "Allow"))),
         ("Effect".into(), s("Allow")),
         (
@@ -515,10 +501,65 @@ fn allow_statement(
         ),
         ("Action".into(), s("sts:AssumeRoleWithWebIdentity")),
         ("Condition".into(), Json::Obj(condition)),
-    ]))
+    ])
 }
 
 /// `repo:R:<kind><pattern>` for every repository and pattern, as IAM values.
+/// `sub` values derived from an exact `repository` and the rule's `environment` or `ref` (or
+/// `event_name = "pull_request"`), and whether they are all exact; `None` when none can be.
+fn derived_subjects(
+    rule: &Rule,
+    repos: &[String],
+    pull_request_only: bool,
+    notes: &mut Vec<String>,
+) -> Option<(Vec<String>, bool)> {
+    let name = rule.name();
+    let env = rule
+        .conditions()
+        .iter()
+        .find(|c| c.claim() == "environment");
+    let git_ref = rule.conditions().iter().find(|c| c.claim() == "ref");
+    match (env, git_ref) {
+        (Some(env), _)
+            if env
+                .patterns()
+                .iter()
+                .all(|p| !matches!(p, Pattern::Regex { .. })) =>
+        {
+            Some((
+                cross(repos, env.patterns(), "environment:"),
+                env.patterns().iter().all(Pattern::is_exact),
+            ))
+        }
+        (None, Some(r))
+            if r.patterns()
+                .iter()
+                .all(|p| !matches!(p, Pattern::Regex { .. })) =>
+        {
+            notes.push(format!(
+                "rule `{name}`: `sub` is pinned to `repo:…:ref:…`, so jobs of this rule that use an `environment:` (whose `sub` names the environment instead) are refused by AWS (stricter than the rule)"
+            ));
+            Some((
+                cross(repos, r.patterns(), "ref:"),
+                r.patterns().iter().all(Pattern::is_exact),
+            ))
+        }
+        (None, None) if pull_request_only => {
+            notes.push(format!(
+                "rule `{name}`: `sub` is pinned to `repo:…:pull_request`, so pull_request jobs that use an `environment:` are refused by AWS (stricter than the rule)"
+            ));
+            Some((
+                repos
+                    .iter()
+                    .map(|r| escape_literal(&format!("repo:{r}:pull_request")))
+                    .collect(),
+                true,
+            ))
+        }
+        _ => None,
+    }
+}
+
 fn cross(repos: &[String], patterns: &[Pattern], kind: &str) -> Vec<String> {
     repos
         .iter()

@@ -27,6 +27,21 @@ pub const IAM_KEYS: &[&str] = &[
     "workflow",
 ];
 
+/// Keys GitHub puts in every Actions token: on these, `…IfExists` and `ForAllValues:` (true
+/// when the key is missing) behave like the plain operator. `environment` (only jobs that name
+/// one), `job_workflow_ref` and `enterprise_id` are not in this list: an operator that is true
+/// when they are missing admits the jobs without them.
+pub const ALWAYS_SENT: &[&str] = &[
+    "sub",
+    "aud",
+    "repository",
+    "repository_id",
+    "actor",
+    "actor_id",
+    "ref",
+    "workflow",
+];
+
 /// Keys that say *which repository* is asking (a positive condition on one of these is what
 /// keeps every other repository on GitHub out).
 pub const IDENTITY_KEYS: &[&str] = &["sub", "repository", "repository_id", "job_workflow_ref"];

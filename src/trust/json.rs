@@ -130,6 +130,31 @@ impl Node {
     }
 }
 
+/// A node as compact JSON text (numbers as written).
+pub fn to_text(node: &Node) -> String {
+    fn quote(s: &str) -> String {
+        serde_json::Value::String(s.to_string()).to_string()
+    }
+    match &node.value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.clone(),
+        Value::String(s) => quote(s),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(to_text).collect::<Vec<_>>().join(",")
+        ),
+        Value::Object(members) => format!(
+            "{{{}}}",
+            members
+                .iter()
+                .map(|m| format!("{}:{}", quote(&m.key), to_text(&m.value)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
 /// Escapes one reference token of a JSON pointer (RFC 6901: `~` → `~0`, `/` → `~1`).
 pub fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")

@@ -1,10 +1,13 @@
 //! Trust policies: audit them, generate them from our policy file, and explain why AWS said no.
-//! Pure except [`cli`], the one module that reads files and stdin and writes stdout/stderr.
+//! Pure except three modules: [`walk`] (reads directories and files, bounded against hostile
+//! trees), [`collect`] (hands what `audit` reads to the readers, notes to stderr) and [`cli`]
+//! (stdin, stdout, stderr).
 //!
-//! - `audit`: IAM trust policy JSON ([`document`], read by the position-keeping [`json`]
-//!   reader) and our TOML policy ([`policy_file`]) go through the pluggable [`checks`]; the
-//!   findings ([`finding`]) are rendered by [`render`] as text, GitHub annotations, SARIF or
-//!   JSON. Checks and exit codes are listed in docs/audit.md.
+//! - `audit`: trust policies where they live ([`forms`]: IAM JSON read by the
+//!   position-keeping [`json`] reader, Terraform, CloudFormation, CDK output, plans) become one
+//!   [`document`] model; it and our TOML policy ([`policy_file`]) go through the pluggable
+//!   [`checks`]; the findings ([`finding`]) are rendered by [`render`] as text, GitHub
+//!   annotations, SARIF or JSON. Checks and exit codes are listed in docs/audit.md.
 //! - [`generate`]: our policy → the IAM trust policy that enforces what IAM can express, and a
 //!   plain list of what it cannot.
 //! - [`simulate`]: IAM's condition semantics applied to a token's claims, naming the condition
@@ -12,8 +15,10 @@
 
 pub mod checks;
 pub mod cli;
+pub mod collect;
 pub mod document;
 pub mod finding;
+pub mod forms;
 pub mod generate;
 pub mod github;
 pub mod iam;
@@ -21,6 +26,7 @@ pub mod json;
 pub mod policy_file;
 pub mod render;
 pub mod simulate;
+pub mod walk;
 
 use std::path::PathBuf;
 
@@ -49,6 +55,9 @@ pub enum TrustError {
     /// The token or claims given to `explain` cannot be read.
     #[error("{0}")]
     Token(String),
+    /// `audit` read no trust policy at all: what it looked at.
+    #[error("no trust policy found: {0}")]
+    NothingFound(String),
 }
 
 impl TrustError {
@@ -60,6 +69,7 @@ impl TrustError {
                 source: LoadError::NotAPolicy(_),
                 ..
             } => Some("give an IAM trust policy document, or the output of `aws iam get-role --role-name NAME`".into()),
+            TrustError::NothingFound(_) => Some("audit reads IAM JSON, `aws iam get-role` output, Terraform (`aws_iam_role`, `aws_iam_policy_document`), CloudFormation and CDK templates and `terraform show -json` output; name the files, or a directory that holds them".into()),
             _ => None,
         }
     }
@@ -96,6 +106,57 @@ pub fn audit_trust_text(path: &str, text: &str) -> Result<Vec<Reported>, TrustEr
         .flat_map(|doc| checks::audit_document(doc, hint))
         .collect();
     Ok(attach(path, text, findings))
+}
+
+/// One trust policy document an audit read: for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRead {
+    /// The file the document (or its role) is written in.
+    pub path: String,
+    pub line: usize,
+    /// The resource or logical id (`aws_iam_role.deploy`, `DeployRole`), `-` for a document.
+    pub resource: String,
+    /// The form it was read in.
+    pub form: String,
+}
+
+/// Audits what a reader found in one input (`input` as named on the command line, `text` its
+/// content): the findings, each in the file its location names, and the documents read.
+pub fn audit_found(
+    input: &str,
+    text: &str,
+    read: &forms::Read,
+) -> (Vec<Reported>, Vec<DocumentRead>) {
+    let stem = std::path::Path::new(input)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|_| input != "stdin");
+    let mut reported = Vec::new();
+    let mut documents = Vec::new();
+    for found in &read.found {
+        let doc_file = found
+            .doc
+            .loc
+            .file
+            .clone()
+            .unwrap_or_else(|| input.to_string());
+        documents.push(DocumentRead {
+            path: doc_file,
+            line: found.doc.loc.line,
+            resource: found.resource.clone(),
+            form: found.form.clone(),
+        });
+        for finding in checks::audit_document(&found.doc, stem) {
+            let path = finding
+                .loc
+                .file
+                .clone()
+                .unwrap_or_else(|| input.to_string());
+            let source = read.map.text(&path).unwrap_or(text);
+            reported.extend(attach(&path, source, vec![finding]));
+        }
+    }
+    (reported, documents)
 }
 
 /// Audits our policy file.

@@ -70,6 +70,7 @@ impl<'a> PolicyFile<'a> {
     fn loc(&self, pointer: String, offset: usize) -> Loc {
         let (line, column) = self.index.line_col(self.source, offset);
         Loc {
+            file: None,
             line,
             column,
             pointer,

@@ -6,6 +6,8 @@ mod report;
 
 mod action;
 mod audit;
+mod audit_forms;
+mod audit_walk;
 mod dry_run;
 mod faults;
 mod first_contact;

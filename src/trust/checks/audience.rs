@@ -4,22 +4,14 @@ use super::{Audited, Check};
 use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 use crate::trust::iam::{Base, has_wildcard};
 
-pub struct Audience;
-
-static META: Meta = Meta {
-    id: "OA103",
-    name: "audience-not-pinned",
+check_meta! {
+    Audience, "OA103", "audience-not-pinned", Severity::Medium,
     title: "`aud` is not checked with `StringEquals`",
-    severity: Severity::Medium,
     why: "a workflow chooses its token's audience (`core.getIDToken(audience)`), so a token minted for another relying party (Vault, Azure, a SaaS) can be replayed to AWS when `aud` is not pinned. The provider's client-id list also checks `aud`, but only the trust policy is per role; a pattern on `aud` invites widening",
     fix: "add `\"StringEquals\": {\"<provider>:aud\": \"sts.amazonaws.com\"}`",
-};
+}
 
 impl Check for Audience {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             let conditions = st.github_conditions();
@@ -27,9 +19,11 @@ impl Check for Audience {
                 .iter()
                 .filter(|(_, claim)| claim == "aud")
                 .collect();
-            let pinned = aud.iter().any(|(c, _)| {
-                c.operator.is_positive_string() && c.operator.base == Base::StringEquals
-            });
+            // GitHub always sends `aud`: `…IfExists` and `ForAllValues:` pin it as well as the
+            // plain operator (OA104 says to write it plainly).
+            let pinned = aud
+                .iter()
+                .any(|(c, _)| !c.operator.is_negated() && c.operator.base == Base::StringEquals);
             if pinned {
                 continue;
             }
@@ -120,9 +114,18 @@ mod tests {
                     &[Low],
                 ),
                 (
+                    // GitHub always sends `aud`: as pinned as StringEquals (OA104: low).
                     "IfExists",
                     github(&format!(
                         r#"{{"StringEquals": {{{sub}}}, "StringEqualsIfExists": {{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}}"#
+                    )),
+                    None,
+                    &[],
+                ),
+                (
+                    "negated",
+                    github(&format!(
+                        r#"{{"StringEquals": {{{sub}}}, "StringNotEquals": {{"token.actions.githubusercontent.com:aud": "vault"}}}}"#
                     )),
                     None,
                     &[Medium],

@@ -3,22 +3,14 @@
 use super::{Audited, Check};
 use crate::trust::finding::{Finding, Meta, Severity};
 
-pub struct DuplicateKeyCheck;
-
-static META: Meta = Meta {
-    id: "OA106",
-    name: "duplicate-key",
+check_meta! {
+    DuplicateKeyCheck, "OA106", "duplicate-key", Severity::High,
     title: "a key appears twice in one JSON object; one of them is silently dropped",
-    severity: Severity::High,
     why: "JSON parsers keep one of two same-named members (most keep the last, some the first), so the conditions of the other never reach IAM; the other checks read the last, as most parsers do. A second `\"StringEquals\"` block dropped the `sub` condition of a real government trust policy (Datadog Security Labs, 2023)",
     fix: "merge the two members into one object",
-};
+}
 
 impl Check for DuplicateKeyCheck {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for d in &audited.doc.duplicates {
             let in_statement = d.loc.pointer.contains("/Statement");

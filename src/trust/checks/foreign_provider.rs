@@ -4,22 +4,14 @@
 use super::{Audited, Check};
 use crate::trust::finding::{Finding, Meta, Severity};
 
-pub struct ForeignProvider;
-
-static META: Meta = Meta {
-    id: "OA111",
-    name: "mixed-web-identity-providers",
+check_meta! {
+    ForeignProvider, "OA111", "mixed-web-identity-providers", Severity::Low,
     title: "the role also trusts a web-identity provider that is not GitHub",
-    severity: Severity::Low,
     why: "statements are alternatives: a second provider's statement (EKS, GitLab, Google, Cognito) is another way in, judged by its own conditions, which this audit does not know how to check. One role per workload keeps each boundary reviewable",
     fix: "move the other provider to its own role, or review its conditions as carefully as GitHub's",
-};
+}
 
 impl Check for ForeignProvider {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         if !audited.doc.statements.iter().any(|s| s.is_github()) {
             return;

@@ -4,22 +4,14 @@
 use super::{Audited, Check};
 use crate::trust::finding::{Finding, Meta, Severity};
 
-pub struct Malformed;
-
-static META: Meta = Meta {
-    id: "OA100",
-    name: "malformed-document",
+check_meta! {
+    Malformed, "OA100", "malformed-document", Severity::Medium,
     title: "part of the document is not a valid policy element",
-    severity: Severity::Medium,
     why: "IAM refuses such a document, or reads it differently from what it looks like; the other checks skip the part they cannot read, so a problem there may be hidden",
     fix: "write each statement as an object with `Effect`, `Principal`, `Action` and an optional `Condition` object of `operator: {key: value or [values]}`",
-};
+}
 
 impl Check for Malformed {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for (loc, problem) in &audited.doc.problems {
             out.push(META.at(loc, problem.clone()));

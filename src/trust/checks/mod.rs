@@ -3,8 +3,36 @@
 //! A check implements [`Check`] and overrides the hook for what it inspects: a trust policy
 //! document ([`Check::document`]) or our own policy file ([`Check::policy`]). Ids are stable:
 //! `OA1nn` for trust policies, `OA2nn` for the policy file (docs/audit.md lists them all).
+//! Each check states its metadata once, with `check_meta!`.
+
+/// Declares a check: its unit struct, its [`Meta`] (a `static META` the check's findings are
+/// made from, `META.at(..)`) and its [`Described`] impl, so a check file states its id, name,
+/// default severity, title, why and fix once and implements only the [`Check`] hooks it needs.
+macro_rules! check_meta {
+    ($check:ident, $id:literal, $name:literal, $severity:expr,
+     title: $title:expr, why: $why:expr, fix: $fix:expr $(,)?) => {
+        pub struct $check;
+
+        static META: Meta = Meta {
+            id: $id,
+            name: $name,
+            title: $title,
+            severity: $severity,
+            why: $why,
+            fix: $fix,
+        };
+
+        impl super::Described for $check {
+            fn meta(&self) -> &'static Meta {
+                &META
+            }
+        }
+    };
+}
 
 mod audience;
+#[cfg(test)]
+mod calibration;
 mod duplicate_key;
 mod foreign_provider;
 mod malformed;
@@ -17,6 +45,7 @@ mod pull_request_subject;
 mod string_like_exact;
 mod unknown_key;
 mod unpinned_workflow;
+mod unresolved;
 mod unsafe_operator;
 mod wildcard_subject;
 
@@ -25,10 +54,14 @@ use super::finding::{Finding, Meta};
 use super::github::{RoleKind, role_kind};
 use super::policy_file::PolicyFile;
 
-/// One check.
-pub trait Check: Sync {
+/// What a check is; implemented by `check_meta!`.
+pub trait Described {
     /// Its id, name, title, default severity, why and fix.
     fn meta(&self) -> &'static Meta;
+}
+
+/// One check.
+pub trait Check: Described + Sync {
     /// Inspects one trust policy document.
     fn document(&self, _doc: &Audited<'_>, _out: &mut Vec<Finding>) {}
     /// Inspects our policy file.
@@ -75,6 +108,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &name_only_identity::NameOnlyIdentity,
     &string_like_exact::StringLikeExact,
     &foreign_provider::ForeignProvider,
+    &unresolved::Unresolved,
     &policy_no_identity::PolicyNoIdentity,
     &policy_broad_glob::PolicyBroadGlob,
     &policy_dangerous_event::PolicyDangerousEvent,

@@ -3,22 +3,14 @@
 use super::{Audited, Check};
 use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 
-pub struct NameOnlyIdentity;
-
-static META: Meta = Meta {
-    id: "OA109",
-    name: "name-only-identity",
+check_meta! {
+    NameOnlyIdentity, "OA109", "name-only-identity", Severity::Low,
     title: "the repository is identified by name only",
-    severity: Severity::Low,
     why: "names can be renamed, transferred and, once deleted, registered again by anyone: the new owner's tokens carry the same `sub` (Astrix \"Sub:jugation\"). `repository_id` never changes, and GitHub's immutable subjects (`repo:OWNER@ID/REPO@ID:…`) carry the ids",
     fix: "add `\"StringEquals\": {\"<provider>:repository_id\": \"ID\"}` (the id is in the repository's API response and in every token), or use immutable subjects",
-};
+}
 
 impl Check for NameOnlyIdentity {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             if st.positively_constrains("repository_id") {

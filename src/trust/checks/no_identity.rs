@@ -2,28 +2,23 @@
 //! condition on which repository is asking. Pure.
 
 use super::{Audited, Check};
+use crate::trust::document::Statement;
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::github::{GithubIssuer, IDENTITY_KEYS};
+use crate::trust::iam::{Base, literal_prefix, unescape};
 
-pub struct NoIdentity;
-
-static META: Meta = Meta {
-    id: "OA101",
-    name: "no-identity-condition",
+check_meta! {
+    NoIdentity, "OA101", "no-identity-condition", Severity::Critical,
     title: "no `sub`/repository condition: any repository on GitHub can assume the role",
-    severity: Severity::Critical,
     why: "the issuer only proves that the token comes from *some* GitHub Actions job; `aud` is chosen by the workflow. Without a positive `StringEquals`/`StringLike` on `sub`, `repository`, `repository_id` or `job_workflow_ref`, every repository on GitHub (anyone can create one) can assume the role (Tinder, Rezonate, Datadog research, 2023). Negated, `IfExists` and `ForAllValues:` conditions do not count: they hold for tokens that lack the key or carry another value",
     fix: "add `\"StringEquals\": {\"<provider>:sub\": \"repo:OWNER/REPO:environment:NAME\"}` (or `:repository_id`) to this statement",
-};
+}
 
 impl Check for NoIdentity {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             if IDENTITY_KEYS.iter().any(|k| st.positively_constrains(k)) {
+                custom_subjects(st, out);
                 continue;
             }
             let providers = st.github_providers();
@@ -68,6 +63,82 @@ impl Check for NoIdentity {
                         "add `\"StringEquals\": {{\"{prefix}:sub\": \"repo:OWNER/REPO:environment:NAME\", \"{prefix}:repository_id\": \"ID\"}}` to statement {}",
                         st.index
                     )),
+            );
+        }
+    }
+}
+
+/// Who can produce a subject written with a custom template (GitHub's `include_claim_keys`).
+#[derive(Debug, PartialEq)]
+enum SubjectScope {
+    /// It names the repository (`repo:`, `repository:`, `repository_id:`).
+    Repository,
+    /// Only the owner (`repository_owner:`, `repository_owner_id:`).
+    Owner,
+    /// Neither: any organisation's workflow can produce it.
+    Nobody,
+}
+
+fn subject_scope(literal: &str) -> SubjectScope {
+    let has = |key: &str| {
+        literal.starts_with(&format!("{key}:")) || literal.contains(&format!(":{key}:"))
+    };
+    if has("repo") || has("repository") || has("repository_id") {
+        SubjectScope::Repository
+    } else if has("repository_owner") || has("repository_owner_id") {
+        SubjectScope::Owner
+    } else {
+        SubjectScope::Nobody
+    }
+}
+
+/// Subjects from a custom template that leave out the owner or the repository, when the
+/// subject is the statement's only identity condition: any organisation (or any repository of
+/// the owner) produces the same subject.
+fn custom_subjects(st: &Statement, out: &mut Vec<Finding>) {
+    if ["repository", "repository_id", "job_workflow_ref"]
+        .iter()
+        .any(|k| st.positively_constrains(k))
+    {
+        return;
+    }
+    for (c, claim) in st.github_conditions() {
+        if claim != "sub" || !c.operator.is_positive_string() {
+            continue;
+        }
+        for v in &c.values {
+            let literal = match c.operator.base {
+                Base::StringLike => literal_prefix(&v.value),
+                _ => unescape(&v.value),
+            };
+            // `*`, `repo:*` and `repo:…` subjects are OA102's.
+            if literal.is_empty()
+                || "repo:".starts_with(literal.as_str())
+                || literal.starts_with("repo:")
+            {
+                continue;
+            }
+            let (severity, who) = match subject_scope(&literal) {
+                SubjectScope::Repository => continue,
+                SubjectScope::Owner => (
+                    Severity::High,
+                    "names the owner but no repository: every repository of the owner, including new ones, produces it",
+                ),
+                SubjectScope::Nobody => (
+                    Severity::Critical,
+                    "names neither the owner nor the repository: a workflow in any organisation produces the same subject",
+                ),
+            };
+            out.push(
+                META.at(
+                    &v.loc,
+                    format!(
+                        "the subject `{}` (a custom subject template) {who}",
+                        v.value
+                    ),
+                )
+                .severity(severity)
+                .fix("include `repo` (or `repository_id`) in the subject template, or add `\"StringEquals\": {\"<provider>:repository_id\": \"ID\"}`"),
             );
         }
     }
@@ -139,12 +210,13 @@ mod tests {
                     &[Critical],
                 ),
                 (
+                    // GitHub always sends `sub`: IfExists behaves like StringEquals (OA104: low).
                     "only IfExists sub",
                     github(
                         r#"{"StringEqualsIfExists": {"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main"}}"#,
                     ),
                     None,
-                    &[Critical],
+                    &[],
                 ),
                 (
                     "ForAllValues sub",
@@ -152,7 +224,47 @@ mod tests {
                         r#"{"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": "repo:o/r:*"}}"#,
                     ),
                     None,
+                    &[],
+                ),
+                (
+                    "IfExists on a key sent only sometimes",
+                    github(
+                        r#"{"StringEqualsIfExists": {"token.actions.githubusercontent.com:job_workflow_ref": "o/r/.github/workflows/d.yml@refs/heads/main"}}"#,
+                    ),
+                    None,
                     &[Critical],
+                ),
+                (
+                    "custom template without owner",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:sub": "environment:production"}}"#,
+                    ),
+                    None,
+                    &[Critical],
+                ),
+                (
+                    "custom template with owner only",
+                    github(
+                        r#"{"StringLike": {"token.actions.githubusercontent.com:sub": "repository_owner:octo-org:environment:*"}}"#,
+                    ),
+                    None,
+                    &[High],
+                ),
+                (
+                    "custom template with repository",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:sub": "repository:octo-org/app:environment:production"}}"#,
+                    ),
+                    None,
+                    &[],
+                ),
+                (
+                    "custom template beside repository_id",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:sub": "environment:production", "token.actions.githubusercontent.com:repository_id": "74"}}"#,
+                    ),
+                    None,
+                    &[],
                 ),
                 ("enterprise issuer", enterprise.into(), None, &[High]),
                 ("ghes with sub", ghes_ok.into(), None, &[]),

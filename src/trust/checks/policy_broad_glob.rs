@@ -6,25 +6,17 @@ use crate::policy::pattern::Pattern;
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::policy_file::PolicyFile;
 
-pub struct PolicyBroadGlob;
-
-static META: Meta = Meta {
-    id: "OA202",
-    name: "policy-broad-glob",
+check_meta! {
+    PolicyBroadGlob, "OA202", "policy-broad-glob", Severity::Medium,
     title: "a glob matches more than it looks like",
-    severity: Severity::Medium,
     why: "a `*` right after a name (`main*`, `release*`, `octo-org*`) is a prefix match: `refs/heads/main*` also matches `refs/heads/main-evil`, a branch anyone with push access can create, and `octo-org*` matches `octo-org-evil`. `**` also crosses `/`",
     fix: "end the fixed part at a separator (`refs/heads/release/*`, `octo-org/*`) or list exact values",
-};
+}
 
 const IDENTITY: &[&str] = &["repository", "repository_owner", "sub", "job_workflow_ref"];
 const REFS: &[&str] = &["ref", "base_ref", "head_ref", "environment", "workflow_ref"];
 
 impl Check for PolicyBroadGlob {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn policy(&self, file: &PolicyFile<'_>, out: &mut Vec<Finding>) {
         for (i, rule) in file.policy.allow_rules().iter().enumerate() {
             for c in rule.conditions() {
@@ -49,7 +41,20 @@ impl Check for PolicyBroadGlob {
                     } else {
                         Severity::Low
                     };
-                    let example = if prefix_glob {
+                    let example = if prefix_glob
+                        && claim == "ref"
+                        && source.starts_with("refs/tags/")
+                    {
+                        // A release-tag pattern is the usual way to pin releases: what matters is
+                        // who can push such a tag.
+                        let cut = source.find('*').unwrap_or(source.len());
+                        format!(
+                            "a prefix match: any tag starting with `{}` (`{}-rc`, `{}x`) matches, so anyone who can push tags can create one unless a tag ruleset restricts who may create tags matching `{source}`",
+                            &source[10..cut],
+                            &source[..cut],
+                            &source[..cut]
+                        )
+                    } else if prefix_glob {
                         let cut = source.find('*').unwrap_or(source.len());
                         format!("a prefix match: it also matches `{}-evil`", &source[..cut])
                     } else {

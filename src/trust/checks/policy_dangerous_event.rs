@@ -6,22 +6,14 @@ use crate::policy::DANGEROUS_EVENTS;
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::policy_file::PolicyFile;
 
-pub struct PolicyDangerousEvent;
-
-static META: Meta = Meta {
-    id: "OA203",
-    name: "policy-dangerous-event",
+check_meta! {
+    PolicyDangerousEvent, "OA203", "policy-dangerous-event", Severity::High,
     title: "an allow rule admits an event that runs untrusted input with the base repository's rights",
-    severity: Severity::High,
     why: "`pull_request_target`, `workflow_run` and `issue_comment` jobs run in the base repository's context (its secrets, `id-token: write`, `ref` = the default branch) while commonly checking out or acting on a fork's code or a commenter's text: a poisoned pipeline gets the role",
     fix: "remove the event, or make sure the job never runs code or input from the pull request before assuming the role (and keep the role read-only)",
-};
+}
 
 impl Check for PolicyDangerousEvent {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn policy(&self, file: &PolicyFile<'_>, out: &mut Vec<Finding>) {
         for (i, rule) in file.policy.allow_rules().iter().enumerate() {
             for c in rule

@@ -6,16 +6,12 @@ use crate::policy::pattern::Pattern;
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::policy_file::PolicyFile;
 
-pub struct PolicyNoIdentity;
-
-static META: Meta = Meta {
-    id: "OA201",
-    name: "policy-rule-without-identity",
+check_meta! {
+    PolicyNoIdentity, "OA201", "policy-rule-without-identity", Severity::High,
     title: "an allow rule pins no repository",
-    severity: Severity::High,
     why: "without `repository_id`, `repository`, `repository_owner_id`, `repository_owner` or an exact `sub`, the rule admits a token from any repository that meets its other conditions (a ref, an environment name, a workflow path are all chosen by whoever writes the workflow)",
     fix: "add `repository_id = \"ID\"` (ids survive renames) to the rule",
-};
+}
 
 const IDENTITY: &[&str] = &[
     "repository",
@@ -25,10 +21,6 @@ const IDENTITY: &[&str] = &[
 ];
 
 impl Check for PolicyNoIdentity {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn policy(&self, file: &PolicyFile<'_>, out: &mut Vec<Finding>) {
         for (i, rule) in file.policy.allow_rules().iter().enumerate() {
             let pinned = rule.conditions().iter().any(|c| {

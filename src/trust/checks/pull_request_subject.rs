@@ -6,22 +6,14 @@ use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 use crate::trust::github::RoleKind;
 use crate::trust::iam::{Base, unescape};
 
-pub struct PullRequestSubject;
-
-static META: Meta = Meta {
-    id: "OA107",
-    name: "pull-request-subject",
+check_meta! {
+    PullRequestSubject, "OA107", "pull-request-subject", Severity::High,
     title: "pull requests can assume a role that is not read-only",
-    severity: Severity::High,
     why: "every pull_request job of the repository gets the subject `repo:OWNER/REPO:pull_request`, whatever branch it comes from and whatever code it runs: anyone who can push a branch (and, with the right settings, fork contributors' approved runs) can use the role. Pull requests should only reach read-only roles such as `terraform plan`",
     fix: "admit pull requests only on a read-only role; for this role pin `repo:OWNER/REPO:environment:NAME` or `repo:OWNER/REPO:ref:refs/heads/main`",
-};
+}
 
 impl Check for PullRequestSubject {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         let (severity, confidence, note) = match audited.role_kind {
             RoleKind::ReadOnly => return,
@@ -30,10 +22,11 @@ impl Check for PullRequestSubject {
                 Confidence::Medium,
                 "the role's name suggests it can write",
             ),
+            // A reviewer assumes a role can write unless shown otherwise.
             RoleKind::Unknown => (
-                Severity::Medium,
-                Confidence::Low,
-                "nothing says the role is read-only",
+                Severity::High,
+                Confidence::Medium,
+                "nothing shows the role is read-only",
             ),
         };
         for st in audited.github_allows() {
@@ -73,7 +66,7 @@ mod tests {
             "OA107",
             &[
                 ("deploy role", pr.clone(), Some("prod-deploy"), &[High]),
-                ("unknown role", pr.clone(), Some("github-ci"), &[Medium]),
+                ("unknown role", pr.clone(), Some("github-ci"), &[High]),
                 (
                     "read-only role",
                     pr.clone(),

@@ -4,22 +4,14 @@ use super::{Audited, Check};
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::iam::has_wildcard;
 
-pub struct StringLikeExact;
-
-static META: Meta = Meta {
-    id: "OA110",
-    name: "string-like-without-wildcard",
+check_meta! {
+    StringLikeExact, "OA110", "string-like-without-wildcard", Severity::Low,
     title: "`StringLike` with a value that has no wildcard",
-    severity: Severity::Low,
     why: "the value matches exactly, so `StringEquals` says the same; a pattern operator invites the next edit to add a `*` that widens the role without anyone noticing the operator allowed it",
     fix: "move exact values to `StringEquals`",
-};
+}
 
 impl Check for StringLikeExact {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.doc.statements.iter().filter(|s| s.is_github()) {
             for (c, claim) in st.github_conditions() {

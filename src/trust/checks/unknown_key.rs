@@ -6,22 +6,14 @@ use crate::claims::is_known_claim;
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::github::{is_iam_key, looks_like_github_prefix, suggest_key};
 
-pub struct UnknownKey;
-
-static META: Meta = Meta {
-    id: "OA105",
-    name: "unknown-condition-key",
+check_meta! {
+    UnknownKey, "OA105", "unknown-condition-key", Severity::High,
     title: "a condition key IAM does not provide for this provider",
-    severity: Severity::High,
     why: "IAM treats an unknown key as missing: a positive condition on it never matches (the statement is dead, or a deny never applies) and a negated or `IfExists` one always holds. For GitHub providers STS provides `aud`, `sub` and, since 2026, `actor`, `actor_id`, `enterprise_id`, `environment`, `job_workflow_ref`, `ref`, `repository`, `repository_id`, `workflow`; other claims (`event_name`, `ref_protected`, `runner_environment`, `repository_owner_id`, …) are not keys. The key's prefix must be the provider's issuer (`token.actions.githubusercontent.com/ENTERPRISE` for an enterprise issuer, `HOST/_services/token` for GitHub Enterprise Server)",
     fix: "use a key IAM provides; to enforce another claim, add it to the `sub` template (GitHub's OIDC `include_claim_keys`) and match `sub`",
-};
+}
 
 impl Check for UnknownKey {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.doc.statements.iter().filter(|s| s.is_github()) {
             let providers: Vec<String> =
@@ -84,6 +76,14 @@ impl Check for UnknownKey {
                     _ => format!(
                         "enforce `{claim_lower}` through a custom `sub` template (`include_claim_keys`) and a condition on `{prefix}:sub`, or drop it"
                     ),
+                };
+                // The issuer is what the provider itself checks: a condition on `iss` that always
+                // holds (terraform-aws-modules' GitHub role writes one) restricts nothing that
+                // was not already restricted.
+                let severity = if claim_lower == "iss" && c.operator.true_when_missing() {
+                    Severity::Low
+                } else {
+                    severity
                 };
                 out.push(META.at(&c.loc, message).severity(severity).fix(fix));
             }

@@ -5,22 +5,14 @@ use crate::trust::document::Statement;
 use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 use crate::trust::iam::{Base, has_wildcard, literal_prefix, unescape};
 
-pub struct UnpinnedWorkflow;
-
-static META: Meta = Meta {
-    id: "OA108",
-    name: "unpinned-reusable-workflow",
+check_meta! {
+    UnpinnedWorkflow, "OA108", "unpinned-reusable-workflow", Severity::Medium,
     title: "`job_workflow_ref` is pinned to a branch or to any ref",
-    severity: Severity::Medium,
     why: "`job_workflow_ref` names the workflow file and the ref it ran from. `@*` admits any branch, including one anyone with push access creates; `@refs/heads/main` admits whatever is on that branch, so whoever can push there (or merge to it) decides what runs with the role. A reusable workflow in another repository is best trusted at a protected tag or a commit",
     fix: "pin `…@refs/tags/vX.Y.Z` (with tag protection) or a commit; if the branch is right, make sure it is protected",
-};
+}
 
 impl Check for UnpinnedWorkflow {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             for (c, claim) in st.github_conditions() {

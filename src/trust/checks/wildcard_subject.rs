@@ -7,22 +7,14 @@ use crate::trust::finding::{Confidence, Finding, Meta, Severity};
 use crate::trust::github::RoleKind;
 use crate::trust::iam::{Base, has_wildcard, literal_prefix};
 
-pub struct WildcardSubject;
-
-static META: Meta = Meta {
-    id: "OA102",
-    name: "wildcard-subject",
+check_meta! {
+    WildcardSubject, "OA102", "wildcard-subject", Severity::High,
     title: "a wildcard in the subject admits more repositories or refs than intended",
-    severity: Severity::High,
     why: "IAM's `*` matches any run of characters, `/` and `:` included, and every value of a list is an alternative. `repo:*` admits all of GitHub; `repo:org*` also matches `repo:org-evil/…`; `repo:org/*` every repository of the organisation, including new and low-trust ones; `repo:org/app*` also `repo:org/app-fork`; `repo:org/app:*` every branch, pull request and environment of the repository",
     fix: "list exact subjects (`repo:OWNER/REPO:environment:NAME`, `repo:OWNER/REPO:ref:refs/heads/main`) with `StringEquals`; keep wildcards after the repository's `:`",
-};
+}
 
 impl Check for WildcardSubject {
-    fn meta(&self) -> &'static Meta {
-        &META
-    }
-
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             for (c, claim) in st.github_conditions() {
@@ -78,7 +70,7 @@ fn classify_sub(value: &str, st: &Statement, role: RoleKind) -> Verdict {
     };
     let Some((owner, repo_and_context)) = rest.split_once('/') else {
         return Some((
-            Severity::High,
+            Severity::Critical,
             format!(
                 "the wildcard is inside the owner name: it also matches `repo:{rest}-evil/…`, owned by someone else"
             ),
@@ -98,7 +90,7 @@ fn classify_sub(value: &str, st: &Statement, role: RoleKind) -> Verdict {
         return Some((Severity::High, why, Confidence::High));
     };
     if !context.is_empty() {
-        return None;
+        return classify_context(value, owner, repo, st, role);
     }
     let pinned = ["ref", "environment", "job_workflow_ref"]
         .iter()
@@ -120,8 +112,70 @@ fn classify_sub(value: &str, st: &Statement, role: RoleKind) -> Verdict {
                 Confidence::Medium,
             ),
             RoleKind::Write => (Severity::High, why, Confidence::Medium),
-            RoleKind::Unknown => (Severity::Medium, why, Confidence::Medium),
+            // A reviewer assumes a role can write unless shown otherwise.
+            RoleKind::Unknown => (
+                Severity::High,
+                format!("{why} (nothing shows the role is read-only)"),
+                Confidence::Medium,
+            ),
         }
+    })
+}
+
+/// A wildcard after `repo:OWNER/REPO:`: inside one repository's ref or environment part.
+/// Warned (medium) on a role that may write, low on a read-only one or where another condition
+/// pins the ref, environment or workflow.
+fn classify_context(
+    value: &str,
+    owner: &str,
+    repo: &str,
+    st: &Statement,
+    role: RoleKind,
+) -> Verdict {
+    let context = &value[value
+        .find(&format!("{owner}/{repo}:"))
+        .map_or(0, |i| i + owner.len() + repo.len() + 2)..];
+    let what = if let Some(name) = context.strip_prefix("environment:") {
+        format!(
+            "environment names matching `{name}`: anyone who can create an environment (admins) or deploy to an unprotected one"
+        )
+    } else if let Some(r) = context.strip_prefix("ref:refs/tags/") {
+        format!(
+            "tags matching `{r}`: anyone who can push such a tag, unless a ruleset protects them"
+        )
+    } else if let Some(r) = context.strip_prefix("ref:refs/heads/") {
+        let fixed = literal_prefix(r);
+        if fixed.is_empty() || fixed.ends_with('/') {
+            format!("branches matching `{r}`: anyone with push access can create one")
+        } else {
+            format!(
+                "branches matching `{r}`, which also matches `{fixed}-anything`: anyone with push access can create one"
+            )
+        }
+    } else {
+        format!("`{context}` within `{owner}/{repo}`")
+    };
+    let pinned = ["ref", "environment", "job_workflow_ref"]
+        .iter()
+        .any(|k| st.positively_constrains(k));
+    let why = format!("admits {what}");
+    Some(match (pinned, role) {
+        (true, _) => (
+            Severity::Low,
+            format!("{why} (other conditions of this statement narrow it)"),
+            Confidence::Medium,
+        ),
+        (false, RoleKind::ReadOnly) => (
+            Severity::Low,
+            format!("{why} (the role's name says it is read-only)"),
+            Confidence::Medium,
+        ),
+        (false, RoleKind::Write) => (Severity::Medium, why, Confidence::High),
+        (false, RoleKind::Unknown) => (
+            Severity::Medium,
+            format!("{why} (nothing shows the role is read-only)"),
+            Confidence::Medium,
+        ),
     })
 }
 
@@ -135,7 +189,7 @@ fn classify_repository(value: &str) -> Verdict {
         ));
     }
     Some(match lit.split_once('/') {
-        None => (Severity::High, format!("the wildcard is inside the owner name: it also matches `{lit}-evil/…`"), Confidence::High),
+        None => (Severity::Critical, format!("the wildcard is inside the owner name: it also matches `{lit}-evil/…`"), Confidence::High),
         Some((owner, "")) => (Severity::High, format!("every repository of `{owner}` can assume the role"), Confidence::High),
         Some(_) => (Severity::High, "the wildcard is inside the repository name: it also matches other repositories whose names start the same".into(), Confidence::High),
     })
@@ -147,6 +201,15 @@ fn classify_workflow(value: &str) -> Verdict {
         return Some((
             Severity::Critical,
             "matches every workflow of every repository".into(),
+            Confidence::High,
+        ));
+    }
+    if !lit.contains('/') {
+        return Some((
+            Severity::Critical,
+            format!(
+                "the wildcard is inside the owner name: it also matches workflows of `{lit}-evil/…`, owned by someone else"
+            ),
             Confidence::High,
         ));
     }
@@ -188,13 +251,13 @@ mod tests {
                     "owner prefix",
                     sub_like(r#""repo:octo-org*""#),
                     None,
-                    &[High],
+                    &[Critical],
                 ),
                 (
                     "owner with ?",
                     sub_like(r#""repo:octo-or?/app:ref:refs/heads/main""#),
                     None,
-                    &[High],
+                    &[Critical],
                 ),
                 ("whole org", sub_like(r#""repo:octo-org/*""#), None, &[High]),
                 (
@@ -207,7 +270,7 @@ mod tests {
                     "repo any context, unknown role",
                     sub_like(r#""repo:octo-org/app:*""#),
                     None,
-                    &[Medium],
+                    &[High],
                 ),
                 (
                     "repo any context, deploy role",
@@ -225,7 +288,7 @@ mod tests {
                     "branch glob",
                     sub_like(r#""repo:octo-org/app:ref:refs/heads/*""#),
                     None,
-                    &[],
+                    &[Medium],
                 ),
                 (
                     "every value of a list",

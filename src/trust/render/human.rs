@@ -1,7 +1,7 @@
 //! Human output: each finding with the offending line, why, and the fix. Pure, deterministic.
 
-use crate::trust::Reported;
 use crate::trust::finding::Severity;
+use crate::trust::{DocumentRead, Reported};
 
 /// Renders findings (already filtered) and a summary line.
 pub fn render(findings: &[Reported]) -> String {
@@ -30,6 +30,26 @@ pub fn render(findings: &[Reported]) -> String {
         out.push_str(&format!("   = confidence: {}\n\n", f.confidence.as_str()));
     }
     out.push_str(&summary(findings));
+    out
+}
+
+/// Renders findings, then every document read (a directory audit says what it read), then the
+/// summary line.
+pub fn render_with_documents(findings: &[Reported], documents: &[DocumentRead]) -> String {
+    let mut out = render(findings);
+    let summary = out.split_off(out.len() - summary(findings).len());
+    out.push_str(&format!(
+        "read {} trust polic{}:\n",
+        documents.len(),
+        if documents.len() == 1 { "y" } else { "ies" }
+    ));
+    for d in documents {
+        out.push_str(&format!(
+            "  {}:{}  {}  ({})\n",
+            d.path, d.line, d.resource, d.form
+        ));
+    }
+    out.push_str(&summary);
     out
 }
 

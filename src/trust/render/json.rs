@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::trust::Reported;
 use crate::trust::finding::Severity;
+use crate::trust::{DocumentRead, Reported};
 
 /// The `version` field of the JSON output.
 pub const FORMAT_VERSION: u32 = 1;
@@ -13,6 +13,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub fn render(
     findings: &[Reported],
     inputs: &[String],
+    documents: &[DocumentRead],
     worst: Option<Severity>,
     exit_code: u8,
 ) -> String {
@@ -42,6 +43,12 @@ pub fn render(
         "version": FORMAT_VERSION,
         "tool": {"name": "oidc-assume", "version": env!("CARGO_PKG_VERSION")},
         "inputs": inputs,
+        "documents": documents.iter().map(|d| json!({
+            "path": d.path,
+            "line": d.line,
+            "resource": d.resource,
+            "form": d.form,
+        })).collect::<Vec<_>>(),
         "findings": items,
         "summary": {
             "critical": count(Severity::Critical),

@@ -8,6 +8,7 @@ mod sarif;
 
 pub use github::render as github;
 pub use human::render as human;
+pub use human::render_with_documents as human_with_documents;
 pub use json::render as json;
 pub use sarif::render as sarif;
 

@@ -1,0 +1,337 @@
+//! What `audit` reads from its command-line inputs: files, directories (walked with
+//! [`super::walk`]), stdin; each text handed to the reader of its form ([`super::forms`]), the
+//! findings attached, and a count of everything looked at. I/O: reads files through
+//! [`super::walk`] and stdin; notes go to the writer the caller passes (stderr).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::document::LoadError;
+use super::forms::{self, Files, Kind};
+use super::walk::{self, Skip};
+use super::{DocumentRead, Reported, TrustError};
+
+/// Everything read so far.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub findings: Vec<Reported>,
+    /// Inputs read successfully, as named in findings.
+    pub inputs: Vec<String>,
+    /// Every trust policy document read.
+    pub documents: Vec<DocumentRead>,
+    /// An input could not be read or is not valid: exit 2 at the end.
+    pub bad: bool,
+    /// Whether a directory was walked.
+    pub walked: bool,
+    pub looked: Looked,
+}
+
+/// What was looked at, for the message when nothing was found.
+#[derive(Debug, Default)]
+pub struct Looked {
+    /// Files read.
+    pub read: usize,
+    /// Files read that hold no trust policy.
+    pub without_policy: usize,
+    /// Files with other name endings, not read.
+    pub other: usize,
+    /// Directories not entered by name (`target`, `node_modules`, `.terraform`, `.git`,
+    /// hidden).
+    pub ignored_dirs: usize,
+    /// Entries skipped, by kind.
+    pub skipped: BTreeMap<&'static str, usize>,
+}
+
+impl Looked {
+    /// `looked at 3 files (2 without a trust policy), 4 other files not read; skipped 1 FIFO …`
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "read {} file{} ({} without a trust policy); {} file{} with other name endings not read; {} director{} not entered (`target`, `node_modules`, `.terraform`, `.git`, hidden)",
+            self.read,
+            plural(self.read),
+            self.without_policy,
+            self.other,
+            plural(self.other),
+            self.ignored_dirs,
+            if self.ignored_dirs == 1 { "y" } else { "ies" },
+        );
+        if !self.skipped.is_empty() {
+            let parts: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect();
+            text.push_str(&format!("; skipped: {}", parts.join(", ")));
+        }
+        text
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Names a path as findings show it (`-` is `stdin`).
+pub fn display(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Templates are read from inside the walked tree only.
+struct TreeFiles {
+    root: PathBuf,
+}
+
+impl Files for TreeFiles {
+    fn read(&self, from: &str, name: &str) -> Result<(String, String), String> {
+        let base = Path::new(from).parent().unwrap_or(Path::new("."));
+        walk::read_template(&self.root, base, name)
+            .map(|(p, text)| (p.display().to_string(), text))
+            .map_err(|skip| format!("`{name}` was not read: {skip}"))
+    }
+}
+
+impl Collected {
+    fn note(&self, err: &mut dyn Write, text: &str) {
+        let _ = writeln!(err, "note: {text}");
+    }
+
+    fn error(&mut self, err: &mut dyn Write, e: &TrustError) {
+        let _ = err.write_all(super::cli::render_error(e).as_bytes());
+        self.bad = true;
+    }
+
+    fn skip(&mut self, err: &mut dyn Write, path: &Path, skip: &Skip) {
+        *self.looked.skipped.entry(skip.kind()).or_default() += 1;
+        self.note(err, &format!("skipped {}: {skip}", path.display()));
+    }
+
+    /// Reads one command-line input.
+    pub fn input(&mut self, path: &Path, err: &mut dyn Write) {
+        if path == Path::new("-") {
+            let text = walk::read_bounded(std::io::stdin().lock());
+            return self.text_input(path, text, false, err);
+        }
+        if path.is_dir() {
+            return self.dir(path, err);
+        }
+        let text = walk::read_file(path, true);
+        if Kind::of(&display(path), "") == Kind::Terraform {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut texts = Vec::new();
+            match text {
+                Ok(t) => texts.push((display(path), t)),
+                Err(skip) => return self.refused(path, &skip, err),
+            }
+            // The module's other files: locals, variables and data sources are shared.
+            if let Ok(siblings) = walk::module_files(dir) {
+                for sibling in siblings
+                    .iter()
+                    .filter(|f| f.file_name() != path.file_name())
+                {
+                    if Kind::of(&display(sibling), "") == Kind::Terraform
+                        && let Ok(t) = walk::read_file(sibling, false)
+                    {
+                        texts.push((display(sibling), t));
+                    }
+                }
+            }
+            return self.module(dir, texts, false, err);
+        }
+        self.text_input(path, text, false, err)
+    }
+
+    fn refused(&mut self, path: &Path, skip: &Skip, err: &mut dyn Write) {
+        let e = TrustError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(skip.to_string()),
+        };
+        self.error(err, &e);
+    }
+
+    fn text_input(
+        &mut self,
+        path: &Path,
+        text: Result<String, Skip>,
+        scanned: bool,
+        err: &mut dyn Write,
+    ) {
+        let name = display(path);
+        let text = match text {
+            Ok(t) => t,
+            Err(skip) if scanned => return self.skip(err, path, &skip),
+            Err(skip) => return self.refused(path, &skip, err),
+        };
+        self.looked.read += 1;
+        if scanned && !forms::may_hold_trust_policy(&text) {
+            self.looked.without_policy += 1;
+            if Kind::of(&name, &text) == Kind::Json {
+                self.note(err, &format!("skipped {name}: not an IAM policy document"));
+            }
+            return;
+        }
+        if forms::bracket_depth(&text) > 128 && Kind::of(&name, &text) != Kind::Json {
+            return self.skip(
+                err,
+                path,
+                &Skip::Unreadable(format!("brackets nest more than {} deep", 128)),
+            );
+        }
+        match forms::read_text(&name, &text) {
+            Ok(read) if read.found.is_empty() => {
+                self.looked.without_policy += 1;
+                if !scanned {
+                    self.inputs.push(name);
+                }
+            }
+            Ok(read) => {
+                let (findings, documents) = super::audit_found(&name, &text, &read);
+                self.inputs.push(name);
+                self.findings.extend(findings);
+                self.documents.extend(documents);
+            }
+            // A directory holds other JSON and YAML (package.json, workflows): skip what is not
+            // a policy.
+            Err(LoadError::NotAPolicy(_)) if scanned => {
+                self.looked.without_policy += 1;
+                self.note(err, &format!("skipped {name}: not an IAM policy document"));
+            }
+            Err(source) => {
+                let source = match source {
+                    LoadError::NotAPolicy(m) => LoadError::NotAPolicy(format!(" {m}")),
+                    other => other,
+                };
+                self.error(err, &TrustError::Load { path: name, source });
+            }
+        }
+    }
+
+    fn dir(&mut self, root: &Path, err: &mut dyn Write) {
+        self.walked = true;
+        let (findings_before, documents_before) = (self.findings.len(), self.documents.len());
+        self.walk_dir(root, err);
+        // Terraform modules are read after the other files: report the tree in path order.
+        self.findings[findings_before..].sort_by(|a, b| {
+            (
+                &a.path,
+                a.finding.loc.line,
+                a.finding.loc.column,
+                a.finding.meta.id,
+            )
+                .cmp(&(
+                    &b.path,
+                    b.finding.loc.line,
+                    b.finding.loc.column,
+                    b.finding.meta.id,
+                ))
+        });
+        self.documents[documents_before..]
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    }
+
+    fn walk_dir(&mut self, root: &Path, err: &mut dyn Write) {
+        let found = match walk::walk(root) {
+            Ok(w) => w,
+            Err(source) => {
+                return self.error(
+                    err,
+                    &TrustError::Read {
+                        path: root.to_path_buf(),
+                        source,
+                    },
+                );
+            }
+        };
+        for (path, skip) in &found.skipped {
+            self.skip(err, path, skip);
+        }
+        self.looked.other += found.other;
+        self.looked.ignored_dirs += found.ignored_dirs;
+        // Terraform is read a module (a directory's `.tf` files) at a time.
+        let mut modules: BTreeMap<PathBuf, Vec<(String, String)>> = BTreeMap::new();
+        for path in &found.files {
+            let name = display(path);
+            if Kind::of(&name, "") != Kind::Terraform {
+                let text = walk::read_file(path, false);
+                self.text_input(path, text, true, err);
+                continue;
+            }
+            match walk::read_file(path, false) {
+                Ok(text) => {
+                    self.looked.read += 1;
+                    let dir = path.parent().unwrap_or(root).to_path_buf();
+                    modules.entry(dir).or_default().push((name, text));
+                }
+                Err(skip) => self.skip(err, path, &skip),
+            }
+        }
+        let files = TreeFiles {
+            root: root.to_path_buf(),
+        };
+        for (dir, texts) in modules {
+            if !texts.iter().any(|(_, t)| forms::may_hold_trust_policy(t)) {
+                self.looked.without_policy += texts.len();
+                continue;
+            }
+            self.module_with(&dir, texts, &files, err);
+        }
+    }
+
+    fn module(
+        &mut self,
+        dir: &Path,
+        texts: Vec<(String, String)>,
+        _scanned: bool,
+        err: &mut dyn Write,
+    ) {
+        self.looked.read += texts.len();
+        let files = TreeFiles {
+            root: dir.to_path_buf(),
+        };
+        self.module_with(dir, texts, &files, err);
+    }
+
+    fn module_with(
+        &mut self,
+        dir: &Path,
+        texts: Vec<(String, String)>,
+        files: &dyn Files,
+        err: &mut dyn Write,
+    ) {
+        match forms::hcl::read_module(&texts, files) {
+            Ok(read) if read.found.is_empty() => self.looked.without_policy += texts.len(),
+            Ok(read) => {
+                let first = &texts[0];
+                let (findings, documents) = super::audit_found(&first.0, &first.1, &read);
+                for d in &documents {
+                    if !self.inputs.contains(&d.path) {
+                        self.inputs.push(d.path.clone());
+                    }
+                }
+                self.findings.extend(findings);
+                self.documents.extend(documents);
+            }
+            Err(source) => {
+                // The error's position is in one of the module's files: name it.
+                let path = match &source {
+                    LoadError::Invalid {
+                        path: Some(path), ..
+                    } => path.clone(),
+                    _ => dir.display().to_string(),
+                };
+                let source = match source {
+                    LoadError::NotAPolicy(m) => LoadError::NotAPolicy(format!(" {m}")),
+                    other => other,
+                };
+                self.error(err, &TrustError::Load { path, source });
+            }
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Tests of the Terraform reader: each case is a module (one or more files) and the findings
+//! (`ID severity file:line`) the audit reports on it, at the line the value is written on.
+
+use crate::trust::checks::audit_document;
+use crate::trust::forms::{Files, NoFiles, hcl::read_module};
+
+struct Templates(&'static [(&'static str, &'static str)]);
+
+impl Files for Templates {
+    fn read(&self, _from: &str, name: &str) -> Result<(String, String), String> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .ok_or_else(|| format!("`{name}` is not in the repository"))
+    }
+}
+
+const PROVIDER: &str = r#"
+resource "aws_iam_openid_connect_provider" "github" {
+  url = "https://token.actions.githubusercontent.com"
+}
+"#;
+
+/// `ID severity file:line` of every finding in the module, sorted.
+fn findings(files: &[(&str, &str)], templates: &dyn Files) -> Vec<String> {
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let read = read_module(&sources, templates).unwrap_or_else(|e| panic!("{e}"));
+    let mut out: Vec<String> = read
+        .found
+        .iter()
+        .flat_map(|f| audit_document(&f.doc, f.doc.role_name.as_deref()))
+        .map(|f| {
+            format!(
+                "{} {} {}:{}",
+                f.meta.id,
+                f.severity.as_str(),
+                f.loc.file.as_deref().unwrap_or("?"),
+                f.loc.line
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn module(body: &str) -> String {
+    format!("{PROVIDER}{body}")
+}
+
+#[test]
+fn forms_and_lines() {
+    let cases: &[(&str, String, &[&str])] = &[
+        (
+            "policy document: same test and variable merge into one list (an OR)",
+            module(
+                r#"
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:octo-org/app:environment:prod"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:octo-org/app:pull_request"]
+    }
+  }
+}
+resource "aws_iam_role" "deploy" {
+  name               = "prod-deploy"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"#,
+            ),
+            // The pull_request subject is an alternative (OR), so OA107 fires at its line.
+            &["OA107 high main.tf:26", "OA109 low main.tf:20"],
+        ),
+        (
+            "dynamic condition blocks with literal values",
+            module(
+                r#"
+locals {
+  subjects = ["repo:octo-org/app:ref:refs/heads/*"]
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    dynamic "condition" {
+      for_each = { "token.actions.githubusercontent.com:sub" = local.subjects }
+      content {
+        test     = "StringLike"
+        variable = condition.key
+        values   = condition.value
+      }
+    }
+  }
+}
+resource "aws_iam_role" "ci" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"#,
+            ),
+            &["OA102 medium main.tf:7", "OA109 low main.tf:25"],
+        ),
+        (
+            "jsonencode with a duplicate key, which Terraform accepts (last wins)",
+            module(
+                r#"
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:sub" = "repo:octo-org/app:environment:prod" }
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+      }
+    }]
+  })
+}
+"#,
+            ),
+            &["OA101 critical main.tf:12", "OA106 high main.tf:16"],
+        ),
+        (
+            "heredoc with an interpolated local: lines inside the heredoc",
+            module(
+                r#"
+locals {
+  org = "octo-org"
+}
+resource "aws_iam_role" "tools" {
+  assume_role_policy = <<-EOT
+    {
+      "Version": "2012-10-17",
+      "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": "${aws_iam_openid_connect_provider.github.arn}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+          "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+          "StringLike": {"token.actions.githubusercontent.com:sub": "repo:${local.org}*"}
+        }
+      }]
+    }
+  EOT
+}
+"#,
+            ),
+            &["OA102 critical main.tf:19", "OA109 low main.tf:19"],
+        ),
+        (
+            "a variable without a default is reported with the assumption",
+            module(
+                r#"
+variable "subject" {
+  type = string
+}
+resource "aws_iam_role" "deploy" {
+  name = "prod-deploy"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = var.subject
+        }
+      }
+    }]
+  })
+}
+"#,
+            ),
+            &["OA101 critical main.tf:19", "OA112 low main.tf:19"],
+        ),
+        (
+            "a provider from a module input is read as the GitHub provider its keys name",
+            r#"
+variable "github_provider_arn" {
+  type = string
+}
+resource "aws_iam_role" "deploy" {
+  name = "prod-deploy"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = var.github_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:octo-org/*" }
+      }
+    }]
+  })
+}
+"#
+            .to_string(),
+            &[
+                "OA102 high main.tf:14",
+                "OA109 low main.tf:14",
+                "OA112 low main.tf:10",
+                "OA112 low main.tf:10",
+            ],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let got = findings(&[("main.tf", text)], &NoFiles);
+        assert_eq!(&got, want, "case `{name}`");
+    }
+}
+
+#[test]
+fn templatefile_points_into_the_template() {
+    let main = module(
+        r#"
+resource "aws_iam_role" "deploy" {
+  name = "prod-deploy"
+  assume_role_policy = templatefile("${path.module}/trust.json.tftpl", {
+    provider = aws_iam_openid_connect_provider.github.arn
+    subject  = "repo:octo-org/app:*"
+  })
+}
+"#,
+    );
+    let template = r#"{
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "${provider}"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+      "StringLike": {"token.actions.githubusercontent.com:sub": "${subject}"}
+    }
+  }]
+}"#;
+    let files = Templates(Box::leak(Box::new([("trust.json.tftpl", template)])));
+    assert_eq!(
+        findings(&[("main.tf", &main)], &files),
+        ["OA102 high main.tf:10", "OA109 low trust.json.tftpl:8"]
+    );
+    // Without the template: reported, not skipped.
+    let got = findings(&[("main.tf", &main)], &NoFiles);
+    assert!(
+        got.iter().any(|f| f.starts_with("OA112 low main.tf:8")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn locals_and_variables_across_files() {
+    let vars = "variable \"org\" {\n  default = \"octo-org\"\n}\n";
+    let main = module(
+        r#"
+resource "aws_iam_role" "org" {
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:${var.org}/*" }
+      }
+    }]
+  })
+}
+"#,
+    );
+    assert_eq!(
+        findings(&[("main.tf", &main), ("variables.tf", vars)], &NoFiles),
+        ["OA102 high main.tf:14", "OA109 low main.tf:14"]
+    );
+}
+
+#[test]
+fn terraform_aws_modules_github_oidc_role() {
+    let main = r#"
+module "deploy_role" {
+  source  = "terraform-aws-modules/iam/aws//modules/iam-github-oidc-role"
+  version = "5.39.0"
+
+  name     = "prod-deploy"
+  subjects = [
+    "octo-org/app:environment:production",
+    "repo:octo-org/app:pull_request",
+    "octo-org/*",
+  ]
+}
+"#;
+    assert_eq!(
+        findings(&[("main.tf", main)], &NoFiles),
+        [
+            "OA102 high main.tf:10",
+            "OA104 low main.tf:2",
+            "OA104 low main.tf:2",
+            "OA105 low main.tf:2",
+            "OA107 high main.tf:9",
+            "OA109 low main.tf:8",
+            "OA110 low main.tf:8",
+            "OA110 low main.tf:9",
+        ]
+    );
+}
+
+#[test]
+fn hostile_modules_are_refused() {
+    let deep = format!("locals {{ x = {}{} }}", "[".repeat(500), "]".repeat(500));
+    assert!(read_module(&[("a.tf".into(), deep)], &NoFiles).is_err());
+    // A local that refers to itself terminates.
+    let cyclic = module(
+        r#"
+locals {
+  a = local.b
+  b = local.a
+}
+resource "aws_iam_role" "x" {
+  assume_role_policy = local.a
+}
+"#,
+    );
+    let read = read_module(&[("a.tf".into(), cyclic)], &NoFiles).unwrap();
+    assert_eq!(read.found.len(), 1);
+    // Locals that double at each level: bounded by the evaluation budget, not 2^30 steps.
+    let mut locals = String::from("locals {\n  l0 = \"x\"\n");
+    for i in 1..30 {
+        locals.push_str(&format!("  l{i} = [local.l{}, local.l{}]\n", i - 1, i - 1));
+    }
+    locals.push_str("}\nresource \"aws_iam_role\" \"x\" {\n  assume_role_policy = jsonencode({ Statement = local.l29 })\n}\n");
+    let started = std::time::Instant::now();
+    let read = read_module(&[("a.tf".into(), locals)], &NoFiles).unwrap();
+    assert_eq!(read.found.len(), 1);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
