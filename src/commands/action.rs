@@ -2,7 +2,8 @@
 //! steps; the post step (the same binary, `post-entrypoint`) cleans up what the main step wrote.
 //! I/O: the runner's files, through [`crate::handoff`].
 
-use crate::context::Targets;
+use crate::cli::RunnerArgs;
+use crate::context::{Placement, Targets};
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handoff::{self, CleanupState, summary};
@@ -12,7 +13,12 @@ use crate::output::Reporter;
 use super::wire::Wired;
 
 /// Runs the main step, or the post step when the main step's record is present.
-pub async fn command(flags: &Flags, env: &Env, out: &Reporter) -> Result<(), Error> {
+pub async fn command(
+    flags: &Flags,
+    runner: &RunnerArgs,
+    env: &Env,
+    out: &Reporter,
+) -> Result<(), Error> {
     let targets = Targets::from_env(env);
     // The post step (same image, `post-entrypoint`) finds the main step's record.
     if let Some(state) = env.get(env::STATE_CLEANUP) {
@@ -23,12 +29,30 @@ pub async fn command(flags: &Flags, env: &Env, out: &Reporter) -> Result<(), Err
     handoff::save_state(&targets, &CleanupState::default())?;
     let wired = Wired::new(flags, env, out).await?;
     targets.require(&wired.config)?;
+    if wired.config.roles.unset_only(&wired.config.credentials) {
+        return handoff::unset_only(env, &targets, out);
+    }
+    let placement = Placement::detect(
+        env,
+        runner.runner_temp.as_deref(),
+        runner.job_container.as_deref(),
+    );
+    let files = handoff::profile_files(&wired.config, &placement, env)?;
     let Some((produced, rule)) = wired.produce(env, out).await? else {
         return Ok(());
     };
     let (config, rule) = (&wired.config, rule.as_deref());
     handoff::check_accounts(config, &produced)?;
-    handoff::export(config, &produced, &wired.context, rule, &targets, out)?;
+    let job_record = handoff::job::record_path(env);
+    handoff::export(
+        config,
+        &produced,
+        files.as_ref(),
+        rule,
+        &targets,
+        job_record.as_deref(),
+        out,
+    )?;
     for line in summary::report_lines(config, &produced, rule) {
         out.info(&line);
     }
