@@ -6,6 +6,7 @@ mod report;
 
 mod action;
 mod audit;
+mod container;
 mod dry_run;
 mod faults;
 mod first_contact;
