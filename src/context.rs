@@ -473,7 +473,8 @@ mod tests {
         let home = ("HOME", "/github/home");
         // (placement, environment, written to, exported, or the refusal's words)
         type Want<'a> = Result<(&'a str, &'a str, &'a [(&'a str, &'a str)]), &'a str>;
-        let cases: Vec<(&Placement, Vec<(&str, &str)>, Want<'_>)> = vec![
+        type Case<'a> = (&'a Placement, Vec<(&'a str, &'a str)>, Want<'a>);
+        let cases: Vec<Case<'_>> = vec![
             (
                 &Placement::Host,
                 vec![("HOME", "/home/me")],
