@@ -64,7 +64,7 @@ pub fn unset_only(env: &Env, targets: &Targets, out: &Reporter) -> Result<(), Er
         let bytes = export::render(&records, &export::random_delimiter())?;
         export::write_files(&[(path.as_path(), &bytes)])?;
     }
-    let mut removed = Vec::new();
+    let mut removed = String::new();
     if let Some(path) = record_path(env) {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -77,12 +77,8 @@ pub fn unset_only(env: &Env, targets: &Targets, out: &Reporter) -> Result<(), Er
             }
         };
         for written in parse_record(&text) {
-            profiles::remove_profiles(&written)?;
-            removed.push(format!(
-                "{} from {}",
-                written.credentials.profiles.join(", "),
-                written.credentials.path.display()
-            ));
+            let done = profiles::remove_profiles(&written)?;
+            removed.push_str(&done.describe(&written.credentials.path));
         }
         match std::fs::remove_file(&path) {
             Ok(()) => {}
@@ -97,12 +93,12 @@ pub fn unset_only(env: &Env, targets: &Targets, out: &Reporter) -> Result<(), Er
     }
     let names: Vec<&str> = records.iter().map(|(n, _)| *n).collect();
     out.info(&format!(
-        "oidc-assume: unset: later steps get {} blank (the runner can blank a variable, not remove it){}",
+        "oidc-assume: unset: blanked {} for later steps (the runner can blank a variable, not remove it){}",
         names.join(", "),
         if removed.is_empty() {
-            "; no profile of this job to remove".to_string()
+            "; this job wrote no profile to remove"
         } else {
-            format!("; removed profile(s) {}", removed.join("; "))
+            &removed
         }
     ));
     Ok(())
@@ -121,6 +117,7 @@ mod tests {
                 profiles: profiles.iter().map(|p| p.to_string()).collect(),
             },
             config: None,
+            owners: Default::default(),
         }
     }
 
