@@ -3,11 +3,12 @@
 //! I/O: the runner's files, through [`crate::handoff`].
 
 use crate::cli::RunnerArgs;
+use crate::config::{Config, Mode};
 use crate::context::{Placement, Targets};
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handoff::{self, CleanupState, summary};
-use crate::inputs::Flags;
+use crate::inputs::{Flags, Inputs};
 use crate::output::Reporter;
 
 use super::wire::Wired;
@@ -27,11 +28,14 @@ pub async fn command(
     // Recorded first, so a post step after a failed main step cleans up (nothing) instead of
     // running the action again.
     handoff::save_state(&targets, &CleanupState::default())?;
-    let wired = Wired::new(flags, env, out).await?;
-    targets.require(&wired.config)?;
-    if wired.config.roles.unset_only(&wired.config.credentials) {
+    // An unset-only step requests nothing: no clients, no warnings about the token's policy.
+    let config = Config::from_inputs(Inputs::new(flags, env), Mode::Action)?;
+    if config.roles.unset_only(&config.credentials) {
+        targets.require(&config)?;
         return handoff::unset_only(env, &targets, out);
     }
+    let wired = Wired::new(flags, env, out).await?;
+    targets.require(&wired.config)?;
     let placement = Placement::detect(
         env,
         runner.runner_temp.as_deref(),

@@ -681,9 +681,11 @@ async fn an_unset_only_step_blanks_the_job_variables_and_removes_its_profiles() 
     );
     unset.assert_code(0);
     assert!(
-        unset.stdout.contains("removed profile(s) deploy"),
+        unset
+            .stderr
+            .contains("removed profile(s) deploy from /github/home/.aws/credentials"),
         "{}",
-        unset.stdout
+        unset.stderr
     );
     for name in [
         "AWS_ACCESS_KEY_ID",
@@ -751,10 +753,11 @@ async fn an_unset_only_step_on_the_host_removes_what_earlier_steps_wrote() {
         ]
     );
     assert_eq!(second.output_file, "", "no outputs: nothing was assumed");
+    assert_eq!(second.stdout, "", "no warning: the step requests nothing");
     assert!(
-        second.stdout.contains("removed profile(s) deploy from"),
+        second.stderr.contains("removed profile(s) deploy from"),
         "{}",
-        second.stdout
+        second.stderr
     );
     assert!(!credentials.exists() && !config.exists());
     assert!(!record.exists());
