@@ -78,6 +78,7 @@ pub fn unset_only(env: &Env, targets: &Targets, out: &Reporter) -> Result<(), Er
         };
         for written in parse_record(&text) {
             let done = profiles::remove_profiles(&written)?;
+            super::hand_over(&written, None, out);
             removed.push_str(&done.describe(&written.credentials.path));
         }
         match std::fs::remove_file(&path) {

@@ -5,6 +5,7 @@
 //! records ([`records`]) and texts ([`summary`]) are pure.
 
 pub mod job;
+pub mod owner;
 pub mod records;
 pub mod state;
 pub mod summary;
@@ -108,6 +109,9 @@ pub fn export(
             &format!("{e}; an unset-only step of this job will not remove them"),
         );
     }
+    if let Some(written) = &written {
+        hand_over(written, job_record, out);
+    }
 
     if config.exports.cleanup {
         let state = CleanupState {
@@ -126,6 +130,25 @@ pub fn export(
         }
     }
     Ok(())
+}
+
+/// Gives the files a container action wrote on the runner's mounts to the mount's owner
+/// ([`owner`]), warning when that fails: later host steps may then be unable to read them.
+pub fn hand_over(written: &profiles::Written, job_record: Option<&Path>, out: &Reporter) {
+    let paths = std::iter::once(written.credentials.path.as_path())
+        .chain(written.config.as_ref().map(|c| c.path.as_path()))
+        .chain(job_record);
+    for path in paths {
+        if let Err(e) = owner::match_mount_owner(path) {
+            out.warning(
+                "file left owned by the container's user",
+                &format!(
+                    "{}: {e}; later steps running as the runner's user may not be able to read or remove it",
+                    path.display()
+                ),
+            );
+        }
+    }
 }
 
 /// Writes the plans that name a profile into the shared files; `None` when none does.
