@@ -84,6 +84,48 @@ fn image() -> Result<&'static str, String> {
         .map_err(Clone::clone)
 }
 
+/// The runner's user on GitHub's hosted runners.
+const RUNNER_UID: u32 = 1001;
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// Files and directories below `dir` that the runner's user does not own (when the tests run
+/// as root: otherwise everything is the test user's and this says nothing).
+fn not_the_runners(dir: &Path) -> Vec<String> {
+    if !is_root() {
+        return Vec::new();
+    }
+    let out = Command::new("find")
+        .arg(dir)
+        .args(["-not", "-user", &RUNNER_UID.to_string()])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the runner's user can read `path` (as a later host step would).
+fn runner_can_read(path: &Path) -> bool {
+    use std::os::unix::process::CommandExt;
+    if !is_root() {
+        return std::fs::read(path).is_ok();
+    }
+    Command::new("cat")
+        .arg(path)
+        .uid(RUNNER_UID)
+        .gid(RUNNER_UID)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn docker() -> Command {
     let mut cmd = Command::new("docker");
     cmd.stdin(Stdio::null());
@@ -161,6 +203,19 @@ impl Runner {
             "home/runner",
         ] {
             std::fs::create_dir_all(root.path().join(dir)).unwrap();
+        }
+        // The runner's directories belong to the runner's user, as on a hosted runner (uid
+        // 1001), while the container runs as root.
+        if is_root() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            let chown = Command::new("chown")
+                .args(["-R", &format!("{RUNNER_UID}:{RUNNER_UID}")])
+                .arg(root.path().join("work"))
+                .arg(root.path().join("home"))
+                .status()
+                .unwrap();
+            assert!(chown.success());
         }
         Runner {
             root,
@@ -559,6 +614,10 @@ async fn a_profile_from_the_container_reaches_a_later_host_step_and_the_post_ste
     );
     // The runner user's own ~/.aws is untouched.
     assert!(!runner.user_home().join(".aws").exists());
+    // The container ran as root; the files are the runner user's, who can read them (mode
+    // 0600) and whose runner can empty the temp directory at the end of the job.
+    assert!(runner_can_read(Path::new(&credentials)));
+    assert_eq!(not_the_runners(&runner.temp()), Vec::<String>::new());
     let arn = runner.later_aws(&moto, &[]).unwrap();
     assert!(arn.starts_with(ASSUMED), "{arn}");
 
@@ -568,6 +627,7 @@ async fn a_profile_from_the_container_reaches_a_later_host_step_and_the_post_ste
         !Path::new(&credentials).exists(),
         "the post step removes the file it created"
     );
+    assert_eq!(not_the_runners(&runner.temp()), Vec::<String>::new());
     assert_eq!(runner.job_env("AWS_PROFILE"), Some(""));
     assert!(runner.later_aws(&moto, &["--profile", "deploy"]).is_err());
 }
