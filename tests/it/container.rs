@@ -280,6 +280,9 @@ impl Runner {
             .map(|f| dir.join(format!("{f}_{}", self.steps)));
         for f in &files {
             std::fs::write(f, "").unwrap();
+            if is_root() {
+                std::os::unix::fs::chown(f, Some(RUNNER_UID), Some(RUNNER_UID)).unwrap();
+            }
         }
         files
     }
