@@ -70,7 +70,8 @@ def action_defaults():
             value = m.group(1).strip()
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
                 value = value[1:-1]
-            defaults[current] = value
+            if "${{" not in value:  # runner expressions (the internal inputs) are not passed
+                defaults[current] = value
     return defaults
 
 

@@ -226,6 +226,14 @@ impl Runner {
         }
     }
 
+    /// `job.container.id`.
+    fn job_container(&self) -> &'static str {
+        match self.job {
+            Job::Host => "",
+            Job::Container => "4f9c2d7e0a1b",
+        }
+    }
+
     /// The runner's temp directory on the host (`runner.temp`).
     fn temp(&self) -> PathBuf {
         self.root.path().join("work/_temp")
@@ -318,6 +326,11 @@ impl Runner {
         ] {
             vars.push((k.into(), v.to_str().unwrap().into()));
         }
+        if args {
+            // The internal inputs arrive as INPUT_* too (translated, so not used).
+            vars.push(("INPUT_RUNNER-TEMP".into(), temp.clone()));
+            vars.push(("INPUT_JOB-CONTAINER".into(), self.job_container().into()));
+        }
         vars.push(("RUNNER_TEMP".into(), temp.clone()));
         vars.push((
             "GITHUB_WORKSPACE".into(),
@@ -354,13 +367,10 @@ impl Runner {
         }
         cmd.arg(image);
         if args {
-            // action.yml's runs.args, evaluated by the runner and not translated.
-            let job_container = match self.job {
-                Job::Host => "",
-                Job::Container => "4f9c2d7e0a1b",
-            };
+            // action.yml's runs.args: its internal inputs, whose defaults the runner evaluates
+            // (`runner.temp`, `job.container.id`), not translated.
             cmd.arg(format!("--runner-temp={temp}"));
-            cmd.arg(format!("--job-container={job_container}"));
+            cmd.arg(format!("--job-container={}", self.job_container()));
         }
         // The docker client passes each `-e NAME` on with the value from its own environment.
         cmd.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin");
