@@ -84,7 +84,7 @@ printf '%s\n' "$stage" | while IFS= read -r line; do
     *) printf '%s\n' "$line" ;;
   esac
 done > "$ctx/Dockerfile"
-if grep -q -e '--from=' -e '^RUN' "$ctx/Dockerfile" || ! grep -q '/oidc-assume /oidc-assume$' "$ctx/Dockerfile"; then
+if grep -q -e '--from=' -e '^RUN' "$ctx/Dockerfile" || ! grep -q '^COPY .*oidc-assume /oidc-assume$' "$ctx/Dockerfile"; then
   echo "build-image.sh: the Dockerfile's last stage is no longer plain COPY/ENV/ENTRYPOINT lines:" >&2
   cat "$ctx/Dockerfile" >&2
   exit 1

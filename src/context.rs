@@ -160,6 +160,8 @@ pub const CONTAINER_HOME: &str = "/github/home";
 pub const CONTAINER_TEMP: &str = "/github/runner_temp";
 /// Where the runner mounts the workspace in a container action's container.
 pub const CONTAINER_WORKSPACE: &str = "/github/workspace";
+/// Where the runner mounts the directory of its file-command files (`GITHUB_ENV`…).
+pub const CONTAINER_FILE_COMMANDS: &str = "/github/file_commands";
 /// Where a job container (`container:`) sees the runner's temp directory.
 pub const JOB_CONTAINER_TEMP: &str = "/__w/_temp";
 

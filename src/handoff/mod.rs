@@ -127,6 +127,12 @@ pub fn export(
         let summary = summary::step_summary(config, produced, rule);
         if let Err(e) = export::append_atomically(path, summary.as_bytes()) {
             out.warning("step summary not written", &e.to_string());
+        } else if let Err(e) = owner::match_mount_owner(path) {
+            // Rewritten as a new file of mode 0600: the runner's user must own it to upload it.
+            out.warning(
+                "step summary left owned by the container's user",
+                &e.to_string(),
+            );
         }
     }
     Ok(())
@@ -135,8 +141,17 @@ pub fn export(
 /// Gives the files a container action wrote on the runner's mounts to the mount's owner
 /// ([`owner`]), warning when that fails: later host steps may then be unable to read them.
 pub fn hand_over(written: &profiles::Written, job_record: Option<&Path>, out: &Reporter) {
-    let paths = std::iter::once(written.credentials.path.as_path())
+    let files: Vec<&Path> = std::iter::once(written.credentials.path.as_path())
         .chain(written.config.as_ref().map(|c| c.path.as_path()))
+        .collect();
+    // The writers' lock beside each file is created as root too.
+    let locks: Vec<std::path::PathBuf> = files
+        .iter()
+        .filter_map(|f| f.parent().map(|d| d.join(profiles::LOCK_FILE)))
+        .collect();
+    let paths = files
+        .into_iter()
+        .chain(locks.iter().map(|l| l.as_path()))
         .chain(job_record);
     for path in paths {
         if let Err(e) = owner::match_mount_owner(path) {

@@ -1,20 +1,28 @@
 //! Ownership of what a container action leaves on the runner's mounts. The runner starts the
 //! container as root, but later host steps run as the runner's user (uid 1001 on hosted
 //! runners): a profile file of mode 0600 owned by root is unreadable to them, and a root-owned
-//! directory under `RUNNER_TEMP` cannot be emptied by the runner at the end of the job. So every
-//! file and directory this step creates or rewrites under a mount is given the mount's owner.
+//! directory under `RUNNER_TEMP` cannot be emptied by the runner at the end of the job, and a
+//! step summary rewritten as root with mode 0600 is one the runner cannot upload. So every file
+//! and directory this step creates or rewrites under a mount is given the mount's owner.
 //! Paths elsewhere (a step on the host) are left alone. I/O: stats and `lchown`s.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::context::{CONTAINER_HOME, CONTAINER_TEMP, CONTAINER_WORKSPACE};
+use crate::context::{
+    CONTAINER_FILE_COMMANDS, CONTAINER_HOME, CONTAINER_TEMP, CONTAINER_WORKSPACE,
+};
 
 /// The mount `path` lies under, if any.
 pub fn mount_of(path: &Path) -> Option<&'static str> {
-    [CONTAINER_HOME, CONTAINER_TEMP, CONTAINER_WORKSPACE]
-        .into_iter()
-        .find(|m| path.starts_with(m) && path != Path::new(m))
+    [
+        CONTAINER_HOME,
+        CONTAINER_TEMP,
+        CONTAINER_WORKSPACE,
+        CONTAINER_FILE_COMMANDS,
+    ]
+    .into_iter()
+    .find(|m| path.starts_with(m) && path != Path::new(m))
 }
 
 /// Gives `path` and each directory between it and its mount the mount's owner, when they have
@@ -53,6 +61,10 @@ mod tests {
                 Some("/github/runner_temp"),
             ),
             ("/github/workspace/creds", Some("/github/workspace")),
+            (
+                "/github/file_commands/step_summary_1",
+                Some("/github/file_commands"),
+            ),
             ("/github/home", None),
             ("/github/homework/x", None),
             ("/home/runner/.aws/credentials", None),
