@@ -576,7 +576,7 @@ async fn env_credentials_and_outputs_from_the_container_reach_later_host_steps()
             "AWS_SESSION_TOKEN",
         ])
         .map(|(o, v)| (v.to_string(), main.output(o).unwrap().to_string()))
-        .chain([("AWS_REGION".to_string(), "eu-central-1".to_string())])
+        .chain([("AWS_DEFAULT_REGION".to_string(), "eu-central-1".to_string())])
         .collect(),
         ..Runner::new(Job::Host)
     };
