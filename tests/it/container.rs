@@ -29,7 +29,13 @@ macro_rules! image_or_skip {
                     std::env::var("CI").as_deref() != Ok("true"),
                     "CI=true, and the container tests cannot run: {why}"
                 );
-                eprintln!("\n!!! SKIPPED: {why} (.ci/run provides the engine and the image)\n");
+                // Straight to stderr: the test harness captures eprintln! of passing tests.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n!!! SKIPPED {}: {why} (.ci/run provides the engine and the image)",
+                    module_path!()
+                );
                 return;
             }
         }
