@@ -58,7 +58,7 @@ impl Targets {
 }
 
 /// What the run learned from the environment snapshot besides the inputs: credentials already
-/// present, the GitHub context for session tags and names, where profiles go.
+/// present, the GitHub context for session tags and names (where profiles go: [`Placement`]).
 #[derive(Debug, Clone)]
 pub struct RunContext {
     /// `AWS_ACCESS_KEY_ID`… already in the environment (an earlier step, a secret).
@@ -70,8 +70,6 @@ pub struct RunContext {
     /// `GITHUB_REPOSITORY`, `GITHUB_WORKFLOW`, `GITHUB_ACTION`, `GITHUB_ACTOR`, `GITHUB_SHA`,
     /// `GITHUB_REF`, `GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`.
     pub github: BTreeMap<&'static str, String>,
-    /// The shared credentials and config files, or why they cannot be located.
-    pub profile_paths: Result<(PathBuf, PathBuf), String>,
 }
 
 impl RunContext {
@@ -108,12 +106,6 @@ impl RunContext {
             env_keys,
             ambient: false,
             github,
-            profile_paths: profiles::default_paths(
-                env.get(env::HOME),
-                env.get(env::AWS_SHARED_CREDENTIALS_FILE),
-                env.get(env::AWS_CONFIG_FILE),
-            )
-            .map_err(|e| e.to_string()),
         }
     }
 
