@@ -415,7 +415,7 @@ def report(args, local, delayed):
     rss_how = "GNU time `%M`" if GNU_TIME else "wait4 ru_maxrss (includes Python's RSS!)"
     lines.append(
         f"Wall time: spawn to exit of a fresh process (`{Path(args.bin).name}`, {size:.1f} MB) "
-        f"with fresh runner files, the two clients alternating; p10/p90 show the spread. Peak RSS: "
+        f"with fresh runner files, the clients alternating; p10/p90 show the spread. Peak RSS: "
         f"{ours_l['rss_runs']} more runs per client and scenario under {rss_how}. Floor: "
         f"`examples/floor.rs`, bare `std::net::TcpStream` round trips, token ∥ discovery ∥ JWKS "
         f"on threads, then STS: 2 hops. Servers: `examples/bench_servers.rs` on 127.0.0.1, "
