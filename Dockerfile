@@ -1,4 +1,13 @@
-# Multi-stage build of a static oidc-assume binary on an empty base image.
+# The from-source build: a static oidc-assume binary on an empty base image, in two stages.
+# This is what the runner builds for `uses: OWNER/REPO@main` (action.yml: `image: Dockerfile`)
+# and what you run to build the image yourself:
+#
+#   docker build -t oidc-assume .
+#
+# CI and releases do not build Rust twice: scripts/build-image.sh puts the static binary they
+# already built into this file's last stage (everything from `FROM scratch` on, with the
+# `--from=build` copies taken from its build context instead). Keep that stage plain COPY/ENV/
+# ENTRYPOINT lines, so both paths produce the same image.
 #
 # The entrypoint is the binary itself, in exec form: no shell runs in between. That matters:
 # the runner passes inputs as INPUT_ROLE-TO-ASSUME and friends, and /bin/sh (dash) silently

@@ -13,6 +13,12 @@ just before the spawn to the child's exit. Peak RSS comes from separate runs und
 high-water mark at exec, so wait4's ru_maxrss would measure Python, not the child; time(1) is a
 small C program whose fork adds under 1 MB. Every run must exit 0 and export credentials, or the
 benchmark stops.
+
+With --container IMAGE a third client runs the same binary in the action's image as GitHub's
+runner does (`docker run --rm --network host`, inputs as `-e NAME`, the runner files on a mount,
+`--workdir /github/workspace`), so the table shows what the container costs on top of the bare
+process, side by side on the same servers. Its RSS is not measured (the docker client's would be
+reported, not the action's).
 """
 
 import argparse
@@ -64,7 +70,8 @@ def action_defaults():
             value = m.group(1).strip()
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
                 value = value[1:-1]
-            defaults[current] = value
+            if "${{" not in value:  # runner expressions (the internal inputs) are not passed
+                defaults[current] = value
     return defaults
 
 
@@ -155,8 +162,12 @@ class Runner:
         """One run; returns (wall seconds, peak RSS KiB or None). Aborts on any failure.
 
         With rss=True the run goes through GNU time for its peak RSS (its wall time then
-        includes time's own fork and exec, so it is not used)."""
+        includes time's own fork and exec, so it is not used). A callable argv gets the run
+        directory and environment and returns the command and the environment to run it with."""
         run_dir, env = self.prepare(env)
+        host_env = env
+        if callable(argv):
+            argv, env = argv(run_dir, env)
         out_path, err_path = run_dir / "stdout", run_dir / "stderr"
         rss_path = run_dir / "rss"
         if rss and GNU_TIME:
@@ -170,8 +181,8 @@ class Runner:
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-        env_file = Path(env["GITHUB_ENV"]).read_text()
-        output_file = Path(env["GITHUB_OUTPUT"]).read_text()
+        env_file = Path(host_env["GITHUB_ENV"]).read_text()
+        output_file = Path(host_env["GITHUB_OUTPUT"]).read_text()
         problem = None
         if proc.returncode != 0:
             problem = f"exit code {proc.returncode}"
@@ -193,9 +204,48 @@ class Runner:
         return wall, peak
 
 
+def container_argv(image):
+    """The command that runs the image the way the runner runs a container action: every
+    variable as `-e NAME` (the value from the docker client's environment, so hyphenated input
+    names survive), the run directory mounted as the workspace, host paths translated."""
+    docker = shutil.which("docker")
+    if not docker:
+        die("--container needs the docker client")
+
+    def argv(run_dir, env):
+        inside = {}
+        for name, value in env.items():
+            if value == str(run_dir) or value.startswith(f"{run_dir}/"):
+                value = "/github/workspace" + value[len(str(run_dir)) :]
+            inside[name] = value
+        inside["HOME"] = "/github/home"
+        cmd = [docker, "run", "--rm", "--network", "host", "--workdir", "/github/workspace"]
+        cmd += ["-v", f"{run_dir}:/github/workspace"]
+        for name in inside:
+            cmd += ["-e", name]
+        cmd.append(image)
+        client = dict(inside)
+        if "DOCKER_HOST" in os.environ:
+            client["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+        return cmd, client
+
+    return argv
+
+
+def image_size(image):
+    out = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Size}}", image],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        die(f"no image {image}: {out.stderr.strip()} (scripts/build-image.sh {image} builds it)")
+    return int(out.stdout.strip())
+
+
 def summarize(samples, rss_samples):
     walls = sorted(w * 1000 for w, _ in samples)
-    rss = sorted(r / 1024 for _, r in rss_samples)
+    rss = sorted(r / 1024 for _, r in rss_samples) or [float("nan")]
     if len(walls) >= 2:
         deciles = statistics.quantiles(walls, n=10, method="inclusive")
         p10, p90 = deciles[0], deciles[8]
@@ -208,7 +258,7 @@ def summarize(samples, rss_samples):
         "p90": p90,
         "min": walls[0],
         "max": walls[-1],
-        "rss_runs": len(rss),
+        "rss_runs": len(rss_samples),
         "rss_median": statistics.median(rss),
         "rss_max": rss[-1],
     }
@@ -223,6 +273,8 @@ def scenario(args, delay_ms, runs, runner, label):
             "oidc-assume": ([str(args.bin)], True),
             "floor": ([str(args.floor)], False),
         }
+        if args.container:
+            clients["container"] = (container_argv(args.container), True)
         for _ in range(args.warmup):
             for argv, check in clients.values():
                 runner.run(argv, env, check)
@@ -239,7 +291,8 @@ def scenario(args, delay_ms, runs, runner, label):
                 print(f"  {label}: {i + 1}/{runs}", file=sys.stderr)
         for _ in range(min(args.rss_runs, runs)):
             for name, (argv, check) in clients.items():
-                rss[name].append(runner.run(argv, env, check, rss=True))
+                if name != "container":
+                    rss[name].append(runner.run(argv, env, check, rss=True))
         return {name: summarize(samples[name], rss[name]) for name in clients}
 
 
@@ -333,13 +386,25 @@ def report(args, local, delayed):
     )
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, results in (("local, 0 ms", local), (f"{d} ms per request", delayed)):
-        for name in ("oidc-assume", "floor"):
+        for name in results:
             s = results[name]
+            rss_cell = (
+                f"{s['rss_median']:.1f} MB ({s['rss_max']:.1f})" if s["rss_runs"] else "not measured"
+            )
             lines.append(
                 f"| {label} | {name} | {s['runs']} | {fmt(s['median'])} ms | {fmt(s['p10'])} ms | "
-                f"{fmt(s['p90'])} ms | {fmt(s['min'])} ms | {fmt(s['max'])} ms | "
-                f"{s['rss_median']:.1f} MB ({s['rss_max']:.1f}) |"
+                f"{fmt(s['p90'])} ms | {fmt(s['min'])} ms | {fmt(s['max'])} ms | {rss_cell} |"
             )
+    if "container" in local:
+        c = local["container"]
+        lines.append("")
+        lines.append("| container | image size | wall time, local servers (median) | over the bare process |")
+        lines.append("|---|---:|---:|---:|")
+        lines.append(
+            f"| `docker run --rm` of `{args.container}` | {args.container_size / 1e6:.1f} MB | "
+            f"{fmt(c['median'])} ms | **{c['median'] - ours_l['median']:+.0f} ms** "
+            f"({c['median'] / ours_l['median']:.0f}×) |"
+        )
     lines.append("")
     lines.append("| target | result | |")
     lines.append("|---|---:|---|")
@@ -350,7 +415,7 @@ def report(args, local, delayed):
     rss_how = "GNU time `%M`" if GNU_TIME else "wait4 ru_maxrss (includes Python's RSS!)"
     lines.append(
         f"Wall time: spawn to exit of a fresh process (`{Path(args.bin).name}`, {size:.1f} MB) "
-        f"with fresh runner files, the two clients alternating; p10/p90 show the spread. Peak RSS: "
+        f"with fresh runner files, the clients alternating; p10/p90 show the spread. Peak RSS: "
         f"{ours_l['rss_runs']} more runs per client and scenario under {rss_how}. Floor: "
         f"`examples/floor.rs`, bare `std::net::TcpStream` round trips, token ∥ discovery ∥ JWKS "
         f"on threads, then STS: 2 hops. Servers: `examples/bench_servers.rs` on 127.0.0.1, "
@@ -376,6 +441,12 @@ def main():
         default=[],
         metavar="NAME=VALUE",
         help="extra environment for both clients, e.g. SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+    )
+    parser.add_argument(
+        "--container",
+        metavar="IMAGE",
+        help="also run the binary in this image as the runner runs a container action "
+        "(docker run --rm), side by side; the image is not pulled",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target fails")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -404,6 +475,8 @@ def main():
     for exe in (args.bin, args.floor, args.servers):
         if not os.access(exe, os.X_OK):
             die(f"{exe} not found: run bench/run.sh, which builds it")
+
+    args.container_size = image_size(args.container) if args.container else None
 
     with tempfile.TemporaryDirectory(prefix="oidc-assume-bench-") as workdir:
         runner = Runner(workdir)

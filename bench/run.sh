@@ -3,6 +3,7 @@
 #
 #   bench/run.sh                 # 200 runs per client on local servers, 30 with 50 ms per request
 #   bench/run.sh --runs 3        # a smoke test
+#   bench/run.sh --container oidc-assume:ci   # also the image, run as the runner runs it
 #   bench/run.sh --help          # every option (bench/bench.py)
 #
 # Prints a Markdown table (ratios to the floor first, then absolute numbers, then the targets)

@@ -23,6 +23,21 @@ pub struct Cli {
     /// Action inputs.
     #[command(flatten)]
     pub inputs: InputFlags,
+    /// Where the runner runs the container action (action.yml's `runs.args`).
+    #[command(flatten)]
+    pub runner: RunnerArgs,
+}
+
+/// What action.yml's `runs.args` tell the container about the runner: expressions the runner
+/// evaluates but, unlike environment values, does not translate to container paths.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunnerArgs {
+    /// The runner's temp directory on its host (`${{ runner.temp }}`)
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub runner_temp: Option<String>,
+    /// The job container's id (`${{ job.container.id }}`), empty when the job has none
+    #[arg(long, hide = true, value_name = "ID")]
+    pub job_container: Option<String>,
 }
 
 /// Subcommands.

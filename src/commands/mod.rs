@@ -56,7 +56,7 @@ pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
             }
             // Dispatched above, before the runtime starts.
             Some(Commands::Audit(_) | Commands::TrustPolicy(_) | Commands::Explain(_)) => Ok(()),
-            None => action::command(&cli.inputs.0, env, out).await,
+            None => action::command(&cli.inputs.0, &cli.runner, env, out).await,
         }
     })?;
     Ok(EXIT_OK)

@@ -96,6 +96,15 @@ impl RoleConfig {
             profiles,
         }
     }
+
+    /// An unset-only step: `unset-current-credentials` with no role, no `roles` and no keys to
+    /// export. It requests nothing; it blanks what earlier steps of the job exported.
+    pub fn unset_only(&self, source: &SourceConfig) -> bool {
+        source.unset_current
+            && self.role.is_none()
+            && self.profiles.is_empty()
+            && !matches!(source.source, Source::Keys(_))
+    }
 }
 
 /// `role-to-assume`: a full ARN, or a bare name where the account can be known.
@@ -132,8 +141,11 @@ pub fn role_to_assume(c: &mut Checker<'_>, mode: Mode, source: &SourceConfig) ->
         (None, _) => {
             let needed = match &source.source {
                 Source::Keys(_) => false,
-                // `roles` alone is a complete request.
-                Source::WebIdentity | Source::Existing => c.get(Input::Roles).is_none(),
+                // `roles` alone is a complete request; `unset-current-credentials` alone is an
+                // unset-only step.
+                Source::WebIdentity | Source::Existing => {
+                    c.get(Input::Roles).is_none() && !source.unset_current
+                }
             };
             if needed {
                 c.fail(
@@ -252,4 +264,52 @@ pub fn parse_roles(text: &str) -> Result<Vec<ProfileRole>, String> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, Mode};
+    use crate::env::Env;
+    use crate::inputs::{Flags, Inputs};
+
+    #[test]
+    fn unset_current_credentials_alone_is_an_unset_only_step() {
+        let base = [
+            ("INPUT_AWS-REGION", "eu-west-1"),
+            ("INPUT_UNSET-CURRENT-CREDENTIALS", "true"),
+        ];
+        // (more inputs, unset-only)
+        let cases: &[(&[(&str, &str)], bool)] = &[
+            (&[], true),
+            (&[("INPUT_ROLE-CHAINING", "true")], true),
+            (
+                &[("INPUT_ROLE-TO-ASSUME", "arn:aws:iam::123456789012:role/r")],
+                false,
+            ),
+            (
+                &[("INPUT_ROLES", r#"a = "arn:aws:iam::123456789012:role/r""#)],
+                false,
+            ),
+            (
+                &[
+                    ("INPUT_AWS-ACCESS-KEY-ID", "AKIAIOSFODNN7EXAMPLE"),
+                    ("INPUT_AWS-SECRET-ACCESS-KEY", "s"),
+                ],
+                false,
+            ),
+        ];
+        for (more, want) in cases {
+            let env = Env::from_pairs(base.iter().chain(more.iter()).copied());
+            let config = Config::from_inputs(Inputs::new(&Flags::new(), &env), Mode::Action)
+                .unwrap_or_else(|e| panic!("{more:?}: {e}"));
+            assert_eq!(
+                config.roles.unset_only(&config.credentials),
+                *want,
+                "{more:?}"
+            );
+        }
+        // Without unset-current-credentials, no role is still an error.
+        let env = Env::from_pairs([("INPUT_AWS-REGION", "eu-west-1")]);
+        assert!(Config::from_inputs(Inputs::new(&Flags::new(), &env), Mode::Action).is_err());
+    }
 }

@@ -1,8 +1,11 @@
-//! What the step hands to later steps: the `GITHUB_ENV`/`GITHUB_OUTPUT` records, the profiles,
-//! the post step's record and the step summary, written all or nothing once every credential
-//! passed `allowed-account-ids`. I/O: [`export()`] writes the runner's files and the profiles; the
+//! What the step hands to later steps: the `GITHUB_ENV`/`GITHUB_OUTPUT` records, the profiles
+//! (where later steps find them: [`Placement`]), the post step's record, the job's record of its
+//! profiles ([`job`]) and the step summary, written all or nothing once every credential passed
+//! `allowed-account-ids`. I/O: [`export()`] writes the runner's files and the profiles; the
 //! records ([`records`]) and texts ([`summary`]) are pure.
 
+pub mod job;
+pub mod owner;
 pub mod records;
 pub mod state;
 pub mod summary;
@@ -10,14 +13,33 @@ pub mod summary;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::context::{RunContext, Targets};
+use crate::context::{Placement, ProfileFiles, Targets};
+use crate::env::Env;
 use crate::error::Error;
 use crate::export;
 use crate::output::Reporter;
 use crate::plan::Produced;
 use crate::profiles;
 
+pub use job::unset_only;
 pub use state::{CleanupState, STATE_NAME, cleanup, save_state};
+
+/// Where the step's profiles go (`None` when it writes none), checked before any request: in a
+/// container action's container, a place later steps cannot read is refused (exit 2).
+pub fn profile_files(
+    config: &Config,
+    placement: &Placement,
+    env: &Env,
+) -> Result<Option<ProfileFiles>, Error> {
+    let input = if config.exports.profile.is_some() {
+        "aws-profile"
+    } else if !config.roles.profiles.is_empty() {
+        "roles"
+    } else {
+        return Ok(None);
+    };
+    placement.profile_files(env, input).map(Some)
+}
 
 /// Checks every produced credential against `allowed-account-ids`, before anything is written.
 pub fn check_accounts(config: &Config, produced: &[Produced]) -> Result<(), Error> {
@@ -39,23 +61,31 @@ pub fn check_accounts(config: &Config, produced: &[Produced]) -> Result<(), Erro
 }
 
 /// Writes the exports, all or nothing, then a best-effort step summary.
+#[allow(clippy::too_many_arguments)]
 pub fn export(
     config: &Config,
     produced: &[Produced],
-    context: &RunContext,
+    files: Option<&ProfileFiles>,
     rule: Option<&str>,
     targets: &Targets,
+    job_record: Option<&Path>,
     out: &Reporter,
 ) -> Result<(), Error> {
     let main = produced.iter().find(|p| p.plan.is_main(config));
-    let (env_records, output_records) = records::records(config, main);
+    let (mut env_records, output_records) = records::records(config, main);
+    // Later steps must be told where the profiles are when they see the files elsewhere.
+    if let Some(files) = files
+        && produced.iter().any(|p| p.plan.profile.is_some())
+    {
+        env_records.extend(files.exports.iter().map(|(n, v)| (*n, v.as_str())));
+    }
     let delimiter = export::random_delimiter();
     let env_bytes = export::render(&env_records, &delimiter)?;
     let output_bytes = export::render(&output_records, &delimiter)?;
 
     // Profiles first: their writer is all or nothing across both files, and is undone below if
     // the runner's files then fail.
-    let written = write_profiles(config, produced, context)?;
+    let written = write_profiles(config, produced, files)?;
 
     let mut writes: Vec<(&Path, &[u8])> = Vec::new();
     if let Some(path) = &targets.env_file {
@@ -69,6 +99,18 @@ pub fn export(
             let _ = profiles::remove_profiles(written);
         }
         return Err(e.into());
+    }
+
+    if let (Some(path), Some(written)) = (job_record, &written)
+        && let Err(e) = job::record(path, written)
+    {
+        out.warning(
+            "profiles not recorded for the job",
+            &format!("{e}; an unset-only step of this job will not remove them"),
+        );
+    }
+    if let Some(written) = &written {
+        hand_over(written, job_record, out);
     }
 
     if config.exports.cleanup {
@@ -85,16 +127,50 @@ pub fn export(
         let summary = summary::step_summary(config, produced, rule);
         if let Err(e) = export::append_atomically(path, summary.as_bytes()) {
             out.warning("step summary not written", &e.to_string());
+        } else if let Err(e) = owner::match_mount_owner(path) {
+            // Rewritten as a new file of mode 0600: the runner's user must own it to upload it.
+            out.warning(
+                "step summary left owned by the container's user",
+                &e.to_string(),
+            );
         }
     }
     Ok(())
+}
+
+/// Gives the files a container action wrote on the runner's mounts to the mount's owner
+/// ([`owner`]), warning when that fails: later host steps may then be unable to read them.
+pub fn hand_over(written: &profiles::Written, job_record: Option<&Path>, out: &Reporter) {
+    let files: Vec<&Path> = std::iter::once(written.credentials.path.as_path())
+        .chain(written.config.as_ref().map(|c| c.path.as_path()))
+        .collect();
+    // The writers' lock beside each file is created as root too.
+    let locks: Vec<std::path::PathBuf> = files
+        .iter()
+        .filter_map(|f| f.parent().map(|d| d.join(profiles::LOCK_FILE)))
+        .collect();
+    let paths = files
+        .into_iter()
+        .chain(locks.iter().map(|l| l.as_path()))
+        .chain(job_record);
+    for path in paths {
+        if let Err(e) = owner::match_mount_owner(path) {
+            out.warning(
+                "file left owned by the container's user",
+                &format!(
+                    "{}: {e}; later steps running as the runner's user may not be able to read or remove it",
+                    path.display()
+                ),
+            );
+        }
+    }
 }
 
 /// Writes the plans that name a profile into the shared files; `None` when none does.
 fn write_profiles(
     config: &Config,
     produced: &[Produced],
-    context: &RunContext,
+    files: Option<&ProfileFiles>,
 ) -> Result<Option<profiles::Written>, Error> {
     let entries: Vec<profiles::ProfileEntry> = produced
         .iter()
@@ -107,10 +183,12 @@ fn write_profiles(
     if entries.is_empty() {
         return Ok(None);
     }
-    let (credentials, config_file) = context.profile_paths.clone().map_err(Error::ProfilePaths)?;
+    let files = files.ok_or_else(|| {
+        Error::Internal("profiles to write, but no place was checked for them".into())
+    })?;
     Ok(Some(profiles::write_profiles(
-        &credentials,
-        &config_file,
+        &files.credentials,
+        &files.config,
         &entries,
         config.exports.overwrite_profile,
     )?))

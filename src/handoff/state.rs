@@ -44,7 +44,12 @@ pub fn cleanup(state_json: &str, targets: &Targets, out: &Reporter) -> Result<()
         export::write_files(&[(path.as_path(), &bytes)])?;
     }
     let removed = match &state.profiles {
-        Some(written) => Some((written, profiles::remove_profiles(written)?)),
+        Some(written) => {
+            let removed = profiles::remove_profiles(written)?;
+            // A file rewritten with other sections left in it is a new file: hand it over again.
+            super::hand_over(written, None, out);
+            Some((written, removed))
+        }
         None => None,
     };
     if !state.env.is_empty() || removed.is_some() {

@@ -8,6 +8,7 @@ mod action;
 mod audit;
 mod audit_forms;
 mod audit_walk;
+mod container;
 mod dry_run;
 mod faults;
 mod first_contact;
