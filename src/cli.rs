@@ -90,6 +90,10 @@ pub struct DryRunArgs {
 /// Options of `credential-process`.
 #[derive(Debug, Args)]
 pub struct CredentialProcessArgs {
+    /// Read inputs from these flags only, never from `INPUT_*` variables (the profile that
+    /// `refresh-credentials` leaves sets this: a later step's `INPUT_*` belong to its own action)
+    #[arg(long)]
+    pub no_input_variables: bool,
     /// Action inputs.
     #[command(flatten)]
     pub inputs: InputFlags,

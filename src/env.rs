@@ -129,6 +129,19 @@ impl Env {
         self.get(&key).map(str::trim).filter(|v| !v.is_empty())
     }
 
+    /// The same snapshot without any `INPUT_*` variable: for `credential-process` run by a
+    /// later step's SDK, whose `INPUT_*` variables belong to that step's action, not to us.
+    pub fn without_inputs(&self) -> Env {
+        Env {
+            vars: self
+                .vars
+                .iter()
+                .filter(|(k, _)| !k.starts_with(INPUT_PREFIX))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
     /// The first of `names` that is set (for variables with several spellings).
     pub fn first(&self, names: &[&str]) -> Option<&str> {
         names.iter().find_map(|name| self.get(name))

@@ -52,6 +52,18 @@ pub enum Error {
     CredentialProcessStaticKeys,
     #[error("no role to assume")]
     NoRole,
+    #[error(
+        "refresh-credentials cannot work in the container action: the SDKs of later steps run `credential_process` on the runner's host, where the binary inside the image is not"
+    )]
+    RefreshNeedsNative,
+    #[error(
+        "refresh-credentials is for workflow steps: RUNNER_TEMP is not set, so there is no job directory for the refreshing profile"
+    )]
+    RefreshNoRunnerTemp,
+    #[error(
+        "`{input}` holds a single quote, which the refreshing profile's credential_process line cannot quote for every SDK"
+    )]
+    RefreshArgument { input: &'static str },
     #[error("{0}")]
     Trust(#[from] TrustError),
     /// A bug: a state the code rules out was reached.
@@ -117,6 +129,9 @@ impl Error {
             | Error::CredentialProcessStaticKeys
             | Error::CredentialProcessNoToken
             | Error::NoRole
+            | Error::RefreshNeedsNative
+            | Error::RefreshNoRunnerTemp
+            | Error::RefreshArgument { .. }
             | Error::Trust(_) => EXIT_CONFIG,
             Error::Denied(_) => EXIT_DENIED,
             Error::Token(_) | Error::Keys(_) | Error::Verify(_) => EXIT_TOKEN,
@@ -167,6 +182,15 @@ impl Error {
             }
             Error::Trust(e) => e.hint().into_iter().collect(),
             Error::Internal(_) => vec!["this is a bug; please report it".into()],
+            Error::RefreshNeedsNative => vec![
+                "use the native action, which runs the binary on the host (`uses: oidc-assume/oidc-assume/native@v1`), or drop refresh-credentials".into(),
+            ],
+            Error::RefreshNoRunnerTemp => vec![
+                "on your machine, write the credential_process line yourself: `oidc-assume credential-process --role-to-assume ARN --aws-region REGION --web-identity-token-file FILE`".into(),
+            ],
+            Error::RefreshArgument { .. } => vec![
+                "write the value without a single quote (JSON needs none), or drop refresh-credentials".into(),
+            ],
             Error::Other(_) => vec![],
             Error::Denied(_) => vec![],
             Error::Token(e) => e.hint().into_iter().collect(),

@@ -42,23 +42,51 @@ pub async fn command(
         runner.job_container.as_deref(),
     );
     let files = handoff::profile_files(&wired.config, &placement, env)?;
+    let refresh = refresh_profile(&wired.config, &placement, env)?;
     let Some((produced, rule)) = wired.produce(env, out).await? else {
         return Ok(());
     };
     let (config, rule) = (&wired.config, rule.as_deref());
     handoff::check_accounts(config, &produced)?;
     let job_record = handoff::job::record_path(env);
-    handoff::export(
-        config,
-        &produced,
-        files.as_ref(),
-        rule,
-        &targets,
-        job_record.as_deref(),
-        out,
-    )?;
+    let places = handoff::Places {
+        files: files.as_ref(),
+        job_record: job_record.as_deref(),
+        refresh: refresh.as_ref(),
+    };
+    handoff::export(config, &produced, places, rule, &targets, out)?;
     for line in summary::report_lines(config, &produced, rule) {
         out.info(&line);
     }
     Ok(())
+}
+
+/// The refreshing profile `refresh-credentials` asks for, planned before any request: it runs
+/// this binary on the runner's host, so a container action refuses it (exit 2).
+fn refresh_profile(
+    config: &Config,
+    placement: &Placement,
+    env: &Env,
+) -> Result<Option<handoff::RefreshProfile>, Error> {
+    if !config.exports.refresh {
+        return Ok(None);
+    }
+    if !matches!(placement, Placement::Host) {
+        return Err(Error::RefreshNeedsNative);
+    }
+    let runner_temp = env
+        .get(crate::context::RUNNER_TEMP)
+        .ok_or(Error::RefreshNoRunnerTemp)?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Internal(format!("this binary's own path is unknown: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::Internal(format!("the working directory is unknown: {e}")))?;
+    handoff::RefreshProfile::plan(
+        config,
+        &exe,
+        std::path::Path::new(runner_temp),
+        &cwd,
+        &crate::output::random_hex(4),
+    )
+    .map(Some)
 }

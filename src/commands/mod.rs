@@ -52,6 +52,14 @@ pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
         match cli.command {
             Some(Commands::DryRun(args)) => dry_run::command(args, env, out).await,
             Some(Commands::CredentialProcess(args)) => {
+                // A later step's `INPUT_*` variables belong to that step's action.
+                let own;
+                let env = if args.no_input_variables {
+                    own = env.without_inputs();
+                    &own
+                } else {
+                    env
+                };
                 credential_process::command(&args.inputs.0, env, out).await
             }
             // Dispatched above, before the runtime starts.

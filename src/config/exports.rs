@@ -20,6 +20,8 @@ pub struct ExportConfig {
     pub overwrite_profile: bool,
     /// `cleanup`: the post step removes what this step wrote.
     pub cleanup: bool,
+    /// `refresh-credentials`: a `credential_process` profile instead of static keys.
+    pub refresh: bool,
 }
 
 impl ExportConfig {
@@ -45,6 +47,7 @@ impl ExportConfig {
             profile,
             overwrite_profile: c.bool(Input::OverwriteAwsProfile, false),
             cleanup: c.bool(Input::Cleanup, true),
+            refresh: c.bool(Input::RefreshCredentials, false),
         }
     }
 }

@@ -96,6 +96,7 @@ impl Config {
         let issuer = network::issuer(&mut c);
         let trust_policy_file = c.get(Input::TrustPolicyFile).map(PathBuf::from);
         let special_characters_workaround = c.bool(Input::SpecialCharactersWorkaround, false);
+        check_refresh(&mut c, &exports, &credentials, &roles);
         // `region` and `issuer` are `None` only where an error was recorded.
         let (Some(region), Some(issuer), true) = (region, issuer, c.ok()) else {
             let mut errors = c.finish().err().unwrap_or(InputErrors(Vec::new()));
@@ -115,6 +116,35 @@ impl Config {
             trust_policy_file,
             special_characters_workaround,
         })
+    }
+}
+
+/// `refresh-credentials` leaves later steps a profile that exchanges the job's OIDC token again
+/// and again: it needs a token (not keys or existing credentials), and refreshes the step's
+/// own role only.
+fn check_refresh(
+    c: &mut Checker<'_>,
+    exports: &ExportConfig,
+    credentials: &SourceConfig,
+    roles: &RoleConfig,
+) {
+    if !exports.refresh {
+        return;
+    }
+    let name = Input::RefreshCredentials.name();
+    if !matches!(credentials.source, Source::WebIdentity) {
+        c.fail(
+            name,
+            "needs the job's OIDC token, and this step uses AWS keys or existing credentials",
+            "drop `aws-access-key-id`/`role-chaining`/`force-skip-oidc` to use the OIDC token, or drop `refresh-credentials` (static credentials cannot be refreshed)",
+        );
+    }
+    if roles.role.is_none() || !roles.profiles.is_empty() {
+        c.fail(
+            name,
+            "refreshes the step's own `role-to-assume` only, not the `roles` profiles",
+            "give `role-to-assume` and no `roles`; use one step per role that needs refreshing",
+        );
     }
 }
 

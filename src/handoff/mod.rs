@@ -7,6 +7,7 @@
 pub mod job;
 pub mod owner;
 pub mod records;
+pub mod refresh;
 pub mod state;
 pub mod summary;
 
@@ -22,6 +23,7 @@ use crate::plan::Produced;
 use crate::profiles;
 
 pub use job::unset_only;
+pub use refresh::RefreshProfile;
 pub use state::{CleanupState, STATE_NAME, cleanup, save_state};
 
 /// Where the step's profiles go (`None` when it writes none), checked before any request: in a
@@ -60,22 +62,36 @@ pub fn check_accounts(config: &Config, produced: &[Produced]) -> Result<(), Erro
     Ok(())
 }
 
+/// Where a step's exports go besides the runner's own files.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Places<'a> {
+    /// The shared profile files, when a plan writes a profile.
+    pub files: Option<&'a ProfileFiles>,
+    /// The job's record of the profiles its steps wrote (`RUNNER_TEMP`).
+    pub job_record: Option<&'a Path>,
+    /// `refresh-credentials`: the refreshing profile left instead of static keys.
+    pub refresh: Option<&'a RefreshProfile>,
+}
+
 /// Writes the exports, all or nothing, then a best-effort step summary.
-#[allow(clippy::too_many_arguments)]
 pub fn export(
     config: &Config,
     produced: &[Produced],
-    files: Option<&ProfileFiles>,
+    places: Places<'_>,
     rule: Option<&str>,
     targets: &Targets,
-    job_record: Option<&Path>,
     out: &Reporter,
 ) -> Result<(), Error> {
+    let Places {
+        files,
+        job_record,
+        refresh,
+    } = places;
     let main = produced.iter().find(|p| p.plan.is_main(config));
-    let (mut env_records, output_records) = records::records(config, main);
+    let (mut env_records, output_records) = records::records(config, main, refresh);
     // Later steps must be told where the profiles are when they see the files elsewhere.
     if let Some(files) = files
-        && produced.iter().any(|p| p.plan.profile.is_some())
+        && produced.iter().any(|p| writes_profile(config, p))
     {
         env_records.extend(files.exports.iter().map(|(n, v)| (*n, v.as_str())));
     }
@@ -86,6 +102,9 @@ pub fn export(
     // Profiles first: their writer is all or nothing across both files, and is undone below if
     // the runner's files then fail.
     let written = write_profiles(config, produced, files)?;
+    if let Some(refresh) = refresh {
+        refresh.write()?;
+    }
 
     let mut writes: Vec<(&Path, &[u8])> = Vec::new();
     if let Some(path) = &targets.env_file {
@@ -97,6 +116,9 @@ pub fn export(
     if let Err(e) = export::write_files(&writes) {
         if let Some(written) = &written {
             let _ = profiles::remove_profiles(written);
+        }
+        if let Some(refresh) = refresh {
+            let _ = std::fs::remove_file(&refresh.config_file);
         }
         return Err(e.into());
     }
@@ -114,8 +136,13 @@ pub fn export(
     }
 
     if config.exports.cleanup {
+        let mut env = records::to_blank(&env_records);
+        if refresh.is_some() {
+            // Ours to blank: it names the refreshing profile's file.
+            env.push(records::AWS_CONFIG_FILE.to_string());
+        }
         let state = CleanupState {
-            env: records::to_blank(&env_records),
+            env,
             profiles: written,
         };
         if let Err(e) = save_state(targets, &state) {
@@ -167,6 +194,12 @@ pub fn hand_over(written: &profiles::Written, job_record: Option<&Path>, out: &R
 }
 
 /// Writes the plans that name a profile into the shared files; `None` when none does.
+/// Whether `p` becomes a profile in the shared files: a plan that names one, except the step's
+/// own under `refresh-credentials` (its profile is the refreshing one, never static keys).
+fn writes_profile(config: &Config, p: &Produced) -> bool {
+    p.plan.profile.is_some() && !(config.exports.refresh && p.plan.is_main(config))
+}
+
 fn write_profiles(
     config: &Config,
     produced: &[Produced],
@@ -174,6 +207,7 @@ fn write_profiles(
 ) -> Result<Option<profiles::Written>, Error> {
     let entries: Vec<profiles::ProfileEntry> = produced
         .iter()
+        .filter(|p| writes_profile(config, p))
         .filter_map(|p| {
             p.plan.profile.as_deref().map(|name| {
                 profiles::ProfileEntry::from_credentials(name, &p.creds, Some(&p.plan.region))

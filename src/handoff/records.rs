@@ -4,6 +4,8 @@
 use crate::config::Config;
 use crate::plan::Produced;
 
+use super::refresh::RefreshProfile;
+
 /// Name/value records for one of the runner's files.
 pub type Records<'a> = Vec<(&'static str, &'a str)>;
 
@@ -17,28 +19,46 @@ pub const CREDENTIAL_VARS: [&str; 3] = [
 /// The variable that names the profile later steps use.
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
 
+/// The variable that names the config file the AWS CLI and SDKs read.
+pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+
 /// The records for `GITHUB_ENV` and `GITHUB_OUTPUT` of the step's own credentials.
-pub fn records<'a>(config: &'a Config, main: Option<&'a Produced>) -> (Records<'a>, Records<'a>) {
+/// With `refresh`, later steps get the refreshing profile and no static keys: the SDKs prefer
+/// keys in the environment and would never refresh.
+pub fn records<'a>(
+    config: &'a Config,
+    main: Option<&'a Produced>,
+    refresh: Option<&'a RefreshProfile>,
+) -> (Records<'a>, Records<'a>) {
     let mut env = Vec::new();
     let mut outputs = Vec::new();
     let Some(main) = main else {
         return (env, outputs);
     };
     let creds = &main.creds;
-    let exported = config.exports.env_credentials && main.plan.profile.is_none();
+    let profile = refresh
+        .map(|r| r.profile.as_str())
+        .or(main.plan.profile.as_deref());
+    let exported = config.exports.env_credentials && profile.is_none();
     if exported {
         env.push((CREDENTIAL_VARS[0], creds.access_key_id.expose()));
         env.push((CREDENTIAL_VARS[1], creds.secret_access_key.expose()));
         // Static IAM-user keys have no session token; an empty value hides a stale one.
         env.push((CREDENTIAL_VARS[2], creds.session_token.expose()));
-    } else if config.credentials.unset_current || main.plan.profile.is_some() {
+    } else if config.credentials.unset_current || profile.is_some() {
         // Old keys in the environment would win over the profile in every SDK.
         for name in CREDENTIAL_VARS {
             env.push((name, ""));
         }
     }
-    if let Some(profile) = &main.plan.profile {
-        env.push((AWS_PROFILE, profile.as_str()));
+    if let Some(profile) = profile {
+        env.push((AWS_PROFILE, profile));
+    }
+    if let Some(refresh) = refresh {
+        env.push((
+            AWS_CONFIG_FILE,
+            refresh.config_file.to_str().unwrap_or_default(),
+        ));
     }
     env.push(("AWS_REGION", config.region.as_str()));
     env.push(("AWS_DEFAULT_REGION", config.region.as_str()));
@@ -184,12 +204,12 @@ mod tests {
         for (extra, want_env, want_outputs) in cases {
             let config = config(extra);
             let main = produced(&config);
-            let (env, outputs) = records(&config, Some(&main));
+            let (env, outputs) = records(&config, Some(&main), None);
             assert_eq!(names(&env), *want_env, "{extra:?}");
             assert_eq!(names(&outputs), *want_outputs, "{extra:?}");
         }
         let config = config(&[]);
-        assert_eq!(records(&config, None), (vec![], vec![]));
+        assert_eq!(records(&config, None, None), (vec![], vec![]));
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub enum Input {
     SpecialCharactersWorkaround,
     /// `insecure-skip-signature-verification`
     InsecureSkipSignatureVerification,
+    /// `refresh-credentials`
+    RefreshCredentials,
 }
 
 impl Input {
@@ -431,6 +433,13 @@ pub const INPUTS: &[InputSpec] = &[
         name: "insecure-skip-signature-verification",
         value_name: "BOOL",
         help: "Do not verify the token's signature (the claim policy then checks unauthenticated claims)",
+        default: Some("false"),
+    },
+    InputSpec {
+        input: Input::RefreshCredentials,
+        name: "refresh-credentials",
+        value_name: "BOOL",
+        help: "Instead of AWS_* keys, leave a profile (AWS_PROFILE, AWS_CONFIG_FILE) whose credential_process runs this binary with this step's inputs, so the AWS SDKs and CLI fetch fresh credentials by themselves for as long as the job runs (native action only)",
         default: Some("false"),
     },
 ];

@@ -15,4 +15,5 @@ mod first_contact;
 mod hostile;
 mod packaging;
 mod parity;
+mod refresh;
 mod shared_home;
