@@ -12,7 +12,7 @@ pub fn unused_reason(input: Input, sending: bool) -> Option<&'static str> {
     use Input::*;
     Some(match input {
         MaskAwsAccountId | OutputCredentials | OutputEnvCredentials | AwsProfile
-        | OverwriteAwsProfile | Cleanup => {
+        | OverwriteAwsProfile | Cleanup | RefreshCredentials => {
             "checked, but a dry run exports nothing (no GITHUB_ENV, GITHUB_OUTPUT or profile is written)"
         }
         AwsAccessKeyId | AwsSecretAccessKey | AwsSessionToken | RoleChaining | ForceSkipOidc => {
