@@ -9,5 +9,6 @@ mod audit;
 mod dry_run;
 mod faults;
 mod hostile;
+mod native;
 mod packaging;
 mod parity;

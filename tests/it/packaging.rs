@@ -217,6 +217,68 @@ fn composite_action_mirrors_action_yml() {
     assert!(composite.contains("run: exec \"$OIDC_ASSUME_BIN\""));
 }
 
+/// The YAML block of a top-level key (`outputs:` up to the next top-level line).
+fn block<'a>(yml: &'a str, key: &str) -> &'a str {
+    let start = yml
+        .find(&format!("\n{key}:\n"))
+        .unwrap_or_else(|| panic!("no {key}:"))
+        + 1;
+    let rest = &yml[start..];
+    // It ends before the next line that starts in column 0 (or at the end of the file).
+    let end = rest
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| i < rest.len() && !rest[i..].starts_with(' '))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn native_action_mirrors_action_yml() {
+    let (action, native) = (read("action.yml"), read("native/action.yml"));
+    assert_eq!(action_inputs(&native), action_inputs(&action));
+    assert_eq!(block(&native, "outputs"), block(&action, "outputs"));
+    assert!(block(&native, "outputs").contains("  aws-session-token:\n"));
+    // A JavaScript action on the runner's own node, with a post step for the cleanup.
+    let runs = block(&native, "runs");
+    for line in [
+        "  using: node24\n",
+        "  main: main.js\n",
+        "  post: post.js\n",
+    ] {
+        assert!(runs.contains(line), "{runs}");
+    }
+    // The binary is spawned directly: a shell would drop INPUT_ROLE-TO-ASSUME and the other
+    // hyphenated names (dash), or interpret them.
+    let main = read("native/main.js");
+    assert!(main.contains("spawn(bin, [], { stdio: 'inherit', env: process.env"));
+    assert!(
+        !main.contains("shell: true") && !main.contains("exec(") && !main.contains("execSync(")
+    );
+    // Nothing to install: only Node's own modules are required.
+    for file in ["native/main.js", "native/post.js", "native/release.js"] {
+        let text = read(file);
+        for (at, _) in text.match_indices("require(") {
+            let arg = &text[at + "require(".len()..];
+            assert!(
+                [
+                    "'fs'",
+                    "'path'",
+                    "'crypto'",
+                    "'child_process'",
+                    "'os'",
+                    "'./main.js'",
+                    "path.join(dir, 'release.js')"
+                ]
+                .iter()
+                .any(|ok| arg.starts_with(ok)),
+                "{file} requires something outside Node's standard library: {}",
+                &arg[..arg.find(')').unwrap_or(arg.len())]
+            );
+        }
+    }
+}
+
 /// Size budget of the static release binary: 7.8 MB measured (2026-11, x86_64, static glibc,
 /// opt-level "z", LTO, stripped, Mozilla's roots compiled in). It is what every job pulls, so
 /// 9 MiB leaves ~20% for growth and trips on a dependency that drags in a second TLS or HTTP
