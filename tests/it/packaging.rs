@@ -198,25 +198,6 @@ fn every_configure_aws_credentials_input_is_accepted_and_documented() {
     }
 }
 
-#[test]
-fn composite_action_mirrors_action_yml() {
-    let (action, composite) = (read("action.yml"), read("composite/action.yml"));
-    assert_eq!(action_inputs(&composite), action_inputs(&action));
-    for (name, ..) in action_inputs(&action) {
-        let line = format!(
-            "        INPUT_{}: ${{{{ inputs.{name} }}}}\n",
-            name.to_uppercase()
-        );
-        assert!(
-            composite.contains(&line),
-            "composite/action.yml does not pass {name}"
-        );
-    }
-    // bash passes hyphenated variables on; `sh` (dash) would drop them.
-    assert!(composite.contains("      shell: bash\n"));
-    assert!(composite.contains("run: exec \"$OIDC_ASSUME_BIN\""));
-}
-
 /// The YAML block of a top-level key (`outputs:` up to the next top-level line).
 fn block<'a>(yml: &'a str, key: &str) -> &'a str {
     let start = yml
