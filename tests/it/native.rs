@@ -372,6 +372,25 @@ async fn the_binarys_exit_code_is_the_steps() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn post_step_after_a_failed_main_step_succeeds_and_writes_nothing() {
+    // The runner runs post steps after a failure too; the binary recorded its (empty) state
+    // before it failed, so the post step runs and has nothing to undo.
+    let github = Github::start().await;
+    github.serve_token(&github.sign(&github.claims())).await;
+    let sts = mock_sts(sts_error(403, "AccessDenied", "Not authorized"), 1).await;
+    let job = Job::dev().with_github(&github, &sts.uri());
+    let main = job.step("main.js", &[]).await;
+    main.out.assert_code(5).assert_nothing_exported();
+    assert!(
+        value(&main.state, "oidc_assume").is_some(),
+        "{:?}",
+        main.state
+    );
+    let post = job.post(&main).await;
+    post.out.assert_code(0).assert_nothing_exported();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unreleased_copy_runs_nothing_without_a_dev_binary() {
     let job = Job::new(&repo_native());
     for script in ["main.js", "post.js"] {

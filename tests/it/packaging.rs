@@ -260,6 +260,32 @@ fn native_action_mirrors_action_yml() {
     }
 }
 
+#[test]
+fn release_builds_and_pins_every_platform_the_native_action_knows() {
+    let (main, release) = (
+        read("native/main.js"),
+        read(".github/workflows/release.yml"),
+    );
+    let targets: Vec<&str> = main
+        .split("target: '")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('\'').unwrap()])
+        .collect();
+    assert_eq!(targets.len(), 5, "{targets:?}");
+    let pin_step = &release[release
+        .find("Pin the native action's binaries")
+        .expect("pin step")..];
+    for target in targets {
+        assert!(
+            release.contains(&format!("target: {target}\n")),
+            "release.yml builds no {target}"
+        );
+        assert!(pin_step.contains(target), "release.yml pins no {target}");
+    }
+    // And the unreleased file on main pins nothing, so only a release commit downloads.
+    assert!(read("native/release.js").contains("version: 'unreleased'"));
+}
+
 /// Size budget of the static release binary: 7.8 MB measured (2026-11, x86_64, static glibc,
 /// opt-level "z", LTO, stripped, Mozilla's roots compiled in). It is what every job pulls, so
 /// 9 MiB leaves ~20% for growth and trips on a dependency that drags in a second TLS or HTTP
