@@ -43,6 +43,7 @@ TARGET_LOCAL_DELTA_MS = 3.0  # ours within 3 ms of the floor, local servers
 TARGET_DELAY_HOPS = 2  # with D ms per request: total <= 2*D + slack
 TARGET_DELAY_SLACK_MS = 15.0
 TARGET_RSS_MB = 10.0
+TARGET_NATIVE_OF_CAC = 0.35  # native step's median ≤ 35% of configure-aws-credentials' (issue #12)
 
 
 def die(message):
@@ -424,6 +425,185 @@ def report(args, local, delayed):
     return "\n".join(lines), all(ok for _, ok, _ in checks)
 
 
+# ---- Forms of the step (--native-action, --cac-bundle): one function each, so other options
+# that add a form (a container step) merge without touching these.
+
+RUNNER_ARCHES = {"x86_64": "X64", "amd64": "X64", "aarch64": "ARM64", "arm64": "ARM64"}
+HOST_TARGETS = {"X64": "x86_64-unknown-linux-gnu", "ARM64": "aarch64-unknown-linux-gnu"}
+
+
+def sha256_file(path):
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def native_action_setup(args, workdir):
+    """A released copy of the native action (release.js pins args.bin) and a tool cache that
+    already holds that binary, as on the second job of a self-hosted runner or after the first
+    download: each measured run still hashes the binary against the pin before it runs it.
+    Returns (main argv, post argv, extra env)."""
+    source = Path(args.native_action).resolve()
+    copy = Path(workdir) / "native-action"
+    shutil.copytree(source, copy)
+    arch = RUNNER_ARCHES.get(platform.machine().lower())
+    if arch is None:
+        die(f"--native-action: no release binary for {platform.machine()}")
+    target = HOST_TARGETS[arch]
+    (copy / "release.js").write_text(
+        "// bench.py: a release that pins the benchmarked binary.\n'use strict';\n"
+        f"module.exports = {{ version: 'bench', download: 'https://bench.invalid/download',"
+        f" sha256: {{ '{target}': '{sha256_file(args.bin)}' }} }};\n"
+    )
+    cache = Path(workdir) / "tool_cache"
+    tool_dir = cache / "oidc-assume" / "bench" / arch.lower()
+    tool_dir.mkdir(parents=True)
+    shutil.copy2(args.bin, tool_dir / "oidc-assume")
+    (cache / "oidc-assume" / "bench" / f"{arch.lower()}.complete").write_text("")
+    env = {
+        "RUNNER_OS": "Linux",
+        "RUNNER_ARCH": arch,
+        "RUNNER_TOOL_CACHE": str(cache),
+        "RUNNER_TEMP": str(workdir),
+    }
+    return [args.node, str(copy / "main.js")], [args.node, str(copy / "post.js")], env
+
+
+def native_post_state(args, env, workdir):
+    """What a main step saves for the post step (STATE_oidc_assume), from one run of the binary."""
+    state = Path(workdir) / "native-state"
+    scratch = Path(workdir) / "native-state-run"
+    scratch.mkdir()
+    run_env = dict(env)
+    for var in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        run_env[var] = str(scratch / var)
+    run_env["GITHUB_STATE"] = str(state)
+    proc = subprocess.run([str(args.bin)], env=run_env, cwd=scratch, capture_output=True)
+    if proc.returncode != 0:
+        die(f"could not record a post step's state: {proc.stderr.decode(errors='replace')}")
+    # The binary saves its record twice (empty first, complete after the export): the runner
+    # keeps the last value of a name.
+    state_vars = {}
+    lines = iter(state.read_text().splitlines())
+    for line in lines:
+        name, delimiter = line.split("<<", 1)
+        value = []
+        for value_line in lines:
+            if value_line == delimiter:
+                break
+            value.append(value_line)
+        state_vars[f"STATE_{name}"] = "\n".join(value)
+    return state_vars
+
+
+def cac_env(info, home):
+    """configure-aws-credentials' inputs for the same local servers (only what it reads)."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "ACTIONS_ID_TOKEN_REQUEST_URL": info["request_url"],
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": info["request_token"],
+        "INPUT_ROLE-TO-ASSUME": ROLE,
+        "INPUT_AWS-REGION": "eu-central-1",
+        "INPUT_AUDIENCE": "sts.amazonaws.com",
+        "INPUT_STS-ENDPOINT": info["sts_endpoint"],
+        # It refuses to run without the runner's context variables.
+        "GITHUB_REPOSITORY": "octo-org/octo-repo",
+        "GITHUB_WORKFLOW": "Deploy",
+        "GITHUB_ACTION": "__aws-actions_configure-aws-credentials",
+        "GITHUB_ACTOR": "octocat",
+        "GITHUB_SHA": "d6e8a1b2c3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8",
+        "GITHUB_WORKSPACE": str(home),
+    }
+
+
+def forms_scenario(args, runner):
+    """The step's wall time in each form, on local servers (no delay), clients alternating:
+    the bare binary, the native action's main and post steps, configure-aws-credentials."""
+    with Servers(args.servers, 0) as servers:
+        env = base_env(servers.info, runner.workdir)
+        env.update(args.env)
+        clients = {"bare process": ([str(args.bin)], env, True)}
+        if args.native_action:
+            main_argv, post_argv, native_env = native_action_setup(args, runner.workdir)
+            env_native = dict(env, **native_env)
+            clients["native step (main)"] = (main_argv, env_native, True)
+            post_env = dict(env_native, **native_post_state(args, env, runner.workdir))
+            clients["native step (post)"] = (post_argv, post_env, False)
+        if args.cac_bundle:
+            cac = dict(cac_env(servers.info, runner.workdir), **args.env)
+            clients["configure-aws-credentials"] = ([args.node, str(args.cac_bundle)], cac, False)
+        for _ in range(args.warmup):
+            for argv, client_env, check in clients.values():
+                runner.run(argv, client_env, check)
+        samples = {name: [] for name in clients}
+        rss = {name: [] for name in clients}
+        for i in range(args.runs):
+            order = list(clients.items())
+            if i % 2:
+                order.reverse()
+            for name, (argv, client_env, check) in order:
+                samples[name].append(runner.run(argv, client_env, check))
+            if not args.quiet and (i + 1) % max(1, args.runs // 10) == 0:
+                print(f"  forms: {i + 1}/{args.runs}", file=sys.stderr)
+        for _ in range(max(1, min(args.rss_runs, args.runs))):
+            for name, (argv, client_env, check) in clients.items():
+                rss[name].append(runner.run(argv, client_env, check, rss=True))
+        return {name: summarize(samples[name], rss[name]) for name in clients}
+
+
+def forms_check_and_run(args, runner):
+    if not args.node or not os.access(args.node, os.X_OK):
+        die("--native-action and --cac-bundle need node (on PATH, or --node)")
+    for given in (args.native_action, args.cac_bundle):
+        if given is not None and not given.exists():
+            die(f"{given} not found")
+    args.node_version = subprocess.run(
+        [args.node, "--version"], capture_output=True, text=True
+    ).stdout.strip()
+    if args.cac_bundle:
+        args.cac_bundle = args.cac_bundle.resolve()
+    if not args.quiet:
+        print(f"bench: {args.runs} runs per form, local servers", file=sys.stderr)
+    return forms_scenario(args, runner)
+
+
+def forms_report(args, forms):
+    lines = [f"### The step in each form, local servers ({git_describe()}; {machine()})", ""]
+    cac = forms.get("configure-aws-credentials")
+    lines.append("| form | runs | median | p10 | p90 | ÷ configure-aws-credentials | peak RSS |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    for name, s in forms.items():
+        ratio = f"{s['median'] / cac['median']:.0%}" if cac else ""
+        lines.append(
+            f"| {name} | {s['runs']} | {fmt(s['median'])} ms | {fmt(s['p10'])} ms | "
+            f"{fmt(s['p90'])} ms | {ratio} | {s['rss_median']:.1f} MB |"
+        )
+    ok = True
+    if cac and "native step (main)" in forms:
+        ratio = forms["native step (main)"]["median"] / cac["median"]
+        ok = ratio <= TARGET_NATIVE_OF_CAC
+        lines.append("")
+        lines.append(
+            f"Target: native step (main) median ≤ {TARGET_NATIVE_OF_CAC:.0%} of "
+            f"configure-aws-credentials': {ratio:.0%}, {'PASS' if ok else 'FAIL'}."
+        )
+    lines.append("")
+    lines.append(
+        f"Each run a fresh process with fresh runner files, clients alternating. Native: `node "
+        f"{Path(args.native_action or 'native').name}/main.js` ({args.node_version}), a release "
+        f"copy whose pin matches the binary, the binary already in the tool cache (verified "
+        f"before every run); post: the same with the main step's `STATE_oidc_assume`. "
+        f"configure-aws-credentials: `node {args.cac_bundle}` with role-to-assume, aws-region, "
+        f"audience and sts-endpoint (it also calls GetCallerIdentity)."
+        if args.cac_bundle or args.native_action
+        else ""
+    )
+    return "\n".join(lines), ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=200, help="runs per client, local servers")
@@ -455,6 +635,19 @@ def main():
     parser.add_argument(
         "--servers", type=Path, default=ROOT / "target/release/examples/bench_servers"
     )
+    parser.add_argument(
+        "--native-action",
+        type=Path,
+        metavar="DIR",
+        help="also measure the native action in DIR (native/): node + main.js + the binary",
+    )
+    parser.add_argument(
+        "--cac-bundle",
+        type=Path,
+        metavar="PATH",
+        help="also measure configure-aws-credentials' dist/index.js under node on the same servers",
+    )
+    parser.add_argument("--node", default=shutil.which("node"), help="node for those [on PATH]")
     args = parser.parse_args()
     try:
         args.env = dict(item.split("=", 1) for item in args.env)
@@ -490,8 +683,17 @@ def main():
             )
         delayed = scenario(args, args.delay_ms, args.delay_runs, runner, f"{args.delay_ms} ms")
 
+        forms = None
+        if args.native_action or args.cac_bundle:
+            forms = forms_check_and_run(args, runner)
+
     table, ok = report(args, local, delayed)
     print(table)
+    if forms is not None:
+        forms_table, forms_ok = forms_report(args, forms)
+        print()
+        print(forms_table)
+        ok = ok and forms_ok
     if args.check and not ok:
         sys.exit(1)
 

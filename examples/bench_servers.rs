@@ -152,6 +152,18 @@ fn sts_response() -> Arc<[u8]> {
     response("200 OK", "text/xml", body.as_bytes())
 }
 
+fn caller_identity_response() -> Arc<[u8]> {
+    let body = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:sts::123456789012:assumed-role/octo-deploy/bench</Arn>
+    <UserId>AROAEXAMPLEID:bench</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"#;
+    response("200 OK", "text/xml", body.as_bytes())
+}
+
 fn error_response(status: &str, message: &str) -> Arc<[u8]> {
     response(status, "text/plain", message.as_bytes())
 }
@@ -189,8 +201,15 @@ impl Shared {
                 let body = String::from_utf8_lossy(&request.body);
                 if body.contains("Action=AssumeRoleWithWebIdentity") {
                     read(&self.responses.sts)
+                } else if body.contains("Action=GetCallerIdentity") {
+                    // configure-aws-credentials (v5+) checks the session with this call before
+                    // it succeeds; bench.py --cac-bundle measures it on these same servers.
+                    caller_identity_response()
                 } else {
-                    error_response("400 Bad Request", "expected AssumeRoleWithWebIdentity")
+                    error_response(
+                        "400 Bad Request",
+                        "expected AssumeRoleWithWebIdentity or GetCallerIdentity",
+                    )
                 }
             }
             _ => error_response("404 Not Found", "no such path"),

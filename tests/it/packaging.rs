@@ -224,23 +224,93 @@ fn every_configure_aws_credentials_input_is_accepted_and_documented() {
     }
 }
 
+/// The YAML block of a top-level key (`outputs:` up to the next top-level line).
+fn block<'a>(yml: &'a str, key: &str) -> &'a str {
+    let start = yml
+        .find(&format!("\n{key}:\n"))
+        .unwrap_or_else(|| panic!("no {key}:"))
+        + 1;
+    let rest = &yml[start..];
+    // It ends before the next line that starts in column 0 (or at the end of the file).
+    let end = rest
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| i < rest.len() && !rest[i..].starts_with(' '))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
 #[test]
-fn composite_action_mirrors_action_yml() {
-    let composite = read("composite/action.yml");
-    assert_eq!(action_inputs(&composite), action_yml_inputs());
-    for (name, ..) in action_yml_inputs() {
-        let line = format!(
-            "        INPUT_{}: ${{{{ inputs.{name} }}}}\n",
-            name.to_uppercase()
-        );
-        assert!(
-            composite.contains(&line),
-            "composite/action.yml does not pass {name}"
-        );
+fn native_action_mirrors_action_yml() {
+    let (action, native) = (read("action.yml"), read("native/action.yml"));
+    // The runner-side inputs are the container's: a native step sees the host's paths itself.
+    assert_eq!(action_inputs(&native), action_yml_inputs());
+    assert_eq!(block(&native, "outputs"), block(&action, "outputs"));
+    assert!(block(&native, "outputs").contains("  aws-session-token:\n"));
+    // A JavaScript action on the runner's own node, with a post step for the cleanup.
+    let runs = block(&native, "runs");
+    for line in [
+        "  using: node24\n",
+        "  main: main.js\n",
+        "  post: post.js\n",
+    ] {
+        assert!(runs.contains(line), "{runs}");
     }
-    // bash passes hyphenated variables on; `sh` (dash) would drop them.
-    assert!(composite.contains("      shell: bash\n"));
-    assert!(composite.contains("run: exec \"$OIDC_ASSUME_BIN\""));
+    // The binary is spawned directly: a shell would drop INPUT_ROLE-TO-ASSUME and the other
+    // hyphenated names (dash), or interpret them.
+    let main = read("native/main.js");
+    assert!(main.contains("spawn(bin, [], { stdio: 'inherit', env: process.env"));
+    assert!(
+        !main.contains("shell: true") && !main.contains("exec(") && !main.contains("execSync(")
+    );
+    // Nothing to install: only Node's own modules are required.
+    for file in ["native/main.js", "native/post.js", "native/release.js"] {
+        let text = read(file);
+        for (at, _) in text.match_indices("require(") {
+            let arg = &text[at + "require(".len()..];
+            assert!(
+                [
+                    "'fs'",
+                    "'path'",
+                    "'crypto'",
+                    "'child_process'",
+                    "'os'",
+                    "'./main.js'",
+                    "path.join(dir, 'release.js')"
+                ]
+                .iter()
+                .any(|ok| arg.starts_with(ok)),
+                "{file} requires something outside Node's standard library: {}",
+                &arg[..arg.find(')').unwrap_or(arg.len())]
+            );
+        }
+    }
+}
+
+#[test]
+fn release_builds_and_pins_every_platform_the_native_action_knows() {
+    let (main, release) = (
+        read("native/main.js"),
+        read(".github/workflows/release.yml"),
+    );
+    let targets: Vec<&str> = main
+        .split("target: '")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('\'').unwrap()])
+        .collect();
+    assert_eq!(targets.len(), 5, "{targets:?}");
+    let pin_step = &release[release
+        .find("Pin the native action's binaries")
+        .expect("pin step")..];
+    for target in targets {
+        assert!(
+            release.contains(&format!("target: {target}\n")),
+            "release.yml builds no {target}"
+        );
+        assert!(pin_step.contains(target), "release.yml pins no {target}");
+    }
+    // And the unreleased file on main pins nothing, so only a release commit downloads.
+    assert!(read("native/release.js").contains("version: 'unreleased'"));
 }
 
 /// Size budget of the static release binary: 7.8 MB measured (2026-11, x86_64, static glibc,
