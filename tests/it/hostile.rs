@@ -116,6 +116,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("ca-bundle", s("missing.pem")),
         ("ca-bundle", s("a-directory")),
         ("cleanup", s("sometimes")),
+        ("refresh-credentials", s("always")),
         ("special-characters-workaround", s("maybe")),
         ("trust-policy-file", s("missing.json")),
         ("trust-policy-file", s("a-directory")),
