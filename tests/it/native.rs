@@ -616,3 +616,53 @@ async fn a_release_ignores_the_dev_binary_and_unsupported_runners_are_refused() 
     );
     assert_eq!(ran(&log), "release\n");
 }
+
+#[tokio::test]
+async fn refresh_credentials_through_the_native_action() {
+    use crate::refresh::{later_sdk_step, serve_tokens, short_sts, sts_calls};
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    serve_tokens(&github, &token).await;
+    let sts = short_sts().await;
+    let moto = Moto::start();
+    let job = Job::dev()
+        .with_github(&github, &sts.uri())
+        .input("refresh-credentials", "true");
+
+    let main = job.step("main.js", &[]).await;
+    main.out.assert_code(0);
+    let vars = main.out.env_vars();
+    assert_eq!(
+        value(&vars, "AWS_ACCESS_KEY_ID"),
+        Some(""),
+        "no static keys"
+    );
+    assert_eq!(value(&vars, "AWS_PROFILE"), Some("oidc-assume"));
+    let config = value(&vars, "AWS_CONFIG_FILE").unwrap().to_string();
+    let runner_temp = job.path("runner_temp");
+    assert!(
+        config.starts_with(runner_temp.to_str().unwrap()),
+        "{config}"
+    );
+    // The profile runs the binary the native action ran, on the host.
+    let profile = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        profile.contains(&format!(
+            "credential_process = {DEV_BINARY} credential-process"
+        )),
+        "{profile}"
+    );
+
+    let (stdout, _) = later_sdk_step(&vars, &github, &moto.endpoint).await;
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(
+        sts_calls(&sts).await > 3,
+        "the later step fetched fresh sessions"
+    );
+
+    // The post step blanks the profile variables this step set.
+    let post = job.post(&main).await;
+    post.out.assert_code(0);
+    let blanked: Vec<String> = post.out.env_vars().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(blanked, ["AWS_PROFILE", "AWS_CONFIG_FILE"]);
+}

@@ -12,7 +12,7 @@ use crate::common::*;
 
 /// A successful web-identity answer whose session ends in `seconds`: inside botocore's
 /// mandatory refresh window (10 minutes), so every call asks for a fresh one.
-fn short_session(seconds: i64) -> ResponseTemplate {
+pub fn short_session(seconds: i64) -> ResponseTemplate {
     let expiration = time::OffsetDateTime::from_unix_timestamp(now() + seconds)
         .unwrap()
         .format(&time::format_description::well_known::Rfc3339)
@@ -22,7 +22,7 @@ fn short_session(seconds: i64) -> ResponseTemplate {
 }
 
 /// The runner's token endpoint, answering every request (the SDK asks again on each refresh).
-async fn serve_tokens(github: &Github, token: &str) {
+pub async fn serve_tokens(github: &Github, token: &str) {
     Mock::given(method("GET"))
         .and(path("/idtoken"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": token})))
@@ -30,7 +30,7 @@ async fn serve_tokens(github: &Github, token: &str) {
         .await;
 }
 
-async fn sts_calls(sts: &MockServer) -> usize {
+pub async fn sts_calls(sts: &MockServer) -> usize {
     sts.received_requests()
         .await
         .unwrap_or_default()
@@ -39,17 +39,62 @@ async fn sts_calls(sts: &MockServer) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn a_later_steps_sdk_refreshes_the_session_by_itself() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
-    serve_tokens(&github, &token).await;
+/// A STS whose sessions end in five minutes.
+pub async fn short_sts() -> MockServer {
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
         .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
         .respond_with(short_session(300))
         .mount(&sts)
         .await;
+    sts
+}
+
+/// A later step as the runner runs it: `GITHUB_ENV` (`vars`) applied verbatim, the job may
+/// still request tokens, and an action of that step has `INPUT_*` variables of its own, which
+/// must not leak into the refresh. One botocore client makes three calls against moto; the
+/// step must succeed. Returns its stdout and stderr.
+pub async fn later_sdk_step(
+    vars: &[(String, String)],
+    github: &Github,
+    endpoint: &str,
+) -> (String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let script = "import botocore.session, sys\n\
+        client = botocore.session.Session().create_client('sts', endpoint_url=sys.argv[1], region_name='eu-central-1')\n\
+        for _ in range(3):\n    print(client.get_caller_identity()['Account'])\n";
+    let mut later = Command::new(venv_bin("python"));
+    later
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home.path())
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", github.request_url())
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN)
+        .env("INPUT_POLICY", "/no/such/policy.toml")
+        .env(
+            "INPUT_ROLE-TO-ASSUME",
+            "arn:aws:iam::999999999999:role/someone-elses",
+        )
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(["-c", script, endpoint]);
+    let output = tokio::task::spawn_blocking(move || later.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "later step failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+#[tokio::test]
+async fn a_later_steps_sdk_refreshes_the_session_by_itself() {
+    let github = Github::start().await;
+    let token = github.sign(&github.claims());
+    serve_tokens(&github, &token).await;
+    let sts = short_sts().await;
     let moto = Moto::start();
     let runner_temp = tempfile::tempdir().unwrap();
     let temp = runner_temp.path().to_str().unwrap().to_string();
@@ -95,35 +140,7 @@ async fn a_later_steps_sdk_refreshes_the_session_by_itself() {
     assert!(!profile.contains(ACCESS_KEY_ID) && !profile.contains(SECRET_ACCESS_KEY));
     assert_eq!(sts_calls(&sts).await, 1, "the step's own exchange");
 
-    // The later step: the runner applies GITHUB_ENV verbatim; the job may still request tokens;
-    // an action of that step has INPUT_* variables of its own, which must not leak in.
-    let home = tempfile::tempdir().unwrap();
-    let script = "import botocore.session, sys\n\
-        client = botocore.session.Session().create_client('sts', endpoint_url=sys.argv[1], region_name='eu-central-1')\n\
-        for _ in range(3):\n    print(client.get_caller_identity()['Account'])\n";
-    let mut later = Command::new(venv_bin("python"));
-    later
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", home.path())
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", github.request_url())
-        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN)
-        .env("INPUT_POLICY", "/no/such/policy.toml")
-        .env(
-            "INPUT_ROLE-TO-ASSUME",
-            "arn:aws:iam::999999999999:role/someone-elses",
-        )
-        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .args(["-c", script, &moto.endpoint]);
-    let output = tokio::task::spawn_blocking(move || later.output().unwrap())
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "later step failed:\n{stdout}\n{stderr}"
-    );
+    let (stdout, stderr) = later_sdk_step(&vars, &github, &moto.endpoint).await;
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     for secret in [
         ACCESS_KEY_ID,
