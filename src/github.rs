@@ -6,6 +6,17 @@ pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
 /// The issuer of github.com's tokens.
 pub const GITHUB_COM_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
+/// Events whose jobs run code that has not been reviewed and merged (a pull request's head, or
+/// input anyone can write): never a reason to widen a rule that admits a deployment.
+pub const UNREVIEWED_EVENTS: &[&str] = &[
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_target",
+    "workflow_run",
+    "issue_comment",
+];
+
 /// The claims shown when explaining a refusal: never secret, and what trust policies test.
 pub const EXPLAINED_CLAIMS: &[&str] = &[
     "sub",

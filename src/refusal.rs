@@ -36,16 +36,6 @@ pub fn explain(
     text
 }
 
-/// Events whose jobs run code that has not been reviewed and merged.
-const UNREVIEWED_EVENTS: &[&str] = &[
-    "pull_request",
-    "pull_request_review",
-    "pull_request_review_comment",
-    "pull_request_target",
-    "workflow_run",
-    "issue_comment",
-];
-
 /// What STS saw and what the role's trust policy has to match for it.
 pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) -> String {
     let mut text = String::from("the token STS refused had these claims:\n");
@@ -63,7 +53,7 @@ pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) ->
     // let into a role that may deploy: the statement below would do exactly that. Say so first.
     if let Some(event) = claims
         .get("event_name")
-        .filter(|e| UNREVIEWED_EVENTS.contains(e))
+        .filter(|e| crate::github::UNREVIEWED_EVENTS.contains(e))
     {
         text.push_str(&format!(
             "this token comes from a `{event}` job, which runs code that has not been reviewed and merged: if {} can deploy or write, do not admit it; give `{event}` jobs their own read-only role, whose trust policy has the statement below\n",

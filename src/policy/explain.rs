@@ -58,17 +58,6 @@ impl Failure {
     }
 }
 
-/// Events whose jobs run code that has not been reviewed and merged (a pull request's head,
-/// or input anyone can write): never a reason to widen a rule that admits a deployment.
-pub(super) const UNREVIEWED_EVENTS: &[&str] = &[
-    "pull_request",
-    "pull_request_review",
-    "pull_request_review_comment",
-    "pull_request_target",
-    "workflow_run",
-    "issue_comment",
-];
-
 /// The fix for one failed condition. A fix never widens a rule that admits a deployment
 /// (`sensitive`): it narrows the job, or points to a separate rule with a read-only role.
 fn hint(
@@ -97,7 +86,7 @@ fn hint(
     }
     if claim == "event_name" {
         if let Some(admits) = sensitive
-            && UNREVIEWED_EVENTS.contains(&actual)
+            && crate::github::UNREVIEWED_EVENTS.contains(&actual)
         {
             return Some(format!(
                 "do not add `{actual}` to this rule or to `defaults.allowed_events`: the rule admits {admits}, and `{actual}` runs code that has not been reviewed and merged. If `{actual}` jobs need AWS, give them a separate `[[allow]]` rule with `event_name = \"{actual}\"` and a read-only role in its `roles`"

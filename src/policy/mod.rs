@@ -288,7 +288,7 @@ impl Policy {
                 .any(|c| c.claim == "event_name" && c.patterns.iter().any(|p| p.matches(event)))
         };
         let unreviewed = claims.get("event_name").filter(|e| {
-            admits.is_some() && explain::UNREVIEWED_EVENTS.contains(e) && !names_event(e)
+            admits.is_some() && crate::github::UNREVIEWED_EVENTS.contains(e) && !names_event(e)
         });
         let mut failures: Vec<Failure> = rule
             .conditions
