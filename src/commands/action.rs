@@ -3,15 +3,15 @@
 //! I/O: the runner's files, through [`crate::handoff`].
 
 use crate::cli::RunnerArgs;
-use crate::config::{Config, Mode};
+use crate::config::Config;
 use crate::context::{Placement, Targets};
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handoff::{self, CleanupState, summary};
-use crate::inputs::{Flags, Inputs};
+use crate::inputs::Flags;
 use crate::output::Reporter;
 
-use super::wire::Wired;
+use super::wire::{self, Wired};
 
 /// Runs the main step, or the post step when the main step's record is present.
 pub async fn command(
@@ -29,12 +29,12 @@ pub async fn command(
     // running the action again.
     handoff::save_state(&targets, &CleanupState::default())?;
     // An unset-only step requests nothing: no clients, no warnings about the token's policy.
-    let config = Config::from_inputs(Inputs::new(flags, env), Mode::Action)?;
+    let config = wire::checked_config(flags, env, out)?;
     if config.roles.unset_only(&config.credentials) {
         targets.require(&config)?;
         return handoff::unset_only(env, &targets, out);
     }
-    let wired = Wired::new(flags, env, out).await?;
+    let wired = Wired::from_config(config, env, out).await?;
     targets.require(&wired.config)?;
     let placement = Placement::detect(
         env,

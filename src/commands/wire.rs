@@ -33,6 +33,13 @@ pub fn warn_about_unknown_inputs(env: &Env, out: &Reporter) {
     }
 }
 
+/// The inputs, checked once for the real run: `INPUT_*` variables that are no input are
+/// named first (a misspelling explains a missing input), then every input is checked.
+pub fn checked_config(flags: &Flags, env: &Env, out: &Reporter) -> Result<Config, Error> {
+    warn_about_unknown_inputs(env, out);
+    Ok(Config::from_inputs(Inputs::new(flags, env), Mode::Action)?)
+}
+
 /// Warns once, loudly, about what a configuration gives up.
 pub fn warn_about_config(config: &Config, policy: Option<&Policy>, out: &Reporter) {
     if !matches!(config.credentials.source, Source::WebIdentity) {
@@ -73,8 +80,11 @@ impl Wired {
     /// Checks everything that can be checked locally, before the first request, then builds
     /// the clients.
     pub async fn new(flags: &Flags, env: &Env, out: &Reporter) -> Result<Wired, Error> {
-        warn_about_unknown_inputs(env, out);
-        let config = Config::from_inputs(Inputs::new(flags, env), Mode::Action)?;
+        Wired::from_config(checked_config(flags, env, out)?, env, out).await
+    }
+
+    /// [`Wired::new`] for inputs [`checked_config`] already checked.
+    pub async fn from_config(config: Config, env: &Env, out: &Reporter) -> Result<Wired, Error> {
         let loaded = Loaded::for_action(&config)?;
         warn_about_config(&config, loaded.policy.as_ref(), out);
         crate::app::check_role_accounts(&config)?;

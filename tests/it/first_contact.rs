@@ -381,6 +381,14 @@ async fn misspelt_inputs_are_named() {
         .run()
         .await;
     missing.assert_code(2);
+    // Named before the inputs are checked, so also when a check fails.
+    assert!(
+        missing.stdout.contains(
+            "::warning title=unknown input::`role-to-asume` is not an input of this action"
+        ),
+        "{}",
+        missing.stdout
+    );
     insta::assert_snapshot!(missing.stderr_normalized(), @"
     ::stop-commands::[STOP-1]
     error: 1 invalid input
