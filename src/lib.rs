@@ -4,14 +4,20 @@
 //! claims against a policy ([`policy`]), call STS ([`sts`]), then hand the masked credentials to
 //! later steps ([`handoff`], [`export`], [`profiles`], [`output`]).
 //!
-//! Layers, each depending only on those before it:
-//! - leaf rules, pure: [`text`], [`aws`], [`github`], [`claims`], [`secret`], [`tags`];
-//! - inputs in two phases: [`inputs`] (what was typed) and [`config`] (checked, pure), then
-//!   [`preflight`] (the files they name);
-//! - pure decisions: [`policy`], [`verify`], [`plan`], [`refusal`], [`trust`];
-//! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`net`], [`export`],
-//!   [`profiles`], [`output`]; the pipeline [`app`] and the hand-off [`handoff`];
-//! - [`commands`], one per subcommand, over it all; `main.rs` only parses and maps exit codes.
+//! Layers, each depending only on those before it and, without cycles, on its own
+//! (`scripts/check-layout.py` holds the same list as code and checks both):
+//! - leaf rules, pure: [`text`], [`aws`], [`github`], [`claims`], [`secret`], [`tags`], [`exit`];
+//! - leaf I/O: [`mod@env`] (the process environment, read once), [`platform`] (the Unix/Windows
+//!   corner), [`output`] (the reporter, which masks);
+//! - rules over the leaves: [`files`], [`mint`], [`verify`], [`policy`], [`net`], [`retry`];
+//! - inputs: [`inputs`] (what was typed), [`config`] (checked, pure), and [`trust`] (trust
+//!   policies read, audited, generated and explained; pure but for its bounded walker);
+//! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`];
+//! - the error model over them and the decisions that explain refusals: [`error`], [`refusal`];
+//! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`context`];
+//! - the pipeline and the hand-off to later steps: [`app`], [`handoff`];
+//! - the command line and the commands: [`cli`], [`commands`]; `main.rs` only parses and maps
+//!   exit codes.
 //!
 //! Only [`mod@env`] reads the process environment.
 
