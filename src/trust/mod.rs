@@ -24,6 +24,7 @@ pub mod github;
 pub mod iam;
 pub mod json;
 pub mod policy_file;
+pub mod power;
 pub mod render;
 pub mod simulate;
 pub mod walk;
