@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use super::{Found, node, string};
 use crate::trust::document::SourceMap;
-use crate::trust::json::{Node, Parsed, Value};
+use crate::trust::json::{Member, Node, Parsed, Value};
+use crate::trust::power::Power;
 
 /// What the resolver knows about a template.
 struct Template<'a> {
@@ -83,10 +84,12 @@ pub fn read(parsed: &Parsed, form: &str, map: &SourceMap) -> Vec<Found> {
         };
         let mut doc = super::document(resolved, map, &t.assumptions);
         doc.role_name = Some(role_name);
+        let power = t.power(&m.key, props, resources);
         found.push(Found {
             doc,
             resource: m.key.clone(),
             form: form.into(),
+            power: Some(power),
         });
     }
     found
@@ -107,6 +110,66 @@ fn shift(node: &mut Node, to: usize) {
 }
 
 impl Template<'_> {
+    /// What the role `key` may do: its `ManagedPolicyArns` and `Policies`, and the policy
+    /// resources of the template that name it (`AWS::IAM::Policy`, `RolePolicy`,
+    /// `ManagedPolicy` with `Roles`/`RoleName`: how CDK writes a role's grants). Values that
+    /// do not resolve leave the power incomplete; they are not the trust policy's assumptions.
+    fn power(&mut self, key: &str, props: Option<&Node>, resources: &[Member]) -> Power {
+        fn list(n: Option<&Node>) -> Vec<&Node> {
+            n.map(Node::one_or_many).unwrap_or_default()
+        }
+        let kept = self.assumptions.len();
+        let mut power = Power::default();
+        for arn in list(props.and_then(|p| p.get("ManagedPolicyArns"))) {
+            self.attach(&mut power, arn);
+        }
+        for policy in list(props.and_then(|p| p.get("Policies"))) {
+            let name = policy.get("PolicyName").map(|n| text(&self.resolve(n)));
+            let source = format!("inline policy {}", name.unwrap_or_default());
+            self.add_document(&mut power, source.trim_end(), policy.get("PolicyDocument"));
+        }
+        for m in resources {
+            let kind = m.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            let Some(props) = m.value.get("Properties") else {
+                continue;
+            };
+            if !POLICY_TYPES.contains(&kind) || !names_role(props, key) {
+                continue;
+            }
+            let source = format!("{kind} {}", m.key);
+            self.add_document(&mut power, &source, props.get("PolicyDocument"));
+        }
+        self.assumptions.truncate(kept);
+        power
+    }
+
+    fn attach(&mut self, power: &mut Power, arn: &Node) {
+        // A customer-managed policy of the template: its document is here.
+        let local = arn.get("Ref").and_then(Node::as_str).and_then(|r| {
+            let res = self.resources.get(r)?;
+            (res.get("Type")?.as_str()? == "AWS::IAM::ManagedPolicy").then_some((r, *res))
+        });
+        match local {
+            Some((name, res)) => {
+                let doc = res.get("Properties").and_then(|p| p.get("PolicyDocument"));
+                self.add_document(power, &format!("AWS::IAM::ManagedPolicy {name}"), doc);
+            }
+            None => power.attach(&text(&self.resolve(arn))),
+        }
+    }
+
+    fn add_document(&mut self, power: &mut Power, source: &str, doc: Option<&Node>) {
+        match doc {
+            Some(doc) => {
+                let resolved = self.resolve(doc);
+                power.add_document(source, &resolved);
+            }
+            None => power
+                .unknown
+                .push(format!("{source} (no `PolicyDocument`)")),
+        }
+    }
+
     fn assume(&mut self, offset: usize, message: String) {
         if !self
             .assumptions
@@ -313,6 +376,23 @@ impl Template<'_> {
         out.push_str(rest);
         string(out, offset)
     }
+}
+
+/// Resources that grant a role permissions by naming it.
+const POLICY_TYPES: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::RolePolicy",
+    "AWS::IAM::ManagedPolicy",
+];
+
+/// Whether a policy resource's `Roles` (or `RoleName`) refers to the role `key`.
+fn names_role(props: &Node, key: &str) -> bool {
+    let refs = |n: &Node| n.get("Ref").and_then(Node::as_str) == Some(key);
+    props
+        .get("Roles")
+        .map(|r| r.one_or_many().into_iter().any(refs))
+        .unwrap_or(false)
+        || props.get("RoleName").is_some_and(refs)
 }
 
 fn text(n: &Node) -> String {

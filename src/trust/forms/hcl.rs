@@ -95,6 +95,7 @@ pub fn read_module(sources: &[(String, String)], files: &dyn Files) -> Result<Re
             doc,
             resource: p.resource,
             form: p.form.into(),
+            power: None,
         });
     }
     Ok(read)

@@ -17,6 +17,7 @@ pub mod yaml;
 
 use super::document::{self, LoadError, SourceMap, TrustDocument};
 use super::json::{self, Member, Node, Value};
+use super::power::Power;
 
 /// One trust policy document found in a file, with where it came from.
 #[derive(Debug)]
@@ -28,6 +29,9 @@ pub struct Found {
     /// The form, as named in the summary (`json`, `terraform jsonencode`, `cloudformation
     /// yaml`, …).
     pub form: String,
+    /// What the role may do, where the form says it beside the trust policy (`None`: a bare
+    /// trust document, which says nothing about permissions).
+    pub power: Option<Power>,
 }
 
 /// What reading one input gave.
@@ -184,6 +188,7 @@ fn read_json(path: &str, text: &str) -> Result<Read, LoadError> {
             resource: doc.role_name.clone().unwrap_or_else(|| "-".into()),
             doc,
             form: form.into(),
+            power: None,
         });
     }
     Ok(read)

@@ -67,6 +67,7 @@ fn module_roles(module: &Node, text: &str, index: &LineIndex, out: &mut Vec<Foun
             doc,
             resource: address.to_string(),
             form: "terraform plan json".into(),
+            power: None,
         });
     }
     if let Some(Value::Array(children)) = module.get("child_modules").map(|c| &c.value) {

@@ -103,3 +103,92 @@ fn not_a_template() {
     assert!(read_text("workflow.yml", "on: push\njobs: {}\n").is_err());
     assert!(read_text("x.yaml", "a: [").is_err());
 }
+
+#[test]
+fn power_beside_each_role() {
+    // Three roles as CDK and hand-written templates grant permissions: managed ARNs (one via
+    // `!Sub`), an inline policy, a policy resource naming the role (CDK's `addToPolicy`), a
+    // template-local managed policy, and a customer policy given by ARN (not classified).
+    let template = r#"Resources:
+  Deploy:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}, Action: sts:AssumeRoleWithWebIdentity}]}
+      ManagedPolicyArns:
+        - !Sub arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess
+  Site:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}, Action: sts:AssumeRoleWithWebIdentity}]}
+      Policies:
+        - PolicyName: upload
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [s3:PutObject, s3:DeleteObject], Resource: arn:aws:s3:::site/*}
+      ManagedPolicyArns:
+        - !Ref ReadLogs
+        - arn:aws:iam::123456789012:policy/team-boundary
+  SiteDefaultPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: SiteDefaultPolicy
+      Roles: [!Ref Site]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: cloudfront:CreateInvalidation, Resource: "*"}
+  ReadLogs:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: ["logs:GetLogEvents", "logs:DescribeLogStreams"], Resource: "*"}
+  Passer:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}, Action: sts:AssumeRoleWithWebIdentity}]}
+  PasserPolicy:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref Passer
+      PolicyName: pass
+      PolicyDocument: {Statement: [{Effect: Allow, Action: ["iam:PassRole", "lambda:UpdateFunctionCode"], Resource: "*"}]}
+"#;
+    let read = read_text("stack.yaml", template).unwrap();
+    let summaries: Vec<(String, String)> = read
+        .found
+        .iter()
+        .map(|f| (f.resource.clone(), f.power.as_ref().unwrap().summary()))
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            ("Deploy".into(), "administrator: AdministratorAccess".into()),
+            (
+                "Site".into(),
+                "at least write: s3:PutObject on arn:aws:s3:::site/* (+2 more); not classified: policy arn:aws:iam::123456789012:policy/team-boundary".into()
+            ),
+            (
+                "Passer".into(),
+                "IAM write (can escalate to administrator): iam:PassRole on *".into()
+            ),
+        ]
+    );
+    let site = &read.found[1].power.as_ref().unwrap();
+    assert!(
+        site.grants
+            .iter()
+            .any(|g| g.source == "AWS::IAM::ManagedPolicy ReadLogs")
+    );
+    assert!(
+        site.grants
+            .iter()
+            .any(|g| g.source == "AWS::IAM::Policy SiteDefaultPolicy")
+    );
+    assert!(
+        site.grants
+            .iter()
+            .any(|g| g.source == "inline policy upload")
+    );
+    // Resolving power adds nothing to the trust policy's assumptions.
+    assert!(read.found.iter().all(|f| f.doc.assumptions.is_empty()));
+}
