@@ -90,7 +90,7 @@ impl Power {
     /// The permissions as JSON lists them: each grant's permission, highest level first.
     pub fn permissions(&self) -> Vec<String> {
         let mut grants: Vec<&Grant> = self.grants.iter().collect();
-        grants.sort_by(|a, b| b.level.cmp(&a.level));
+        grants.sort_by_key(|g| std::cmp::Reverse(g.level));
         let mut out: Vec<String> = Vec::new();
         for g in grants {
             if !out.contains(&g.permission) {
@@ -369,6 +369,16 @@ const MANAGED: &[(&str, Level)] = &[
     ("AdministratorAccess", Level::Administrator),
     ("PowerUserAccess", Level::PowerUser),
     ("IAMFullAccess", Level::IamWrite),
+    // iam:CreateRole, AttachRolePolicy, PutRolePolicy and PassRole on `*`, no condition.
+    ("AdministratorAccess-Amplify", Level::IamWrite),
+    // Console settings only (`uxc:*`, `notifications:*`), whatever its name says.
+    ("AWSManagementConsoleAdministratorAccess", Level::Write),
+    ("SystemAdministrator", Level::ServiceAdmin),
+    ("NetworkAdministrator", Level::ServiceAdmin),
+    ("DatabaseAdministrator", Level::ServiceAdmin),
+    ("DataScientist", Level::ServiceAdmin),
+    ("Billing", Level::Write),
+    ("SupportUser", Level::Write),
     ("AWSCloudFormationFullAccess", Level::ServiceAdmin),
     ("ReadOnlyAccess", Level::DataRead),
     ("ViewOnlyAccess", Level::ReadOnly),
@@ -398,8 +408,12 @@ pub fn managed(arn: &str) -> Option<Level> {
     if let Some((_, level)) = MANAGED.iter().find(|(n, _)| *n == name) {
         return Some(*level);
     }
-    // The naming convention of the other service policies.
-    if name.ends_with("FullAccess") {
+    // The naming convention of the other service policies; a name never makes an
+    // administrator (AWSManagementConsoleAdministratorAccess grants console settings).
+    if ["FullAccess", "Admin", "PowerUser"]
+        .iter()
+        .any(|w| name.contains(w))
+    {
         Some(Level::ServiceAdmin)
     } else if name.ends_with("ReadOnlyAccess") || name.ends_with("ReadOnly") {
         Some(Level::ReadOnly)
@@ -447,6 +461,18 @@ mod tests {
             (
                 "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
                 None,
+            ),
+            (
+                "arn:aws:iam::aws:policy/AdministratorAccess-Amplify",
+                Some(Level::IamWrite),
+            ),
+            (
+                "arn:aws:iam::aws:policy/job-function/AWSManagementConsoleAdministratorAccess",
+                Some(Level::Write),
+            ),
+            (
+                "arn:aws:iam::aws:policy/AWSKeyManagementServicePowerUser",
+                Some(Level::ServiceAdmin),
             ),
             // A customer-managed policy of the same name is not AWS's.
             ("arn:aws:iam::123456789012:policy/AdministratorAccess", None),
