@@ -26,7 +26,7 @@ LAYERS = [
     ("leaf rules, pure", ["text", "aws", "github", "claims", "secret", "tags", "exit"]),
     ("leaf I/O: the environment (read once), the platform corner, the reporter", ["env", "platform", "output"]),
     ("rules over the leaves", ["files", "mint", "verify", "policy", "net", "retry"]),
-    ("inputs: what was typed, then checked", ["inputs", "config", "trust"]),
+    ("what users write: inputs, trust policies, workflows", ["inputs", "config", "trust", "workflow"]),
     ("I/O at the edges, behind small traits", ["oidc", "sts", "export", "profiles"]),
     ("the error model and decisions over it", ["error", "refusal"]),
     ("the run's preparation", ["plan", "preflight", "context"]),

@@ -10,8 +10,9 @@
 //! - leaf I/O: [`mod@env`] (the process environment, read once), [`platform`] (the Unix/Windows
 //!   corner), [`output`] (the reporter, which masks);
 //! - rules over the leaves: [`files`], [`mint`], [`verify`], [`policy`], [`net`], [`retry`];
-//! - inputs: [`inputs`] (what was typed), [`config`] (checked, pure), and [`trust`] (trust
-//!   policies read, audited, generated and explained; pure but for its bounded walker);
+//! - what users write: [`inputs`] (what was typed), [`config`] (checked, pure), [`trust`] (trust
+//!   policies read, audited, generated and explained; pure but for its bounded walker) and
+//!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure);
 //! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`];
 //! - the error model over them and the decisions that explain refusals: [`error`], [`refusal`];
 //! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`context`];
@@ -55,3 +56,4 @@ pub mod tags;
 pub mod text;
 pub mod trust;
 pub mod verify;
+pub mod workflow;
