@@ -7,6 +7,7 @@
 //! but every value this model keeps is read exactly, and what cannot be read is kept as a
 //! problem with its line rather than guessed.
 
+pub mod actors;
 pub mod credentials;
 pub mod model;
 pub mod permissions;
