@@ -316,7 +316,7 @@ impl Template<'_> {
 }
 
 fn text(n: &Node) -> String {
-    super::hcl_eval::text_of(n)
+    super::hcl::text_of(n)
 }
 
 #[cfg(test)]
