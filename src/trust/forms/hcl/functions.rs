@@ -19,7 +19,7 @@ pub(super) const FUNCTIONS: &[Function] = &[
     function("toset", Arity::Exactly(1), same),
     function("tomap", Arity::Exactly(1), same),
     function("concat", Arity::AtLeast(0), concat),
-    function("flatten", Arity::Exactly(1), concat),
+    function("flatten", Arity::Exactly(1), flatten),
     function("join", Arity::Exactly(2), join),
     function("lower", Arity::Exactly(1), lower),
     function("upper", Arity::Exactly(1), upper),
@@ -45,8 +45,7 @@ fn same(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     eval.eval(call.args[0], call.cx)
 }
 
-/// `concat(lists…)`; `flatten(list)` by the same rule, which leaves a list of lists as it is
-/// (unlike Terraform).
+/// `concat(lists…)`: their items in one list.
 fn concat(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     let mut items = Vec::new();
     for v in values(eval, call) {
@@ -56,6 +55,19 @@ fn concat(eval: &Eval<'_>, call: &Call<'_>) -> Node {
         }
     }
     node(Value::Array(items), call.offset)
+}
+
+/// `flatten(list)`: the items of nested lists, at any depth, in one list.
+fn flatten(eval: &Eval<'_>, call: &Call<'_>) -> Node {
+    fn items(n: Node, out: &mut Vec<Node>) {
+        match n.value {
+            Value::Array(inner) => inner.into_iter().for_each(|i| items(i, out)),
+            _ => out.push(n),
+        }
+    }
+    let mut out = Vec::new();
+    items(same(eval, call), &mut out);
+    node(Value::Array(out), call.offset)
 }
 
 fn join(eval: &Eval<'_>, call: &Call<'_>) -> Node {
@@ -188,7 +200,11 @@ mod tests {
                 r#"concat(["a"], ["b", "c"], "d")"#,
                 r#"["a","b","c","d"]"#,
             ),
-            ("flatten", r#"flatten(["a", "b"])"#, r#"["a","b"]"#),
+            (
+                "flatten",
+                r#"flatten([["a"], ["b", ["c"]], "d"])"#,
+                r#"["a","b","c","d"]"#,
+            ),
             ("join", r#"join(":", ["repo", "o/r"])"#, r#""repo:o/r""#),
             ("lower", r#"lower("Octo-Org")"#, r#""octo-org""#),
             ("upper", r#"upper("ab")"#, r#""AB""#),
