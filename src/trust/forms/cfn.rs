@@ -396,7 +396,7 @@ fn names_role(props: &Node, key: &str) -> bool {
 }
 
 fn text(n: &Node) -> String {
-    super::hcl_eval::text_of(n)
+    super::hcl::text_of(n)
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@
 
 pub mod cfn;
 pub mod hcl;
-pub mod hcl_eval;
 pub mod plan;
 pub mod yaml;
 

@@ -4,11 +4,13 @@
 //!
 //! What is resolved: literals, lists, objects, string templates and heredocs, `local.*`,
 //! `var.*` (their defaults), `data.aws_iam_policy_document.*.json`, the ARN of an
-//! `aws_iam_openid_connect_provider` declared in the module, `dynamic` block iterators,
-//! `jsonencode`, `templatefile`, `file`, `concat`, `tolist`, `toset`, `flatten`, `join`,
-//! `format` (`%s`), `lower`, `upper`. Everything else (a variable without a default, a
-//! resource attribute, `for` expressions, arithmetic) becomes the text `${…}` it was written as,
-//! and an assumption naming it is recorded: never skipped silently.
+//! `aws_iam_openid_connect_provider` declared in the module, `dynamic` block iterators, and the
+//! functions of the one table in `functions.rs`. Everything else (a variable without a default,
+//! a resource attribute, `for` expressions, arithmetic, any other function) becomes the text
+//! `${…}` it was written as, and an assumption naming it is recorded: never skipped silently.
+//!
+//! The evaluator calls what is built above it (the functions, the policy documents) through
+//! [`Builtins`], which `mod.rs` hands in, so this file depends on none of them.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -18,8 +20,9 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
 
-use super::{Files, node, object, string};
+use super::parse::{attr, labels, start};
 use crate::trust::document::SourceMap;
+use crate::trust::forms::{Files, node, object, string};
 use crate::trust::json::{Node, Value};
 
 /// Recursion bound: a local that refers to itself, or a deep chain of them.
@@ -33,21 +36,24 @@ const MAX_EVAL_STEPS: usize = 200_000;
 /// One piece of a string built from a template: where its text starts in the string and in the
 /// sources, and whether it is literal text (offsets inside it map one to one).
 #[derive(Debug, Clone, Copy)]
-pub struct Piece {
+pub(super) struct Piece {
     pub at: usize,
     pub source: usize,
     pub literal: bool,
 }
 
+/// A module's files as parsed: path, base offset in the source map, body.
+pub(super) type Bodies = [(String, usize, Body)];
+
 /// The declarations of one module that expressions can refer to.
 #[derive(Default)]
-pub struct Scope<'a> {
+pub(super) struct Scope<'a> {
     /// `locals { name = … }`: expression and the base offset of its file.
     pub locals: HashMap<String, (&'a Expression, usize)>,
     /// `variable "name" { default = … }`: the default if any, and the block's offset.
     pub variables: HashMap<String, (Option<&'a Expression>, usize)>,
-    /// `data "aws_iam_policy_document" "name"`.
-    pub policy_documents: HashMap<String, (&'a Block, usize, String)>,
+    /// `data "aws_iam_policy_document" "name"`: the block and the base offset of its file.
+    pub policy_documents: HashMap<String, (&'a Block, usize)>,
     /// `aws_iam_openid_connect_provider` resources and data sources: name → issuer host.
     pub oidc_providers: HashMap<String, String>,
     /// The file each base offset belongs to (for relative `templatefile()` paths).
@@ -56,11 +62,112 @@ pub struct Scope<'a> {
     pub renamed: HashMap<usize, String>,
 }
 
+impl<'a> Scope<'a> {
+    /// The declarations of a module's files.
+    pub(super) fn of(bodies: &'a Bodies) -> Scope<'a> {
+        let mut scope = Scope::default();
+        for (path, base, body) in bodies {
+            scope.files.push((*base, path.clone()));
+            for block in body.blocks() {
+                scope.declare(block, *base);
+            }
+        }
+        scope
+    }
+
+    /// Records one top-level block, if expressions can refer to it.
+    fn declare(&mut self, block: &'a Block, base: usize) {
+        match (block.ident.as_str(), labels(block).as_slice()) {
+            ("locals", []) => {
+                for a in block.body.attributes() {
+                    self.locals
+                        .insert(a.key.as_str().to_string(), (&a.value, base));
+                }
+            }
+            ("variable", [name]) => {
+                self.variables.insert(
+                    name.to_string(),
+                    (attr(&block.body, "default"), base + start(block.span())),
+                );
+            }
+            ("data", ["aws_iam_policy_document", name]) => {
+                self.policy_documents
+                    .insert(name.to_string(), (block, base));
+            }
+            ("resource" | "data", ["aws_iam_openid_connect_provider", name]) => {
+                let url = match attr(&block.body, "url") {
+                    Some(Expression::String(s)) => s.as_str().to_string(),
+                    _ if block.ident.as_str() == "data" => {
+                        "token.actions.githubusercontent.com".into()
+                    }
+                    _ => return,
+                };
+                let host = url.trim_start_matches("https://").trim_end_matches('/');
+                self.oidc_providers
+                    .insert(name.to_string(), host.to_string());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A Terraform function the evaluator calls: its name, the arguments it takes, and what it
+/// does. The one table of them is in `functions.rs`.
+pub(super) struct Function {
+    pub name: &'static str,
+    pub arity: Arity,
+    pub call: fn(&Eval<'_>, &Call<'_>) -> Node,
+}
+
+/// How many arguments a function takes; a call with another number is not evaluated.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Arity {
+    Exactly(usize),
+    AtLeast(usize),
+}
+
+impl Arity {
+    pub(super) fn admits(self, n: usize) -> bool {
+        match self {
+            Arity::Exactly(k) => n == k,
+            Arity::AtLeast(k) => n >= k,
+        }
+    }
+}
+
+/// One function call being evaluated: its arguments as written (a function evaluates those it
+/// needs, in its order), where it is, and the whole call (for notes).
+pub(super) struct Call<'e> {
+    pub whole: &'e Expression,
+    pub args: &'e [&'e Expression],
+    pub cx: &'e Cx,
+    /// Where the call is written: the offset of the value it gives.
+    pub offset: usize,
+}
+
+/// What the evaluator calls that is built above it, handed in by `mod.rs` so the files depend
+/// one way: the functions (`functions.rs`) and the documents that
+/// `data.aws_iam_policy_document.NAME.json` names (`policy_document.rs`).
+pub(super) struct Builtins {
+    pub functions: &'static [Function],
+    pub policy_document: fn(&Eval<'_>, &Block, &Cx) -> Node,
+}
+
+/// A document evaluated but not yet read (the source map is borrowed by the evaluator).
+pub(super) struct Pending {
+    pub root: Result<Node, (usize, String)>,
+    pub resource: String,
+    pub form: &'static str,
+    pub role_name: Option<String>,
+    pub assumptions: Vec<(usize, String)>,
+}
+
 /// The evaluator: a scope, the files, and what it had to assume.
-pub struct Eval<'a> {
+pub(super) struct Eval<'a> {
     pub scope: &'a Scope<'a>,
     pub map: RefCell<&'a mut SourceMap>,
     pub files: &'a dyn Files,
+    pub builtins: &'a Builtins,
     /// (offset, what was assumed).
     pub assumptions: RefCell<Vec<(usize, String)>>,
     /// How strings built from templates map back to the sources, by the string node's offset.
@@ -76,14 +183,14 @@ pub struct Eval<'a> {
 /// Where an expression is evaluated: its file's base offset and the names bound there
 /// (`dynamic` iterators, template variables).
 #[derive(Clone)]
-pub struct Cx {
+pub(super) struct Cx {
     pub base: usize,
     pub bindings: Vec<(String, Node)>,
     pub depth: usize,
 }
 
 impl Cx {
-    pub fn new(base: usize) -> Cx {
+    pub(super) fn new(base: usize) -> Cx {
         Cx {
             base,
             bindings: Vec::new(),
@@ -91,7 +198,8 @@ impl Cx {
         }
     }
 
-    fn deeper(&self, base: usize) -> Cx {
+    /// One reference deeper, in the file at `base` (a local, a variable, a template).
+    pub(super) fn deeper(&self, base: usize) -> Cx {
         Cx {
             base,
             bindings: self.bindings.clone(),
@@ -100,16 +208,18 @@ impl Cx {
     }
 }
 
-fn start(span: Option<std::ops::Range<usize>>) -> usize {
-    span.map_or(0, |r| r.start)
-}
-
 impl<'a> Eval<'a> {
-    pub fn new(scope: &'a Scope<'a>, map: &'a mut SourceMap, files: &'a dyn Files) -> Self {
+    pub(super) fn new(
+        scope: &'a Scope<'a>,
+        map: &'a mut SourceMap,
+        files: &'a dyn Files,
+        builtins: &'a Builtins,
+    ) -> Self {
         Eval {
             scope,
             map: RefCell::new(map),
             files,
+            builtins,
             assumptions: RefCell::new(Vec::new()),
             pieces: RefCell::new(HashMap::new()),
             building: RefCell::new(Vec::new()),
@@ -119,7 +229,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Records an assumption at `offset`.
-    pub fn assume(&self, offset: usize, message: String) {
+    pub(super) fn assume(&self, offset: usize, message: String) {
         let mut list = self.assumptions.borrow_mut();
         if !list.iter().any(|(o, m)| *o == offset && *m == message) {
             list.push((offset, message));
@@ -140,7 +250,8 @@ impl<'a> Eval<'a> {
             )
     }
 
-    fn unresolved(&self, expr: &Expression, cx: &Cx, why: &str) -> Node {
+    /// The expression as the text `${…}` it was written as, with the assumption that says why.
+    pub(super) fn unresolved(&self, expr: &Expression, cx: &Cx, why: &str) -> Node {
         let offset = cx.base + start(expr.span());
         let text = self.source_text(expr, cx);
         self.assume(
@@ -151,7 +262,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Evaluates an expression.
-    pub fn eval(&self, expr: &Expression, cx: &Cx) -> Node {
+    pub(super) fn eval(&self, expr: &Expression, cx: &Cx) -> Node {
         let offset = cx.base + start(expr.span());
         if cx.depth > MAX_EVAL_DEPTH {
             return self.unresolved(expr, cx, "references nest too deep or refer to themselves");
@@ -227,7 +338,7 @@ impl<'a> Eval<'a> {
     }
 
     /// A template as a string; a template that is one interpolation is that value.
-    fn template(&self, t: &Template, cx: &Cx, offset: usize) -> Node {
+    pub(super) fn template(&self, t: &Template, cx: &Cx, offset: usize) -> Node {
         let elements: Vec<&Element> = t.iter().collect();
         if let [Element::Interpolation(i)] = elements.as_slice() {
             return self.eval(&i.expr, cx);
@@ -355,11 +466,10 @@ impl<'a> Eval<'a> {
                     return self.unresolved(whole, cx, "not a document");
                 };
                 match self.scope.policy_documents.get(doc) {
-                    Some((block, base, _))
-                        if !self.building.borrow().contains(&doc.to_string()) =>
-                    {
+                    Some((block, base)) if !self.building.borrow().contains(&doc.to_string()) => {
                         self.building.borrow_mut().push(doc.to_string());
-                        let built = super::hcl::policy_document(self, block, &cx.deeper(*base));
+                        let build = self.builtins.policy_document;
+                        let built = build(self, block, &cx.deeper(*base));
                         self.building.borrow_mut().pop();
                         return built;
                     }
@@ -435,44 +545,25 @@ impl<'a> Eval<'a> {
         value
     }
 
+    /// A function call: by the table of functions, when it has the name and takes as many
+    /// arguments; anything else is unresolved.
     fn call(&self, whole: &Expression, name: &str, args: &[&Expression], cx: &Cx) -> Node {
-        let offset = cx.base + start(whole.span());
-        let vals = || args.iter().map(|a| self.eval(a, cx)).collect::<Vec<_>>();
-        match (name, args.len()) {
-            ("jsonencode" | "tolist" | "toset" | "tomap", 1) => self.eval(args[0], cx),
-            ("concat", _) | ("flatten", 1) => {
-                let mut items = Vec::new();
-                for v in vals() {
-                    match v.value {
-                        Value::Array(inner) => items.extend(inner),
-                        _ => items.push(v),
-                    }
-                }
-                node(Value::Array(items), offset)
-            }
-            ("join", 2) => {
-                let v = vals();
-                let sep = text_of(&v[0]);
-                let parts: Vec<String> = v[1].one_or_many().into_iter().map(text_of).collect();
-                string(parts.join(&sep), offset)
-            }
-            ("lower", 1) => string(text_of(&self.eval(args[0], cx)).to_lowercase(), offset),
-            ("upper", 1) => string(text_of(&self.eval(args[0], cx)).to_uppercase(), offset),
-            ("format", n) if n >= 1 => {
-                let v = vals();
-                let mut rest = v[1..].iter();
-                let fmt = text_of(&v[0]);
-                let mut out = String::new();
-                let mut parts = fmt.split("%s");
-                out.push_str(parts.next().unwrap_or(""));
-                for part in parts {
-                    out.push_str(&rest.next().map(text_of).unwrap_or_default());
-                    out.push_str(part);
-                }
-                string(out, offset)
-            }
-            ("templatefile" | "file", _) if !args.is_empty() => self.file(whole, name, args, cx),
-            _ => self.unresolved(
+        let function = self
+            .builtins
+            .functions
+            .iter()
+            .find(|f| f.name == name && f.arity.admits(args.len()));
+        match function {
+            Some(f) => (f.call)(
+                self,
+                &Call {
+                    whole,
+                    args,
+                    cx,
+                    offset: cx.base + start(whole.span()),
+                },
+            ),
+            None => self.unresolved(
                 whole,
                 cx,
                 &format!("the function `{name}` is not evaluated"),
@@ -480,10 +571,9 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// `templatefile(path, vars)` and `file(path)`: the template is read, added to the source
-    /// map, and rendered with `vars` bound.
-    fn file(&self, whole: &Expression, name: &str, args: &[&Expression], cx: &Cx) -> Node {
-        let path = text_of(&self.eval(args[0], cx));
+    /// Reads a file a function names (`${path.module}/` and `./` dropped), relative to the file
+    /// the call is in, and adds it to the source map: its base offset and text, or why not.
+    pub(super) fn read_file(&self, path: &str, cx: &Cx) -> Result<(usize, String), String> {
         let path = path
             .replace("${path.module}/", "")
             .replace("${path.root}/", "")
@@ -497,50 +587,14 @@ impl<'a> Eval<'a> {
             .find(|(base, _)| *base <= cx.base)
             .map(|(_, p)| p.clone())
             .unwrap_or_default();
-        let (shown, text) = match self.files.read(&from, &path) {
-            Ok(found) => found,
-            Err(why) => return self.unresolved(whole, cx, &why),
-        };
+        let (shown, text) = self.files.read(&from, &path)?;
         let base = self.map.borrow_mut().add(&shown, &text);
-        if name == "file" {
-            self.pieces.borrow_mut().insert(
-                base,
-                vec![Piece {
-                    at: 0,
-                    source: base,
-                    literal: true,
-                }],
-            );
-            return string(text, base);
-        }
-        if super::bracket_depth(&text) > super::MAX_NESTING {
-            return self.unresolved(whole, cx, "the template nests too deep");
-        }
-        let template = match hcl_edit::parser::parse_template(&text) {
-            Ok(t) => t,
-            Err(e) => {
-                let first = e.to_string();
-                let first = first.lines().next().unwrap_or("");
-                return self.unresolved(
-                    whole,
-                    cx,
-                    &format!("the template does not parse: {first}"),
-                );
-            }
-        };
-        let mut inner = cx.deeper(base);
-        if let Some(vars) = args.get(1)
-            && let Value::Object(members) = self.eval(vars, cx).value
-        {
-            inner.bindings = members.into_iter().map(|m| (m.key, m.value)).collect();
-        }
-        self.templates.borrow_mut().push(text);
-        self.template(&template, &inner, base)
+        Ok((base, text))
     }
 
     /// Where the interpolated value is, when `at` in the string at `string_offset` is text an
     /// interpolation produced.
-    pub fn interpolated(&self, string_offset: usize, at: usize) -> Option<usize> {
+    pub(super) fn interpolated(&self, string_offset: usize, at: usize) -> Option<usize> {
         let pieces = self.pieces.borrow();
         let p = pieces
             .get(&string_offset)?
@@ -551,7 +605,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Maps an offset inside a string built from a template back to the sources.
-    pub fn source_of(&self, string_offset: usize, at: usize) -> usize {
+    pub(super) fn source_of(&self, string_offset: usize, at: usize) -> usize {
         let pieces = self.pieces.borrow();
         let Some(pieces) = pieces.get(&string_offset) else {
             return string_offset;
@@ -561,6 +615,66 @@ impl<'a> Eval<'a> {
             Some(p) => p.source,
             None => string_offset,
         }
+    }
+}
+
+impl Eval<'_> {
+    /// The instances of blocks `name` in `body`: the static ones, and those a `dynamic "name"`
+    /// block makes (with its iterator bound), each with the offset where it was written.
+    pub(super) fn instances<'b>(
+        &self,
+        body: &'b Body,
+        name: &str,
+        cx: &Cx,
+    ) -> Vec<(&'b Body, Cx, usize)> {
+        let mut out = Vec::new();
+        for block in body.blocks() {
+            let offset = cx.base + start(block.span());
+            if block.ident.as_str() == name && block.labels.is_empty() {
+                out.push((&block.body, cx.clone(), offset));
+            } else if block.ident.as_str() == "dynamic" && labels(block) == [name] {
+                let iterator = match attr(&block.body, "iterator") {
+                    Some(Expression::Variable(v)) => v.as_str().to_string(),
+                    _ => name.to_string(),
+                };
+                let Some(content) = block.body.blocks().find(|b| b.ident.as_str() == "content")
+                else {
+                    continue;
+                };
+                let each = attr(&block.body, "for_each").map(|e| self.eval(e, cx));
+                let items: Vec<(Node, Node)> = match each.map(|e| e.value) {
+                    Some(Value::Array(items)) => items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| (node(Value::Number(i.to_string()), v.offset), v))
+                        .collect(),
+                    Some(Value::Object(members)) => members
+                        .into_iter()
+                        .map(|m| (string(m.key, m.key_offset), m.value))
+                        .collect(),
+                    _ => {
+                        self.assume(
+                            offset,
+                            format!("the `for_each` of `dynamic \"{name}\"` is not resolved: its blocks are left out"),
+                        );
+                        continue;
+                    }
+                };
+                for (key, value) in items {
+                    let mut inner = cx.clone();
+                    let at = value.offset;
+                    inner.bindings.push((
+                        iterator.clone(),
+                        object(
+                            vec![("key".into(), at, key), ("value".into(), at, value)],
+                            at,
+                        ),
+                    ));
+                    out.push((&content.body, inner, offset));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -601,7 +715,7 @@ fn json_pieces(node: &Node, out: &mut String, pieces: &mut Vec<Piece>) {
 }
 
 /// A scalar as text (lists and objects as JSON).
-pub fn text_of(node: &Node) -> String {
+pub(crate) fn text_of(node: &Node) -> String {
     match &node.value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.clone(),
@@ -609,11 +723,4 @@ pub fn text_of(node: &Node) -> String {
         Value::Null => String::new(),
         _ => crate::trust::json::to_text(node),
     }
-}
-
-/// Attribute `name` of a body.
-pub fn attr<'b>(body: &'b Body, name: &str) -> Option<&'b Expression> {
-    body.attributes()
-        .find(|a| a.key.as_str() == name)
-        .map(|a| &a.value)
 }

@@ -1,0 +1,251 @@
+//! Terraform: the trust policies of a module's `aws_iam_role` resources (`assume_role_policy`
+//! as `jsonencode(...)`, a heredoc, `templatefile()`, or a `data "aws_iam_policy_document"`),
+//! of the modules it calls that are modelled, and policy documents that trust a web identity on
+//! their own. Pure: templates come through [`Files`].
+//!
+//! The reader in layers, each file using only those before it: `parse` (text into bodies),
+//! `eval` (expressions into values, calling what is above it through its `Builtins`),
+//! `functions` (the one table of Terraform functions), `policy_document`
+//! (`data "aws_iam_policy_document"`) and `modules` (`module` blocks), and this file, which
+//! finds the documents of a module and assembles what was found.
+
+mod eval;
+mod functions;
+mod modules;
+mod parse;
+mod policy_document;
+
+use hcl_edit::expr::Expression;
+
+use self::eval::{Bodies, Builtins, Cx, Eval, Pending, Scope};
+use self::parse::{attr, labels};
+use super::{Files, Found, Read};
+use crate::trust::document::{LoadError, SourceMap, TrustDocument};
+use crate::trust::json::{self, Node, Value};
+
+pub(super) use self::eval::text_of;
+
+/// What the evaluator calls that is built above it.
+const BUILTINS: Builtins = Builtins {
+    functions: functions::FUNCTIONS,
+    policy_document: policy_document::policy_document,
+};
+
+/// Reads the trust policies of one module: all its `.tf` files (path, text), which share
+/// locals, variables and data sources.
+pub fn read_module(sources: &[(String, String)], files: &dyn Files) -> Result<Read, LoadError> {
+    let mut map = SourceMap::default();
+    let mut bodies = Vec::new();
+    let mut renamed = std::collections::HashMap::new();
+    for (path, text) in sources {
+        let base = map.add(path, text);
+        let parsed = parse::file(path, text)?;
+        renamed.extend(parsed.renamed.into_iter().map(|(at, key)| (base + at, key)));
+        bodies.push((path.clone(), base, parsed.body));
+    }
+    let mut scope = Scope::of(&bodies);
+    scope.renamed = renamed;
+    let pending = {
+        let eval = Eval::new(&scope, &mut map, files, &BUILTINS);
+        evaluate(&eval, &bodies)
+    };
+    let mut read = Read {
+        found: Vec::new(),
+        map,
+    };
+    for p in pending {
+        read.found.push(found(p, &read.map));
+    }
+    Ok(read)
+}
+
+/// A document evaluated, read.
+fn found(p: Pending, map: &SourceMap) -> Found {
+    let mut doc = match p.root {
+        Ok(root) => super::document(root, map, &p.assumptions),
+        // An empty message: the whole value is unresolved, which the assumptions say.
+        Err((offset, message)) => TrustDocument {
+            loc: map.loc("", offset),
+            problems: if message.is_empty() {
+                Vec::new()
+            } else {
+                vec![(map.loc("", offset), message)]
+            },
+            assumptions: p
+                .assumptions
+                .iter()
+                .map(|(o, m)| (map.loc("", *o), m.clone()))
+                .collect(),
+            ..TrustDocument::default()
+        },
+    };
+    doc.role_name = p.role_name;
+    Found {
+        doc,
+        resource: p.resource,
+        form: p.form.into(),
+        // Terraform's permissions (attachments, inline policies) are read with #18.
+        power: None,
+    }
+}
+
+/// The documents of a module, in order: each `aws_iam_role`'s `assume_role_policy`, the roles of
+/// the `module` blocks modelled, then the policy documents no role here uses that trust a web
+/// identity.
+fn evaluate(eval: &Eval<'_>, bodies: &Bodies) -> Vec<Pending> {
+    let mut out = Vec::new();
+    let mut referenced = Vec::new();
+    for (_, base, body) in bodies {
+        for block in body.blocks() {
+            let [kind, name] = labels(block)[..] else {
+                continue;
+            };
+            if block.ident.as_str() != "resource" || kind != "aws_iam_role" {
+                continue;
+            }
+            let Some(expr) = attr(&block.body, "assume_role_policy") else {
+                continue;
+            };
+            let cx = Cx::new(*base);
+            eval.assumptions.borrow_mut().clear();
+            let value = eval.eval(expr, &cx);
+            let form = form_of(expr, &mut referenced);
+            let role_name = match attr(&block.body, "name").map(|e| eval.eval(e, &cx)) {
+                Some(Node {
+                    value: Value::String(s),
+                    ..
+                }) if !s.starts_with("${") => s,
+                _ => name.to_string(),
+            };
+            out.push(Pending {
+                root: as_document(eval, value),
+                resource: format!("aws_iam_role.{name}"),
+                form,
+                role_name: Some(role_name),
+                assumptions: eval.assumptions.borrow().clone(),
+            });
+        }
+    }
+    for (_, base, body) in bodies {
+        for block in body.blocks() {
+            out.extend(modules::documents(eval, block, *base));
+        }
+    }
+    // A policy document no role here uses, which trusts a web identity: a module that builds
+    // trust policies for roles declared elsewhere.
+    for (name, (block, base)) in sorted(&eval.scope.policy_documents) {
+        if referenced.contains(&name) {
+            continue;
+        }
+        eval.assumptions.borrow_mut().clear();
+        let root = policy_document::policy_document(eval, block, &Cx::new(*base));
+        if !json::to_text(&root).contains("AssumeRoleWithWebIdentity") {
+            continue;
+        }
+        out.push(Pending {
+            root: Ok(root),
+            resource: format!("data.aws_iam_policy_document.{name}"),
+            form: "terraform aws_iam_policy_document",
+            role_name: Some(name.clone()),
+            assumptions: eval.assumptions.borrow().clone(),
+        });
+    }
+    out
+}
+
+fn sorted<V>(map: &std::collections::HashMap<String, V>) -> Vec<(String, &V)> {
+    let mut v: Vec<_> = map.iter().map(|(k, v)| (k.clone(), v)).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// The form of an `assume_role_policy` value, noting a policy document it names.
+fn form_of(expr: &Expression, referenced: &mut Vec<String>) -> &'static str {
+    match expr {
+        Expression::FuncCall(call) => match call.name.name.as_str() {
+            "jsonencode" => "terraform jsonencode",
+            "templatefile" => "terraform templatefile",
+            _ => "terraform",
+        },
+        Expression::HeredocTemplate(_) => "terraform heredoc",
+        Expression::Traversal(t) => {
+            let names: Vec<String> = t
+                .operators
+                .iter()
+                .filter_map(|op| match &**op {
+                    hcl_edit::expr::TraversalOperator::GetAttr(id) => Some(id.as_str().to_string()),
+                    _ => None,
+                })
+                .collect();
+            if matches!(&t.expr, Expression::Variable(v) if v.as_str() == "data")
+                && names
+                    .first()
+                    .is_some_and(|n| n == "aws_iam_policy_document")
+            {
+                if let Some(n) = names.get(1) {
+                    referenced.push(n.clone());
+                }
+                "terraform aws_iam_policy_document"
+            } else {
+                "terraform"
+            }
+        }
+        _ => "terraform",
+    }
+}
+
+/// The document from an evaluated `assume_role_policy`: an object as is; a string parsed as
+/// JSON, with its offsets mapped back to where each part was written.
+fn as_document(eval: &Eval<'_>, value: Node) -> Result<Node, (usize, String)> {
+    match value.value {
+        Value::Object(_) => Ok(value),
+        Value::String(ref text)
+            if text.starts_with("${")
+                && text.ends_with('}')
+                && !eval.assumptions.borrow().is_empty() =>
+        {
+            Err((value.offset, String::new()))
+        }
+        Value::String(ref text) => {
+            let mut parsed = json::parse(text, "").map_err(|e| {
+                (
+                    eval.source_of(value.offset, e.offset),
+                    format!("the policy text is not valid JSON: {}", e.message),
+                )
+            })?;
+            remap(&mut parsed.root, &|o, string| {
+                // A string's offset is its opening quote: when its text comes from an
+                // interpolation, point at the value interpolated.
+                match (string, eval.interpolated(value.offset, o + 1)) {
+                    (true, Some(source)) => source,
+                    _ => eval.source_of(value.offset, o),
+                }
+            });
+            Ok(parsed.root)
+        }
+        _ => Err((
+            value.offset,
+            format!(
+                "`assume_role_policy` is {}, not a policy",
+                value.type_name()
+            ),
+        )),
+    }
+}
+
+fn remap(node: &mut Node, f: &dyn Fn(usize, bool) -> usize) {
+    node.offset = f(node.offset, matches!(node.value, Value::String(_)));
+    match &mut node.value {
+        Value::Array(items) => items.iter_mut().for_each(|i| remap(i, f)),
+        Value::Object(members) => {
+            for m in members {
+                m.key_offset = f(m.key_offset, true);
+                remap(&mut m.value, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

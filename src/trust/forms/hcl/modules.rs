@@ -1,0 +1,146 @@
+//! Terraform `module` blocks. Modules are not followed (audit the module's own directory, or
+//! the plan), with one exception: `terraform-aws-modules/iam`'s `iam-github-oidc-role`, the most
+//! used module for GitHub roles, whose role is built here as its `main.tf` builds it. Pure.
+//!
+//! A module call gives the documents of the roles it creates: [`documents`] is where another
+//! modelled module, or a local module followed with its inputs bound, would be added.
+
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Block;
+
+use super::eval::{Cx, Eval, Pending, text_of};
+use super::parse::{attr, labels, start};
+use crate::trust::forms::{node, object, string};
+use crate::trust::json::{Node, Value};
+
+/// The documents of the roles a `module` block creates (none for a module not modelled).
+pub(super) fn documents(eval: &Eval<'_>, block: &Block, base: usize) -> Vec<Pending> {
+    if block.ident.as_str() != "module" {
+        return Vec::new();
+    }
+    github_oidc_module(eval, block, base).into_iter().collect()
+}
+
+/// The role `terraform-aws-modules/iam`'s `iam-github-oidc-role` module creates (the most used
+/// module for GitHub roles), built as its `main.tf` builds it: `StringLike` on `sub` with
+/// `repo:` + each of `subjects`, `ForAllValues:StringEquals` on `aud` and on `iss`.
+fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pending> {
+    let [label] = labels(block)[..] else {
+        return None;
+    };
+    let source = match attr(&block.body, "source")? {
+        Expression::String(s) => s.as_str().to_string(),
+        _ => return None,
+    };
+    if block.ident.as_str() != "module" || !source.contains("iam-github-oidc-role") {
+        return None;
+    }
+    let cx = Cx::new(base);
+    let offset = base + start(block.span());
+    eval.assumptions.borrow_mut().clear();
+    let or = |name: &str, default: &str| {
+        attr(&block.body, name).map_or_else(|| string(default, offset), |e| eval.eval(e, &cx))
+    };
+    let provider =
+        text_of(&or("provider_url", "token.actions.githubusercontent.com")).replace("https://", "");
+    let audience = or("audience", "sts.amazonaws.com");
+    let subjects = attr(&block.body, "subjects")
+        .map_or_else(|| node(Value::Array(vec![]), offset), |e| eval.eval(e, &cx));
+    let subjects: Vec<Node> = subjects
+        .one_or_many()
+        .into_iter()
+        .map(|s| {
+            let text = text_of(s);
+            string(
+                format!("repo:{}", text.strip_prefix("repo:").unwrap_or(&text)),
+                s.offset,
+            )
+        })
+        .collect();
+    let role_name = ["name", "name_prefix"]
+        .iter()
+        .find_map(|n| attr(&block.body, n))
+        .map(|e| text_of(&eval.eval(e, &cx)))
+        .filter(|n| !n.starts_with("${"))
+        .unwrap_or_else(|| label.to_string());
+    let key = |claim: &str| format!("{provider}:{claim}");
+    let at = subjects.first().map_or(offset, |s| s.offset);
+    let condition = object(
+        vec![
+            (
+                "ForAllValues:StringEquals".into(),
+                offset,
+                object(
+                    vec![
+                        (
+                            "token.actions.githubusercontent.com:iss".into(),
+                            offset,
+                            string("http://token.actions.githubusercontent.com", offset),
+                        ),
+                        (key("aud"), audience.offset, audience.clone()),
+                    ],
+                    offset,
+                ),
+            ),
+            (
+                "StringLike".into(),
+                at,
+                object(vec![(key("sub"), at, node(Value::Array(subjects), at))], at),
+            ),
+        ],
+        offset,
+    );
+    let statement = object(
+        vec![
+            ("Sid".into(), offset, string("GithubOidcAuth", offset)),
+            ("Effect".into(), offset, string("Allow", offset)),
+            (
+                "Action".into(),
+                offset,
+                node(
+                    Value::Array(vec![
+                        string("sts:TagSession", offset),
+                        string("sts:AssumeRoleWithWebIdentity", offset),
+                    ]),
+                    offset,
+                ),
+            ),
+            (
+                "Principal".into(),
+                offset,
+                object(
+                    vec![(
+                        "Federated".into(),
+                        offset,
+                        string(
+                            format!("arn:aws:iam::123456789012:oidc-provider/{provider}"),
+                            offset,
+                        ),
+                    )],
+                    offset,
+                ),
+            ),
+            ("Condition".into(), offset, condition),
+        ],
+        offset,
+    );
+    let root = object(
+        vec![
+            ("Version".into(), offset, string("2012-10-17", offset)),
+            (
+                "Statement".into(),
+                offset,
+                node(Value::Array(vec![statement]), offset),
+            ),
+        ],
+        offset,
+    );
+    Some(Pending {
+        root: Ok(root),
+        resource: format!("module.{label}"),
+        form: "terraform module iam-github-oidc-role",
+        role_name: Some(role_name),
+        assumptions: eval.assumptions.borrow().clone(),
+    })
+}
