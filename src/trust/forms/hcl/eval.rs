@@ -160,6 +160,8 @@ pub(super) struct Pending {
     pub form: &'static str,
     pub role_name: Option<String>,
     pub assumptions: Vec<(usize, String)>,
+    /// What the role may do, where the module says (`None` for a bare document).
+    pub power: Option<crate::trust::power::Power>,
 }
 
 /// The evaluator: a scope, the files, and what it had to assume.

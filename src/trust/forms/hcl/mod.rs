@@ -14,6 +14,7 @@ mod functions;
 mod modules;
 mod parse;
 mod policy_document;
+mod power;
 
 use hcl_edit::expr::Expression;
 
@@ -84,8 +85,7 @@ fn found(p: Pending, map: &SourceMap) -> Found {
         doc,
         resource: p.resource,
         form: p.form.into(),
-        // Terraform's permissions (attachments, inline policies) are read with #18.
-        power: None,
+        power: p.power,
     }
 }
 
@@ -117,12 +117,14 @@ fn evaluate(eval: &Eval<'_>, bodies: &Bodies) -> Vec<Pending> {
                 }) if !s.starts_with("${") => s,
                 _ => name.to_string(),
             };
+            let assumptions = eval.assumptions.borrow().clone();
             out.push(Pending {
                 root: as_document(eval, value),
                 resource: format!("aws_iam_role.{name}"),
                 form,
                 role_name: Some(role_name),
-                assumptions: eval.assumptions.borrow().clone(),
+                assumptions,
+                power: Some(power::of_role(eval, bodies, name, block, *base)),
             });
         }
     }
@@ -148,6 +150,7 @@ fn evaluate(eval: &Eval<'_>, bodies: &Bodies) -> Vec<Pending> {
             form: "terraform aws_iam_policy_document",
             role_name: Some(name.clone()),
             assumptions: eval.assumptions.borrow().clone(),
+            power: None,
         });
     }
     out

@@ -13,6 +13,7 @@ use super::eval::{Cx, Eval, Pending, text_of};
 use super::parse::{attr, labels, start};
 use crate::trust::forms::{node, object, string};
 use crate::trust::json::{Node, Value};
+use crate::trust::power::Power;
 
 /// The documents of the roles a `module` block creates (none for a module not modelled).
 pub(super) fn documents(eval: &Eval<'_>, block: &Block, base: usize) -> Vec<Pending> {
@@ -136,11 +137,37 @@ fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pen
         ],
         offset,
     );
+    let assumptions = eval.assumptions.borrow().clone();
     Some(Pending {
         root: Ok(root),
         resource: format!("module.{label}"),
         form: "terraform module iam-github-oidc-role",
         role_name: Some(role_name),
-        assumptions: eval.assumptions.borrow().clone(),
+        assumptions,
+        power: Some(module_power(eval, block, &cx)),
     })
+}
+
+/// The module's `policies` input: a map of name to policy ARN, each attached to the role.
+fn module_power(eval: &Eval<'_>, block: &Block, cx: &Cx) -> Power {
+    let kept = eval.assumptions.borrow().len();
+    let mut power = Power::default();
+    if let Some(policies) = attr(&block.body, "policies") {
+        let value = eval.eval(policies, cx);
+        for m in value.members().unwrap_or(&[]) {
+            match m.value.as_str() {
+                Some(arn) if !arn.contains("${") => power.attach(arn),
+                _ => power
+                    .unknown
+                    .push(format!("policy `{}` ({})", m.key, text_of(&m.value))),
+            }
+        }
+        if value.members().is_none() {
+            power
+                .unknown
+                .push(format!("policies ({})", text_of(&value)));
+        }
+    }
+    eval.assumptions.borrow_mut().truncate(kept);
+    power
 }

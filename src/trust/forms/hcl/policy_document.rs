@@ -87,7 +87,13 @@ fn statement(eval: &Eval<'_>, body: &Body, cx: &Cx, offset: usize) -> Node {
         }
         put(iam, *at, object(by_type, *at));
     }
-    for (hcl, iam) in [("actions", "Action"), ("not_actions", "NotAction")] {
+    // Resources matter to permission policies (a role's power), not to trust policies.
+    for (hcl, iam) in [
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ] {
         if let Some(e) = attr(body, hcl) {
             let v = eval.eval(e, cx);
             put(iam, v.offset, v);

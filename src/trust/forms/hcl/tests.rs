@@ -366,3 +366,137 @@ resource "aws_iam_role" "x" {
         started.elapsed()
     );
 }
+
+/// Each role's power summary, in the order the roles were found.
+fn powers(files: &[(&str, &str)]) -> Vec<(String, String)> {
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let read = read_module(&sources, &NoFiles).unwrap_or_else(|e| panic!("{e}"));
+    read.found
+        .iter()
+        .map(|f| {
+            let power = f.power.as_ref().map_or("-".into(), |p| p.summary());
+            (f.resource.clone(), power)
+        })
+        .collect()
+}
+
+#[test]
+fn power_of_each_role_across_the_module() {
+    // The ways Terraform grants a role permissions, spread over two files as real stacks do:
+    // attachments by reference and by literal ARN, an aws_iam_policy of the module read as its
+    // document, an inline_policy block, aws_iam_role_policy with a policy document data
+    // source, the exclusive attachments resource, and a policy ARN from a variable without a
+    // default (not classified).
+    let roles = r#"
+locals {
+  trust = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Condition = { StringEquals = { "token.actions.githubusercontent.com:sub" = "repo:octo-org/app:ref:refs/heads/main" } }
+    }]
+  })
+}
+variable "boundary_policy_arn" {}
+resource "aws_iam_role" "deploy" {
+  name               = "deploy"
+  assume_role_policy = local.trust
+}
+resource "aws_iam_role" "site" {
+  name                = "site"
+  assume_role_policy  = local.trust
+  managed_policy_arns = [aws_iam_policy.upload.arn, var.boundary_policy_arn]
+  inline_policy {
+    name   = "invalidate"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "cloudfront:CreateInvalidation", Resource = "*" }] })
+  }
+}
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = local.trust
+}
+resource "aws_iam_role" "reader" {
+  name               = "reader"
+  assume_role_policy = local.trust
+}
+"#;
+    let grants = r#"
+resource "aws_iam_role_policy_attachment" "deploy_admin" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_policy" "upload" {
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Action = ["s3:PutObject", "s3:DeleteObject"], Resource = "arn:aws:s3:::site/*" }]
+  })
+}
+data "aws_iam_policy_document" "pass" {
+  statement {
+    actions   = ["iam:PassRole", "ecs:UpdateService"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_role_policy" "ci_pass" {
+  role   = aws_iam_role.ci.id
+  policy = data.aws_iam_policy_document.pass.json
+}
+resource "aws_iam_role_policy_attachments_exclusive" "reader" {
+  role_name   = aws_iam_role.reader.name
+  policy_arns = ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]
+}
+"#;
+    let got = powers(&[
+        ("roles.tf", roles),
+        ("grants.tf", grants),
+        ("provider.tf", PROVIDER),
+    ]);
+    let want: Vec<(String, String)> = vec![
+        ("aws_iam_role.deploy".into(), "administrator: AdministratorAccess".into()),
+        (
+            "aws_iam_role.site".into(),
+            "at least write: s3:PutObject on arn:aws:s3:::site/* (+2 more); not classified: policy ${var.boundary_policy_arn}".into(),
+        ),
+        (
+            "aws_iam_role.ci".into(),
+            "IAM write (can escalate to administrator): iam:PassRole on *".into(),
+        ),
+        ("aws_iam_role.reader".into(), "read-only: ViewOnlyAccess".into()),
+    ];
+    assert_eq!(got, want);
+    // Reading power adds nothing to the trust policies' assumptions.
+    let sources = [
+        ("roles.tf".to_string(), roles.to_string()),
+        ("grants.tf".to_string(), grants.to_string()),
+        ("provider.tf".to_string(), PROVIDER.to_string()),
+    ];
+    let read = read_module(&sources, &NoFiles).unwrap();
+    assert!(
+        read.found.iter().all(|f| f.doc.assumptions.is_empty()),
+        "{:?}",
+        read.found[1].doc.assumptions
+    );
+}
+
+#[test]
+fn power_of_the_modelled_registry_module() {
+    let module = r#"
+module "github_oidc_role" {
+  source   = "terraform-aws-modules/iam/aws//modules/iam-github-oidc-role"
+  subjects = ["octo-org/app:ref:refs/heads/main"]
+  policies = {
+    deploy = "arn:aws:iam::aws:policy/PowerUserAccess"
+  }
+}
+"#;
+    assert_eq!(
+        powers(&[("main.tf", module)]),
+        [(
+            "module.github_oidc_role".to_string(),
+            "power user: PowerUserAccess".to_string()
+        )]
+    );
+}
