@@ -285,8 +285,9 @@ pub fn run_explain(args: &ExplainArgs, out: &Reporter) -> Result<u8, TrustError>
                 )));
             }
         };
-        let prefix = github::issuer_key_prefix(claims.get("iss").unwrap_or(github::GITHUB_COM));
-        Ok(simulate::evaluate(&doc, &claims, &prefix))
+        let prefix =
+            crate::github::provider_for_issuer(claims.get("iss").unwrap_or(github::GITHUB_COM));
+        Ok(simulate::evaluate(&doc, &claims, prefix))
     })()?;
     out.print(&simulate::render(&verdict, &name));
     Ok(if verdict.allowed() {
