@@ -28,6 +28,12 @@ pub enum ClaimsError {
     Duplicate(String),
     #[error("the token payload is not valid JSON: {0}")]
     Json(String),
+    /// Not a compact JWT: `header.payload.signature`.
+    #[error("the token has {0} dot-separated parts; a JWT has 3")]
+    Parts(usize),
+    /// The payload part is not base64url as RFC 7515 writes it (URL alphabet, no padding).
+    #[error("the token's payload is not base64url")]
+    Base64,
 }
 
 /// The registered JWT time claims, which are numbers, not strings.
@@ -110,7 +116,27 @@ impl<'de> serde::Deserialize<'de> for UniqueObject {
     }
 }
 
+/// The payload of a compact JWT (`header.payload.signature`), base64url-decoded as RFC 7515
+/// writes it (URL alphabet, no padding), nothing verified: the one decoder of token payloads,
+/// for [`crate::verify`] (after the signature check) and `explain` (offline, unverified).
+pub fn jwt_payload(token: &str) -> Result<Vec<u8>, ClaimsError> {
+    use base64::Engine as _;
+    let parts: Vec<&str> = token.split('.').collect();
+    let [_, payload, _] = parts[..] else {
+        return Err(ClaimsError::Parts(parts.len()));
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| ClaimsError::Base64)
+}
+
 impl Claims {
+    /// A compact JWT's claims, read by [`jwt_payload`] and [`Claims::from_payload`]; nothing
+    /// is verified.
+    pub fn from_jwt_unverified(token: &str) -> Result<Self, ClaimsError> {
+        Claims::from_payload(&jwt_payload(token)?)
+    }
+
     /// Reads a token payload's raw JSON bytes: an object without duplicate names, then as
     /// [`Claims::from_json`]. Nesting deeper than serde_json's limit (128) is an error, not a
     /// stack overflow.
@@ -318,6 +344,40 @@ mod tests {
             Claims::from_payload(b"{\"a\":"),
             Err(ClaimsError::Json(_))
         ));
+    }
+
+    /// `explain` used to decode payloads by hand, accepting `=` padding and the standard
+    /// alphabet's `+` and `/`; the verifier did not. A JWT has neither (RFC 7515), and STS
+    /// refuses such a token, so both now refuse it.
+    #[test]
+    fn jwt_payloads_are_base64url_without_padding() {
+        // {"sub":"repo:o/r:ref:refs/heads/main","aud":"sts.amazonaws.com"}
+        let payload = "eyJzdWIiOiJyZXBvOm8vcjpyZWY6cmVmcy9oZWFkcy9tYWluIiwiYXVkIjoic3RzLmFtYXpvbmF3cy5jb20ifQ";
+        let token = format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln");
+        let claims = Claims::from_jwt_unverified(&token).unwrap();
+        assert_eq!(claims.get("sub"), Some("repo:o/r:ref:refs/heads/main"));
+        let cases: &[(&str, Result<&[u8], ClaimsError>)] = &[
+            ("h.TWFu.s", Ok(b"Man")),
+            ("h.TWE.s", Ok(b"Ma")),
+            ("h..s", Ok(b"")),
+            ("h.Pz8-.s", Ok(b"??>")),
+            ("h.Pz8_.s", Ok(b"???")),
+            ("h.TWE=.s", Err(ClaimsError::Base64)),
+            ("h.Pz8+.s", Err(ClaimsError::Base64)),
+            ("h.Pz8/.s", Err(ClaimsError::Base64)),
+            ("h.!!.s", Err(ClaimsError::Base64)),
+            ("h.TWFu", Err(ClaimsError::Parts(2))),
+            ("h.TWFu.s.x", Err(ClaimsError::Parts(4))),
+            ("", Err(ClaimsError::Parts(1))),
+        ];
+        for (token, want) in cases {
+            let got = jwt_payload(token);
+            assert_eq!(got.as_deref(), want.as_ref().map(|b| *b), "{token}");
+        }
+        assert_eq!(
+            Claims::from_jwt_unverified("h.WzFd.s").unwrap_err(),
+            ClaimsError::NotAnObject
+        );
     }
 
     #[test]

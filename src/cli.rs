@@ -1,13 +1,19 @@
-//! Command-line interface. Pure parsing (clap), no I/O beyond what clap prints for `--help`.
+//! Command-line interface: every subcommand's arguments. Pure parsing (clap), no I/O beyond what
+//! clap prints for `--help`.
 //!
 //! Every action input is also a flag of the same name, generated from [`crate::inputs::INPUTS`]
-//! so the two cannot drift; a flag wins over the `INPUT_*` variable.
+//! so the two cannot drift; a flag wins over the `INPUT_*` variable. The trust-policy commands'
+//! value types ([`Format`], [`Severity`]) belong to [`crate::trust`], which knows no clap: their
+//! command-line names are given here.
 
 use std::path::PathBuf;
 
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::inputs::{Flags, INPUTS};
+use crate::trust::finding::Severity;
+use crate::trust::render::Format;
 
 /// Turn a GitHub Actions OIDC token into short-lived AWS credentials, checked against a claim
 /// policy that explains every denial.
@@ -59,15 +65,15 @@ pub enum Commands {
     ///
     /// Exit codes: 0 no finding, 10 low, 11 medium, 12 high, 13 critical (the worst at or
     /// above `--min-severity`), 2 bad input. Checks: docs/audit.md.
-    Audit(crate::trust::cli::AuditArgs),
+    Audit(AuditArgs),
     /// Print the IAM trust policy that makes AWS enforce a policy file's rules, where IAM can.
     ///
     /// What IAM cannot express is listed on stderr (or as comments with `--format terraform`).
-    TrustPolicy(crate::trust::cli::TrustPolicyArgs),
+    TrustPolicy(TrustPolicyArgs),
     /// Explain whether an IAM trust policy admits a token's claims, and which condition fails.
     ///
     /// Exit codes: 0 admitted, 3 denied, 2 bad input.
-    Explain(crate::trust::cli::ExplainArgs),
+    Explain(ExplainArgs),
 }
 
 /// Options of `dry-run`.
@@ -97,6 +103,125 @@ pub struct CredentialProcessArgs {
     /// Action inputs.
     #[command(flatten)]
     pub inputs: InputFlags,
+}
+
+/// Options of `audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Trust policies: IAM JSON, `aws iam get-role` output, Terraform, CloudFormation (JSON,
+    /// YAML), CDK output, `terraform show -json` output; directories (walked); `-` for stdin
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Also lint an oidc-assume policy file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Report (and set the exit code from) findings at or above this severity
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub min_severity: Severity,
+}
+
+/// Options of `trust-policy`.
+#[derive(Debug, Args)]
+pub struct TrustPolicyArgs {
+    /// The oidc-assume policy file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The role to generate for (required when the rules name several roles)
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+    /// The IAM OIDC provider's ARN [default: derived from --account-id or the role's account]
+    #[arg(long, value_name = "ARN", conflicts_with = "account_id")]
+    pub provider_arn: Option<String>,
+    /// The AWS account of the OIDC provider
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The token issuer (GHES: https://HOST/_services/token; enterprise: …/ENTERPRISE)
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://token.actions.githubusercontent.com"
+    )]
+    pub issuer: String,
+    /// The audience the workflow requests
+    #[arg(long, value_name = "AUD", default_value = "sts.amazonaws.com")]
+    pub audience: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: TrustPolicyFormat,
+}
+
+/// Output formats of `trust-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrustPolicyFormat {
+    /// The policy document (notes on stderr)
+    Json,
+    /// `assume_role_policy = jsonencode({...})` with the notes as comments
+    Terraform,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("token_source").required(true).args(["claims", "token"])))]
+pub struct ExplainArgs {
+    /// The trust policy (document or `aws iam get-role` output; `-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub trust_policy: PathBuf,
+    /// The token's claims as a JSON object (a decoded payload)
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+    /// A captured token (JWT); its payload is decoded without verifying the signature
+    #[arg(long, value_name = "FILE")]
+    pub token: Option<PathBuf>,
+    /// The role, to pick one document from `aws iam list-roles` output
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+}
+
+/// `audit --format`: the names and help of [`Format`].
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Human, Format::Github, Format::Sarif, Format::Json]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Human => PossibleValue::new("human")
+                .help("Each finding with the offending line, why, and the fix"),
+            Format::Github => PossibleValue::new("github").help(
+                "GitHub workflow commands (`::error file=…,line=…::…`), shown as annotations",
+            ),
+            Format::Sarif => PossibleValue::new("sarif")
+                .help("SARIF 2.1.0, for code scanning (`github/codeql-action/upload-sarif`)"),
+            Format::Json => {
+                PossibleValue::new("json").help("JSON, format version 1 (docs/audit.md)")
+            }
+        })
+    }
+}
+
+/// `audit --min-severity`: the names ([`Severity::as_str`]) and help of [`Severity`].
+impl ValueEnum for Severity {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Severity::Low => "Worth knowing; not exploitable by itself",
+            Severity::Medium => "Weakens the boundary or depends on something outside the document",
+            Severity::High => "Lets more workflows assume the role than the author meant",
+            Severity::Critical => "Lets repositories you do not control assume the role",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
 }
 
 fn parse_claim(value: &str) -> Result<(String, String), String> {
@@ -157,6 +282,32 @@ mod tests {
     fn cli_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn trust_commands_parse_their_value_names() {
+        let cli = Cli::try_parse_from([
+            "oidc-assume",
+            "audit",
+            "--format",
+            "sarif",
+            "--min-severity",
+            "high",
+            "a.json",
+        ])
+        .unwrap();
+        let Some(Commands::Audit(args)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (args.format, args.min_severity),
+            (Format::Sarif, Severity::High)
+        );
+        for severity in Severity::value_variants() {
+            let name = severity.to_possible_value().unwrap();
+            assert_eq!(name.get_name(), severity.as_str());
+        }
+        assert!(Cli::try_parse_from(["oidc-assume", "audit", "--format", "text"]).is_err());
     }
 
     #[test]

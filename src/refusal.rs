@@ -45,10 +45,7 @@ pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) ->
             .map_or_else(|| "<absent>".to_string(), show);
         text.push_str(&format!("  {name:<17} {value}\n"));
     }
-    let provider = config
-        .issuer
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
+    let provider = crate::github::provider_for_issuer(&config.issuer);
     // A token from a job that runs unreviewed code (a pull request, a comment) must not be
     // let into a role that may deploy: the statement below would do exactly that. Say so first.
     if let Some(event) = claims
@@ -83,13 +80,13 @@ pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) ->
 /// IAM's evaluation of each document of the trust policy against the refused token's claims:
 /// which condition failed, with what value, and a value that would pass.
 pub fn simulate(trust: &TrustPolicy, issuer: &str, claims: &Claims) -> String {
-    let prefix = crate::trust::github::issuer_key_prefix(issuer);
+    let prefix = crate::github::provider_for_issuer(issuer);
     trust
         .docs
         .iter()
         .map(|doc| {
             crate::trust::simulate::render(
-                &crate::trust::simulate::evaluate(doc, claims, &prefix),
+                &crate::trust::simulate::evaluate(doc, claims, prefix),
                 &trust.path.display().to_string(),
             )
         })

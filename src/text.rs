@@ -1,5 +1,5 @@
 //! Text rules for showing untrusted values: quoting for messages, one-line log safety and the
-//! runner's workflow-command escaping. Pure: no I/O; depends on nothing else in the crate.
+//! runner's workflow-command escaping; and the one did-you-mean rule for misspelt names. Pure: no I/O; depends on nothing else in the crate.
 
 /// Shows a user-supplied value safely in a message: control characters escaped, long values
 /// cut, so an error cannot inject lines into the log or flood it.
@@ -26,6 +26,39 @@ pub fn show(value: &str) -> String {
 /// line.
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The candidate `word` is most likely a misspelling of, for a `did you mean` hint: the nearest
+/// by edit distance, if within a quarter of the candidate's length (at least 2 edits), the
+/// first listed on ties. Every did-you-mean in the crate (policy keys, action inputs, IAM
+/// condition keys) uses this one cutoff. An exact match counts: callers that normalise first
+/// (`_` for `-`, lower case) want it back.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Escapes workflow-command data: `%`, CR and LF (in that order, as the runner decodes them).
@@ -62,6 +95,44 @@ mod tests {
     fn escaping_follows_the_runner() {
         assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    #[test]
+    fn did_you_mean_has_one_cutoff() {
+        let keys = [
+            "ref",
+            "repository",
+            "repository_id",
+            "job_workflow_ref",
+            "role-to-assume",
+        ];
+        let cases: &[(&str, Option<&str>)] = &[
+            // Short candidates: up to 2 edits.
+            ("rf", Some("ref")),
+            ("refs", Some("ref")),
+            ("x", None),
+            ("branch", None),
+            // Longer ones: a quarter of the candidate's length.
+            ("repositry", Some("repository")),
+            ("repo", Some("ref")),
+            ("repository_owner", None),
+            ("job-workflow-ref", Some("job_workflow_ref")),
+            ("workflow_ref", Some("job_workflow_ref")),
+            ("role-to-asume", Some("role-to-assume")),
+            // An exact match is returned (callers normalise before asking).
+            ("ref", Some("ref")),
+            // The nearest wins: `repository_i` is 1 from `repository_id`, 2 from `repository`.
+            ("repository_i", Some("repository_id")),
+            ("", None),
+        ];
+        for (word, want) in cases {
+            assert_eq!(did_you_mean(word, keys), *want, "{word}");
+        }
+        // Ties go to the first listed.
+        assert_eq!(did_you_mean("ab", ["ax", "xb"]), Some("ax"));
+        assert_eq!(did_you_mean("ab", ["xb", "ax"]), Some("xb"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("é", "e"), 1);
     }
 
     #[test]

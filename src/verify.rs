@@ -136,11 +136,10 @@ pub fn verify(token: &str, jwks: &JwkSet, expected: &Expected<'_>) -> Result<Cla
 }
 
 fn payload_bytes(token: &str) -> Result<Vec<u8>, VerifyError> {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| VerifyError::Malformed("the payload is not base64url".into()))
+    crate::claims::jwt_payload(token).map_err(|e| match e {
+        ClaimsError::Parts(n) => VerifyError::Malformed(format!("it has {n} parts")),
+        _ => VerifyError::Malformed("the payload is not base64url".into()),
+    })
 }
 
 fn header_alg(token: &str) -> Result<String, VerifyError> {

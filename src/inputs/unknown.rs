@@ -4,7 +4,7 @@
 //! [`Env`] snapshot.
 
 use crate::env::{Env, INPUT_PREFIX};
-use crate::policy::levenshtein;
+use crate::text::did_you_mean;
 
 use super::INPUTS;
 
@@ -59,15 +59,9 @@ pub fn unknown_inputs(env: &Env) -> Vec<UnknownInput> {
 }
 
 /// The input `name` is most likely a misspelling of: `_` for `-` counts as no difference, then
-/// the nearest by edit distance within about a quarter of the length.
+/// [`did_you_mean`]'s rule.
 pub fn nearest(name: &str) -> Option<&'static str> {
-    let hyphened = name.replace('_', "-");
-    INPUTS
-        .iter()
-        .map(|spec| (levenshtein(&hyphened, spec.name), spec.name))
-        .filter(|(d, candidate)| *d <= 2.max(candidate.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, candidate)| candidate)
+    did_you_mean(&name.replace('_', "-"), INPUTS.iter().map(|spec| spec.name))
 }
 
 #[cfg(test)]

@@ -18,7 +18,6 @@ pub mod pattern;
 
 use crate::claims::Claims;
 pub use explain::{Denial, Failure};
-pub(crate) use parse::levenshtein;
 use pattern::Pattern;
 
 /// Claims whose value an event decides (a pull request's merge ref is never protected, and

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::aws::RoleArn;
 use crate::claims::{KNOWN_CLAIMS, TIME_CLAIMS, is_known_claim};
+use crate::text::did_you_mean;
 
 const TOP_KEYS: &[&str] = &["version", "defaults", "allow", "deny"];
 const DEFAULTS_KEYS: &[&str] = &["allowed_events"];
@@ -55,7 +56,7 @@ impl Ctx<'_> {
         valid: &[&str],
         what: &str,
     ) -> PolicyError {
-        let hint = match closest(key.get_ref(), valid) {
+        let hint = match did_you_mean(key.get_ref(), valid.iter().copied()) {
             Some(near) => format!(
                 "did you mean `{near}`? {what} keys are: {}",
                 valid.join(", ")
@@ -68,32 +69,6 @@ impl Ctx<'_> {
             Some(hint),
         )
     }
-}
-
-/// The nearest candidate by edit distance, if near enough to be a typo.
-fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (levenshtein(word, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Edit distance, for did-you-mean hints (policy keys here, IAM condition keys in the audit).
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// Parses and compiles a policy file. Every problem is reported, not only the first: fixing a
@@ -445,7 +420,7 @@ fn unknown_rule_key(
             .copied()
             .filter(|c| !TIME_CLAIMS.contains(c)),
     );
-    let hint = match closest(other, &valid) {
+    let hint = match did_you_mean(other, valid.iter().copied()) {
         Some(near) => format!("did you mean `{near}`? A rule's keys are `name`, `roles` and claim names (see docs/policy.md)"),
         None => "a rule's keys are `name`, `roles` and claim names such as `repository_id`, `ref`, `environment`, `event_name`, `job_workflow_ref`, `repo_property_*` (see docs/policy.md)".into(),
     };

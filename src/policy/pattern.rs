@@ -7,6 +7,8 @@
 
 use regex::{Regex, RegexBuilder};
 
+use crate::text::one_line;
+
 /// Largest compiled regex accepted (the regex crate is linear-time; this bounds memory).
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
@@ -144,10 +146,6 @@ fn wildcard_identity(claim: &str, value: &str) -> Problem {
             "pin the exact `{claim}` (ids such as `repository_id` survive renames)"
         )),
     )
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::files::FileError;
 use crate::secret::Secret;
 use crate::sts::Credentials;
 
@@ -180,15 +181,10 @@ pub enum ProfileError {
         line: usize,
         problem: &'static str,
     },
-    /// The file is a symbolic link; writing through it would put credentials wherever it points.
-    #[error("{path} is a symbolic link; refusing to write through it")]
-    Symlink { path: PathBuf },
-    /// Reading or writing a file failed.
-    #[error("could not update {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// Reading, writing or locking a file failed (a symbolic link, which writing through would
+    /// put credentials wherever it points; the operating system; a held lock).
+    #[error("{}{}", .0, nothing_changed(.0))]
+    File(#[from] FileError),
     /// The second file failed, and putting the first one back failed too.
     #[error("{cause}; restoring {path} to its previous content also failed: {source}")]
     Restore {
@@ -199,9 +195,14 @@ pub enum ProfileError {
     /// No home directory and no explicit paths.
     #[error("cannot locate the AWS config files: HOME is not set")]
     NoHome,
-    /// Another writer of the same files held their lock for longer than we wait.
-    #[error("timed out after {waited_secs} s waiting for the lock {path}; nothing was changed")]
-    Lock { path: PathBuf, waited_secs: u64 },
+}
+
+/// A held lock stops a write before it starts: say so, as the other file errors cannot.
+fn nothing_changed(error: &FileError) -> &'static str {
+    match error {
+        FileError::LockTimeout { .. } => "; nothing was changed",
+        FileError::Symlink { .. } | FileError::Io { .. } => "",
+    }
 }
 
 impl ProfileError {
@@ -220,16 +221,16 @@ impl ProfileError {
             ProfileError::Parse { .. } => {
                 "fix that line (a section header is `[name]`, a setting `key = value`) or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at another file".into()
             }
-            ProfileError::Symlink { .. } => {
+            ProfileError::File(FileError::Symlink { .. }) => {
                 "point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at the real file".into()
             }
             ProfileError::NoHome => {
                 "set HOME, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE".into()
             }
-            ProfileError::Lock { .. } => {
+            ProfileError::File(FileError::LockTimeout { .. }) => {
                 "another oidc-assume step sharing these files holds the lock, and the kernel releases it when that process ends: look for a hung `oidc-assume`, or give each job its own files with AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE".into()
             }
-            ProfileError::Io { .. } | ProfileError::Restore { .. } => return None,
+            ProfileError::File(FileError::Io { .. }) | ProfileError::Restore { .. } => return None,
         })
     }
 }

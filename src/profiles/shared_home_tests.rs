@@ -262,7 +262,7 @@ fn a_held_lock_times_out_with_the_lock_file_named() {
     ];
     for err in errors {
         match &err {
-            ProfileError::Lock { path, waited_secs } => {
+            ProfileError::File(crate::files::FileError::LockTimeout { path, waited_secs }) => {
                 assert_eq!(path, &lock_path);
                 assert_eq!(*waited_secs, 0);
             }

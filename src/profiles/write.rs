@@ -126,7 +126,7 @@ pub(super) fn write_profiles_waiting(
     if let Err(cause) = replace_file(config_path, &config_text) {
         let restored = match &old_credentials {
             Some(old) => replace_file(credentials_path, old).map_err(|e| match e {
-                ProfileError::Io { source, .. } => source,
+                ProfileError::File(FileError::Io { source, .. }) => source,
                 other => std::io::Error::other(other.to_string()),
             }),
             None => std::fs::remove_file(credentials_path),
@@ -192,7 +192,7 @@ pub(super) fn remove_profiles_waiting(
             .collect();
         let new = Zeroizing::new(remove_sections(&old, kind, &names));
         if file.created && new.trim().is_empty() {
-            std::fs::remove_file(&file.path).map_err(|source| ProfileError::Io {
+            std::fs::remove_file(&file.path).map_err(|source| FileError::Io {
                 path: file.path.clone(),
                 source,
             })?;
@@ -234,22 +234,12 @@ fn read_existing(path: &Path) -> Result<Option<Zeroizing<String>>, ProfileError>
 fn replace_file(path: &Path, text: &str) -> Result<(), ProfileError> {
     files::refuse_symlink(path)?;
     files::create_parent_dir(path)?;
-    files::replace_file(path, text.as_bytes()).map_err(|source| ProfileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-impl From<FileError> for ProfileError {
-    fn from(error: FileError) -> Self {
-        match error {
-            FileError::Symlink { path } => ProfileError::Symlink { path },
-            FileError::Io { path, source } => ProfileError::Io { path, source },
-            FileError::LockTimeout { path, waited_secs } => {
-                ProfileError::Lock { path, waited_secs }
-            }
-        }
-    }
+    Ok(
+        files::replace_file(path, text.as_bytes()).map_err(|source| FileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?,
+    )
 }
 
 // Mode bits and symbolic links: Unix only (Windows keeps files private through ACLs).
@@ -281,7 +271,10 @@ mod tests {
         let link = dir.path().join("credentials");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let err = rewrite(&link, |old| Ok(format!("{old}[ci]\n"))).unwrap_err();
-        assert!(matches!(err, ProfileError::Symlink { .. }), "{err:?}");
+        assert!(
+            matches!(err, ProfileError::File(FileError::Symlink { .. })),
+            "{err:?}"
+        );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "# mine\n");
         assert!(
             std::fs::symlink_metadata(&link)
@@ -295,7 +288,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
         assert!(matches!(
             rewrite(&dangling, |_| Ok("x".into())),
-            Err(ProfileError::Symlink { .. })
+            Err(ProfileError::File(FileError::Symlink { .. }))
         ));
         assert!(!dir.path().join("nowhere").exists());
     }
@@ -414,7 +407,7 @@ mod tests {
         std::fs::write(&credentials, CRLF_CREDENTIALS).unwrap();
         let err = write_profiles(&credentials, &config, &entries, false).unwrap_err();
         assert!(
-            matches!(&err, ProfileError::Io { path, .. } if *path == config),
+            matches!(&err, ProfileError::File(FileError::Io { path, .. }) if *path == config),
             "{err:?}"
         );
         assert_eq!(

@@ -1,10 +1,10 @@
-//! What `audit` reads from its command-line inputs: files, directories (walked with
-//! [`super::walk`]), stdin; each text handed to the reader of its form ([`super::forms`]), the
-//! findings attached, and a count of everything looked at. I/O: reads files through
-//! [`super::walk`] and stdin; notes go to the writer the caller passes (stderr).
+//! What `audit` reads from its command-line inputs: files and directories (walked with
+//! [`super::walk`]), or a text the caller read (stdin); each text handed to the reader of its
+//! form ([`super::forms`]), the findings attached, a count of everything looked at, and what
+//! happened along the way as [`Notice`]s for the caller to print. I/O: reads files, through
+//! [`super::walk`] only; writes nothing.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::document::LoadError;
@@ -20,11 +20,20 @@ pub struct Collected {
     pub inputs: Vec<String>,
     /// Every trust policy document read.
     pub documents: Vec<DocumentRead>,
-    /// An input could not be read or is not valid: exit 2 at the end.
-    pub bad: bool,
+    /// What happened along the way, in order, for stderr.
+    pub notices: Vec<Notice>,
     /// Whether a directory was walked.
     pub walked: bool,
     pub looked: Looked,
+}
+
+/// Something to tell the user while the audit goes on; the audit itself continues.
+#[derive(Debug)]
+pub enum Notice {
+    /// `note: …`: an entry skipped, or a file that holds no policy.
+    Note(String),
+    /// An input that could not be read or is not valid: reported, and the exit code is 2.
+    Error(TrustError),
 }
 
 /// What was looked at, for the message when nothing was found.
@@ -96,28 +105,35 @@ impl Files for TreeFiles {
 }
 
 impl Collected {
-    fn note(&self, err: &mut dyn Write, text: &str) {
-        let _ = writeln!(err, "note: {text}");
+    /// Whether an input could not be read or is not valid (exit 2 at the end).
+    pub fn bad(&self) -> bool {
+        self.notices.iter().any(|n| matches!(n, Notice::Error(_)))
     }
 
-    fn error(&mut self, err: &mut dyn Write, e: &TrustError) {
-        let _ = err.write_all(super::cli::render_error(e).as_bytes());
-        self.bad = true;
+    fn note(&mut self, text: String) {
+        self.notices.push(Notice::Note(text));
     }
 
-    fn skip(&mut self, err: &mut dyn Write, path: &Path, skip: &Skip) {
+    /// Records an input that could not be read or is not valid.
+    pub fn error(&mut self, e: TrustError) {
+        self.notices.push(Notice::Error(e));
+    }
+
+    fn skip(&mut self, path: &Path, skip: &Skip) {
         *self.looked.skipped.entry(skip.kind()).or_default() += 1;
-        self.note(err, &format!("skipped {}: {skip}", path.display()));
+        self.note(format!("skipped {}: {skip}", path.display()));
     }
 
-    /// Reads one command-line input.
-    pub fn input(&mut self, path: &Path, err: &mut dyn Write) {
-        if path == Path::new("-") {
-            let text = walk::read_bounded(std::io::stdin().lock());
-            return self.text_input(path, text, false, err);
-        }
+    /// Reads stdin's text (`-` on the command line), which the caller read with
+    /// [`walk::read_bounded`].
+    pub fn stdin(&mut self, text: Result<String, Skip>) {
+        self.text_input(Path::new("-"), text, false);
+    }
+
+    /// Reads one command-line input other than `-` (see [`Collected::stdin`]).
+    pub fn input(&mut self, path: &Path) {
         if path.is_dir() {
-            return self.dir(path, err);
+            return self.dir(path);
         }
         let text = walk::read_file(path, true);
         if Kind::of(&display(path), "") == Kind::Terraform {
@@ -128,7 +144,7 @@ impl Collected {
             let mut texts = Vec::new();
             match text {
                 Ok(t) => texts.push((display(path), t)),
-                Err(skip) => return self.refused(path, &skip, err),
+                Err(skip) => return self.refused(path, &skip),
             }
             // The module's other files: locals, variables and data sources are shared.
             if let Ok(siblings) = walk::module_files(dir) {
@@ -143,43 +159,35 @@ impl Collected {
                     }
                 }
             }
-            return self.module(dir, texts, false, err);
+            return self.module(dir, texts);
         }
-        self.text_input(path, text, false, err)
+        self.text_input(path, text, false)
     }
 
-    fn refused(&mut self, path: &Path, skip: &Skip, err: &mut dyn Write) {
-        let e = TrustError::Read {
+    fn refused(&mut self, path: &Path, skip: &Skip) {
+        self.error(TrustError::Read {
             path: path.to_path_buf(),
             source: std::io::Error::other(skip.to_string()),
-        };
-        self.error(err, &e);
+        });
     }
 
-    fn text_input(
-        &mut self,
-        path: &Path,
-        text: Result<String, Skip>,
-        scanned: bool,
-        err: &mut dyn Write,
-    ) {
+    fn text_input(&mut self, path: &Path, text: Result<String, Skip>, scanned: bool) {
         let name = display(path);
         let text = match text {
             Ok(t) => t,
-            Err(skip) if scanned => return self.skip(err, path, &skip),
-            Err(skip) => return self.refused(path, &skip, err),
+            Err(skip) if scanned => return self.skip(path, &skip),
+            Err(skip) => return self.refused(path, &skip),
         };
         self.looked.read += 1;
         if scanned && !forms::may_hold_trust_policy(&text) {
             self.looked.without_policy += 1;
             if Kind::of(&name, &text) == Kind::Json {
-                self.note(err, &format!("skipped {name}: not an IAM policy document"));
+                self.note(format!("skipped {name}: not an IAM policy document"));
             }
             return;
         }
         if forms::bracket_depth(&text) > 128 && Kind::of(&name, &text) != Kind::Json {
             return self.skip(
-                err,
                 path,
                 &Skip::Unreadable(format!("brackets nest more than {} deep", 128)),
             );
@@ -201,22 +209,22 @@ impl Collected {
             // a policy.
             Err(LoadError::NotAPolicy(_)) if scanned => {
                 self.looked.without_policy += 1;
-                self.note(err, &format!("skipped {name}: not an IAM policy document"));
+                self.note(format!("skipped {name}: not an IAM policy document"));
             }
             Err(source) => {
                 let source = match source {
                     LoadError::NotAPolicy(m) => LoadError::NotAPolicy(format!(" {m}")),
                     other => other,
                 };
-                self.error(err, &TrustError::Load { path: name, source });
+                self.error(TrustError::Load { path: name, source });
             }
         }
     }
 
-    fn dir(&mut self, root: &Path, err: &mut dyn Write) {
+    fn dir(&mut self, root: &Path) {
         self.walked = true;
         let (findings_before, documents_before) = (self.findings.len(), self.documents.len());
-        self.walk_dir(root, err);
+        self.walk_dir(root);
         // Terraform modules are read after the other files: report the tree in path order.
         self.findings[findings_before..].sort_by(|a, b| {
             (
@@ -236,21 +244,18 @@ impl Collected {
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     }
 
-    fn walk_dir(&mut self, root: &Path, err: &mut dyn Write) {
+    fn walk_dir(&mut self, root: &Path) {
         let found = match walk::walk(root) {
             Ok(w) => w,
             Err(source) => {
-                return self.error(
-                    err,
-                    &TrustError::Read {
-                        path: root.to_path_buf(),
-                        source,
-                    },
-                );
+                return self.error(TrustError::Read {
+                    path: root.to_path_buf(),
+                    source,
+                });
             }
         };
         for (path, skip) in &found.skipped {
-            self.skip(err, path, skip);
+            self.skip(path, skip);
         }
         self.looked.other += found.other;
         self.looked.ignored_dirs += found.ignored_dirs;
@@ -260,7 +265,7 @@ impl Collected {
             let name = display(path);
             if Kind::of(&name, "") != Kind::Terraform {
                 let text = walk::read_file(path, false);
-                self.text_input(path, text, true, err);
+                self.text_input(path, text, true);
                 continue;
             }
             match walk::read_file(path, false) {
@@ -269,7 +274,7 @@ impl Collected {
                     let dir = path.parent().unwrap_or(root).to_path_buf();
                     modules.entry(dir).or_default().push((name, text));
                 }
-                Err(skip) => self.skip(err, path, &skip),
+                Err(skip) => self.skip(path, &skip),
             }
         }
         let files = TreeFiles {
@@ -280,31 +285,19 @@ impl Collected {
                 self.looked.without_policy += texts.len();
                 continue;
             }
-            self.module_with(&dir, texts, &files, err);
+            self.module_with(&dir, texts, &files);
         }
     }
 
-    fn module(
-        &mut self,
-        dir: &Path,
-        texts: Vec<(String, String)>,
-        _scanned: bool,
-        err: &mut dyn Write,
-    ) {
+    fn module(&mut self, dir: &Path, texts: Vec<(String, String)>) {
         self.looked.read += texts.len();
         let files = TreeFiles {
             root: dir.to_path_buf(),
         };
-        self.module_with(dir, texts, &files, err);
+        self.module_with(dir, texts, &files);
     }
 
-    fn module_with(
-        &mut self,
-        dir: &Path,
-        texts: Vec<(String, String)>,
-        files: &dyn Files,
-        err: &mut dyn Write,
-    ) {
+    fn module_with(&mut self, dir: &Path, texts: Vec<(String, String)>, files: &dyn Files) {
         match forms::hcl::read_module(&texts, files) {
             Ok(read) if read.found.is_empty() => self.looked.without_policy += texts.len(),
             Ok(read) => {
@@ -330,7 +323,7 @@ impl Collected {
                     LoadError::NotAPolicy(m) => LoadError::NotAPolicy(format!(" {m}")),
                     other => other,
                 };
-                self.error(err, &TrustError::Load { path, source });
+                self.error(TrustError::Load { path, source });
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::document::Loc;
 
 /// How bad a finding is, lowest first (so `max()` is the worst).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// Worth knowing; not exploitable by itself.
     Low,

@@ -11,8 +11,9 @@
 //! the default event list, `*` that must not cross `/`) is listed in [`Generated::notes`].
 
 use super::TrustError;
-use super::github::{is_iam_key, issuer_key_prefix};
+use super::github::is_iam_key;
 use super::iam::escape_literal;
+use crate::github::provider_for_issuer;
 use crate::policy::pattern::Pattern;
 use crate::policy::{Policy, Rule};
 
@@ -153,7 +154,7 @@ fn quote(text: &str, hcl: bool) -> String {
 
 /// Generates the trust policy for `opts.role` from `policy`.
 pub fn generate(policy: &Policy, opts: &Options) -> Result<Generated, TrustError> {
-    let prefix = issuer_key_prefix(&opts.issuer);
+    let prefix = provider_for_issuer(&opts.issuer).to_string();
     let mut named: Vec<&str> = policy
         .allow_rules()
         .iter()

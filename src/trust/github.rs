@@ -51,17 +51,6 @@ pub fn is_iam_key(claim: &str) -> bool {
     IAM_KEYS.contains(&claim)
 }
 
-/// The condition-key prefix for an issuer URL: `https://token.actions.githubusercontent.com` →
-/// `token.actions.githubusercontent.com`, `https://ghe.example.com/_services/token` →
-/// `ghe.example.com/_services/token`.
-pub fn issuer_key_prefix(issuer: &str) -> String {
-    let rest = issuer
-        .strip_prefix("https://")
-        .or_else(|| issuer.strip_prefix("http://"))
-        .unwrap_or(issuer);
-    rest.trim_end_matches('/').to_string()
-}
-
 /// The provider path of a `Federated` principal: the part after `oidc-provider/` of an IAM
 /// OIDC provider ARN, or the value itself when it is not an ARN.
 pub fn provider_path(federated: &str) -> &str {
@@ -160,7 +149,9 @@ pub fn role_kind(name: Option<&str>) -> RoleKind {
     }
 }
 
-/// The IAM key a misspelled claim name probably meant.
+/// The IAM key a misspelled claim name probably meant: a known alias, else
+/// [`crate::text::did_you_mean`] over [`IAM_KEYS`], compared in lower case as IAM does (a key
+/// IAM has comes back as itself; the audit asks only about keys it does not have).
 pub fn suggest_key(claim: &str) -> Option<&'static str> {
     let lower = claim.to_ascii_lowercase();
     let alias = match lower.as_str() {
@@ -173,14 +164,7 @@ pub fn suggest_key(claim: &str) -> Option<&'static str> {
         "workflow_ref" => Some("job_workflow_ref"),
         _ => None,
     };
-    alias.or_else(|| {
-        IAM_KEYS
-            .iter()
-            .map(|k| (crate::policy::levenshtein(&lower, k), *k))
-            .filter(|(d, k)| *d > 0 && *d <= 2.max(k.len() / 4))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, k)| k)
-    })
+    alias.or_else(|| crate::text::did_you_mean(&lower, IAM_KEYS.iter().copied()))
 }
 
 #[cfg(test)]
@@ -220,10 +204,6 @@ mod tests {
                 "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
             ),
             GITHUB_COM
-        );
-        assert_eq!(
-            issuer_key_prefix("https://ghe.example.com/_services/token/"),
-            "ghe.example.com/_services/token"
         );
     }
 

@@ -1,7 +1,7 @@
 //! Trust policies: audit them, generate them from our policy file, and explain why AWS said no.
-//! Pure except three modules: [`walk`] (reads directories and files, bounded against hostile
-//! trees), [`collect`] (hands what `audit` reads to the readers, notes to stderr) and [`cli`]
-//! (stdin, stdout, stderr).
+//! Pure except two modules that read files: [`walk`] (directories and files, bounded against
+//! hostile trees) and [`collect`] (hands what `audit` reads to the readers). Nothing here writes
+//! to stdout or stderr: the commands (`crate::commands`) read stdin and print.
 //!
 //! - `audit`: trust policies where they live ([`forms`]: IAM JSON read by the
 //!   position-keeping [`json`] reader, Terraform, CloudFormation, CDK output, plans) become one
@@ -14,7 +14,6 @@
 //!   that failed. [`simulate::evaluate`] is the library entry point.
 
 pub mod checks;
-pub mod cli;
 pub mod collect;
 pub mod document;
 pub mod finding;
@@ -53,6 +52,11 @@ pub enum TrustError {
     /// The trust policy cannot be generated as asked.
     #[error("{0}")]
     Generate(String),
+    /// `audit` was given no input at all.
+    #[error(
+        "nothing to audit: give trust policy files or directories, `-` for stdin, or `--policy FILE`"
+    )]
+    NothingToAudit,
     /// The token or claims given to `explain` cannot be read.
     #[error("{0}")]
     Token(String),
@@ -190,6 +194,40 @@ fn attach(path: &str, text: &str, findings: Vec<Finding>) -> Vec<Reported> {
             }
         })
         .collect()
+}
+
+/// The document `explain` evaluates: the only one in `docs`, or the one of `role` (its ARN or
+/// name). `name` names the input in errors.
+pub fn pick_document(
+    mut docs: Vec<document::TrustDocument>,
+    role: Option<&str>,
+    name: &str,
+) -> Result<document::TrustDocument, TrustError> {
+    match (role, docs.len()) {
+        (_, 1) => Ok(docs.remove(0)),
+        (Some(role), _) => {
+            let short = role.rsplit('/').next().unwrap_or(role);
+            let at = docs
+                .iter()
+                .position(|d| {
+                    d.role_name
+                        .as_deref()
+                        .is_some_and(|n| n == role || n == short)
+                })
+                .ok_or_else(|| TrustError::Token(format!("{name} has no role `{role}`")))?;
+            Ok(docs.remove(at))
+        }
+        (None, n) => Err(TrustError::Token(format!(
+            "{name} holds {n} roles' trust policies: pass `--role`"
+        ))),
+    }
+}
+
+/// IAM's verdict on `doc` for a token with `claims`, its condition keys prefixed by the provider
+/// of the token's issuer (github.com's when the claims name none).
+pub fn explain(doc: &document::TrustDocument, claims: &crate::claims::Claims) -> simulate::Verdict {
+    let issuer = claims.get("iss").unwrap_or(github::GITHUB_COM);
+    simulate::evaluate(doc, claims, crate::github::provider_for_issuer(issuer))
 }
 
 /// The worst severity among findings at or above `min`.

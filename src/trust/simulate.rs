@@ -84,7 +84,7 @@ impl Verdict {
 
 /// Evaluates `doc` for a token with `claims` issued by the provider whose condition-key prefix
 /// is `issuer_key_prefix` (e.g. `token.actions.githubusercontent.com`; see
-/// [`super::github::issuer_key_prefix`]).
+/// [`crate::github::provider_for_issuer`]).
 pub fn evaluate(doc: &TrustDocument, claims: &Claims, issuer_key_prefix: &str) -> Verdict {
     let statements: Vec<StatementResult> = doc
         .statements

@@ -1,7 +1,8 @@
 //! Reading the files `audit` is given, bounded against hostile trees: the directory walk (which
 //! files to look at, which to skip and why) and the one file reader every input goes through.
 //! I/O: this module reads directories and files (nothing else in [`crate::trust`] does, except
-//! [`super::cli`] for stdin and the output).
+//! [`super::collect`] through it); stdin is read by the `audit` command, bounded by
+//! [`read_bounded`]. Writes nothing.
 //!
 //! A tree that comes from a pull request is attacker input. The walker never blocks and never
 //! reads more than [`MAX_FILE_BYTES`] of one file:

@@ -257,7 +257,7 @@ impl Template<'_> {
             return None;
         }
         let url = r.get("Properties")?.get("Url")?.as_str()?;
-        let host = url.trim_start_matches("https://").trim_end_matches('/');
+        let host = crate::github::provider_for_issuer(url);
         Some(format!("arn:aws:iam::123456789012:oidc-provider/{host}"))
     }
 

@@ -13,7 +13,7 @@ pub use json::render as json;
 pub use sarif::render as sarif;
 
 /// The output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Each finding with the offending line, why, and the fix
     Human,
