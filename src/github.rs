@@ -5,6 +5,9 @@
 pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
 /// The issuer of github.com's tokens.
 pub const GITHUB_COM_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// Its IAM OIDC provider, which prefixes its condition keys ([`provider_for_issuer`] of the
+/// issuer; a test holds the two together).
+pub const GITHUB_COM_PROVIDER: &str = "token.actions.githubusercontent.com";
 
 /// Events whose jobs run code that has not been reviewed and merged (a pull request's head, or
 /// input anyone can write): never a reason to widen a rule that admits a deployment.
@@ -68,7 +71,7 @@ mod tests {
     #[test]
     fn providers_for_issuers() {
         let cases: &[(&str, &str)] = &[
-            (GITHUB_COM_ISSUER, "token.actions.githubusercontent.com"),
+            (GITHUB_COM_ISSUER, GITHUB_COM_PROVIDER),
             (
                 "https://token.actions.githubusercontent.com/acme",
                 "token.actions.githubusercontent.com/acme",

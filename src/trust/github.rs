@@ -10,7 +10,7 @@
 //! condition on them never matches, and only a custom `sub` template can carry them to AWS.
 
 /// The github.com issuer's key prefix.
-pub const GITHUB_COM: &str = "token.actions.githubusercontent.com";
+pub use crate::github::GITHUB_COM_PROVIDER as GITHUB_COM;
 
 /// Claims STS exposes as `<provider>:<claim>` condition keys for GitHub providers.
 pub const IAM_KEYS: &[&str] = &[

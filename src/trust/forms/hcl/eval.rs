@@ -102,7 +102,7 @@ impl<'a> Scope<'a> {
                     }
                     _ => return,
                 };
-                let host = url.trim_start_matches("https://").trim_end_matches('/');
+                let host = crate::github::provider_for_issuer(&url);
                 self.oidc_providers
                     .insert(name.to_string(), host.to_string());
             }
