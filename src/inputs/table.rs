@@ -1,6 +1,8 @@
-//! The table of every action input: its typed name, help, placeholder and static default.
-//! Pure data: no I/O. One table is the source of the CLI flags, the `INPUT_*` names read from the
-//! environment, and (checked by a test) the `inputs:` of `action.yml`, so they cannot drift.
+//! The table of every action input: its typed name, help, placeholder, static default and what a
+//! dry run does with it. Pure data: no I/O. One table is the source of the CLI flags, the
+//! `INPUT_*` names read from the environment, the defaults the checks apply, and (written by
+//! tests/it/packaging.rs) the inputs of `action.yml`, `native/action.yml` and the README, so they
+//! cannot drift. How to add an input: docs/contributing.md.
 
 /// An input, by its typed name: a misspelt name is a compile error, not a silent `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,6 +110,17 @@ impl Input {
     pub fn name(self) -> &'static str {
         self.spec().name
     }
+
+    /// The table's default of a `BOOL` input as a boolean (a table test holds every `BOOL`
+    /// input to a default of `true` or `false`).
+    pub fn default_bool(self) -> bool {
+        self.spec().default == Some("true")
+    }
+
+    /// The table's default of a numeric input, if it has one (a table test holds it to parse).
+    pub fn default_number(self) -> Option<u64> {
+        self.spec().default.and_then(|d| d.parse().ok())
+    }
 }
 
 /// One action input.
@@ -122,6 +135,7 @@ pub struct InputSpec {
     /// Placeholder in `--help`.
     pub value_name: &'static str,
     /// Static default, also declared in `action.yml` (dynamic defaults are described in `help`).
+    /// The checks read it from here: a boolean's default is this text, not a second literal.
     pub default: Option<&'static str>,
     /// What a dry run does with it: every input is used, or named with the reason it is not.
     pub dry_run: DryRun,
@@ -538,4 +552,36 @@ mod tests {
         assert_eq!(names.len(), INPUTS.len(), "duplicate input names");
     }
 
+    /// The checks read defaults from the table, so each must read back as its type.
+    #[test]
+    fn defaults_read_back_as_their_type() {
+        for spec in INPUTS {
+            match spec.value_name {
+                "BOOL" => assert!(
+                    matches!(spec.default, Some("true" | "false")),
+                    "{}: a BOOL input needs `default: Some(\"true\")` or `Some(\"false\")`",
+                    spec.name
+                ),
+                "N" | "SECONDS" => assert_eq!(
+                    spec.input
+                        .default_number()
+                        .map(|n| n.to_string())
+                        .as_deref(),
+                    spec.default,
+                    "{}: a numeric default must be a whole number",
+                    spec.name
+                ),
+                _ => {}
+            }
+        }
+        // Constants of other modules that repeat an input's default hold the table's value.
+        assert_eq!(
+            Input::RetryMaxAttempts.default_number(),
+            Some(u64::from(crate::retry::DEFAULT_MAX_ATTEMPTS))
+        );
+        assert_eq!(
+            Input::Audience.spec().default,
+            Some(crate::github::DEFAULT_AUDIENCE)
+        );
+    }
 }
