@@ -136,7 +136,7 @@ pub enum Carry {
 
 /// How `input` reaches a refreshed session. Every input is decided here, with no fallback arm:
 /// a new input does not compile until it says whether a refreshed session repeats it (and, if
-/// it does, the order test asks where its flag goes in [`ORDER`]).
+/// it does, the order test asks where its flag goes in `ORDER`).
 pub fn carry(input: Input, config: &Config, cwd: &Path) -> Result<Carry, Error> {
     use Carry::{Dropped, Flag};
     use Input::*;
