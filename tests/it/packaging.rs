@@ -94,7 +94,6 @@ fn generated(name: &str, current: &str, expected: &str) {
         let fresh = path.with_extension("update-input-docs");
         std::fs::write(&fresh, read(name).replacen(current, expected, 1)).unwrap();
         std::fs::rename(&fresh, &path).unwrap();
-        eprintln!("rewrote the inputs of {name}: run the tests again to check it");
         return;
     }
     let (have, want): (Vec<&str>, Vec<&str>) =
