@@ -60,8 +60,8 @@ impl SourceConfig {
             }
         }
         let keys = static_keys(c);
-        let role_chaining = c.bool(Input::RoleChaining, false);
-        let force_skip_oidc = c.bool(Input::ForceSkipOidc, false);
+        let role_chaining = c.bool(Input::RoleChaining);
+        let force_skip_oidc = c.bool(Input::ForceSkipOidc);
         let source = match (mode, keys) {
             (Mode::DryRun, _) => Source::WebIdentity,
             (Mode::Action, Some(keys)) => Source::Keys(keys),
@@ -71,8 +71,8 @@ impl SourceConfig {
         SourceConfig {
             source,
             allowed_accounts,
-            unset_current: c.bool(Input::UnsetCurrentCredentials, false),
-            use_existing: c.bool(Input::UseExistingCredentials, false),
+            unset_current: c.bool(Input::UnsetCurrentCredentials),
+            use_existing: c.bool(Input::UseExistingCredentials),
         }
     }
 }

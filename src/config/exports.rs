@@ -27,9 +27,9 @@ pub struct ExportConfig {
 impl ExportConfig {
     /// Checks the export inputs.
     pub fn check(c: &mut Checker<'_>) -> ExportConfig {
-        let mask_account_id = c.bool(Input::MaskAwsAccountId, false);
-        let output_credentials = c.bool(Input::OutputCredentials, false);
-        let env_credentials = c.bool(Input::OutputEnvCredentials, true);
+        let mask_account_id = c.bool(Input::MaskAwsAccountId);
+        let output_credentials = c.bool(Input::OutputCredentials);
+        let env_credentials = c.bool(Input::OutputEnvCredentials);
         let profile = c.get(Input::AwsProfile).map(str::to_string);
         if let Some(name) = &profile
             && !is_profile_name(name)
@@ -45,9 +45,9 @@ impl ExportConfig {
             output_credentials,
             mask_account_id,
             profile,
-            overwrite_profile: c.bool(Input::OverwriteAwsProfile, false),
-            cleanup: c.bool(Input::Cleanup, true),
-            refresh: c.bool(Input::RefreshCredentials, false),
+            overwrite_profile: c.bool(Input::OverwriteAwsProfile),
+            cleanup: c.bool(Input::Cleanup),
+            refresh: c.bool(Input::RefreshCredentials),
         }
     }
 }

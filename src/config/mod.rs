@@ -19,7 +19,7 @@ pub use credentials::{Source, SourceConfig, StaticKeys};
 pub use exports::ExportConfig;
 pub use network::{MAX_REQUEST_TIMEOUT, NetworkConfig, OidcConfig};
 pub use roles::{DRY_RUN_ROLE, ProfileRole, RoleConfig, parse_roles};
-pub use session::{DEFAULT_DURATION, DRY_RUN_REGION, SessionConfig, Tagging};
+pub use session::{DRY_RUN_REGION, SessionConfig, Tagging};
 
 use crate::inputs::{Checker, Input, InputErrors, Inputs};
 use crate::policy::SimpleInputs;
@@ -95,7 +95,7 @@ impl Config {
         let policy = policy_source(&mut c);
         let issuer = network::issuer(&mut c);
         let trust_policy_file = c.get(Input::TrustPolicyFile).map(PathBuf::from);
-        let special_characters_workaround = c.bool(Input::SpecialCharactersWorkaround, false);
+        let special_characters_workaround = c.bool(Input::SpecialCharactersWorkaround);
         check_refresh(&mut c, &exports, &credentials, &roles);
         // `region` and `issuer` are `None` only where an error was recorded.
         let (Some(region), Some(issuer), true) = (region, issuer, c.ok()) else {

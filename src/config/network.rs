@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::env;
-use crate::github::{DEFAULT_AUDIENCE, GITHUB_COM_ISSUER, issuer_for_server};
+use crate::github::{GITHUB_COM_ISSUER, issuer_for_server};
 use crate::inputs::{Checker, Input};
 use crate::net::NetConfig;
 use crate::retry::RetryPolicy;
@@ -31,10 +31,8 @@ pub struct OidcConfig {
 impl OidcConfig {
     /// Checks `audience`, the token file and the signature switch.
     pub fn check(c: &mut Checker<'_>) -> OidcConfig {
-        let audience = c
-            .get(Input::Audience)
-            .unwrap_or(DEFAULT_AUDIENCE)
-            .to_string();
+        // Never unset: the table's default applies.
+        let audience = c.get(Input::Audience).unwrap_or_default().to_string();
         if audience.len() > 255
             || audience
                 .chars()
@@ -49,7 +47,7 @@ impl OidcConfig {
         OidcConfig {
             audience,
             token_file: c.get(Input::WebIdentityTokenFile).map(PathBuf::from),
-            skip_signature: c.bool(Input::InsecureSkipSignatureVerification, false),
+            skip_signature: c.bool(Input::InsecureSkipSignatureVerification),
         }
     }
 }
@@ -83,13 +81,11 @@ pub struct NetworkConfig {
 impl NetworkConfig {
     /// Checks retries, the time bound, the STS endpoint and the proxy inputs.
     pub fn check(c: &mut Checker<'_>, mode: Mode) -> NetworkConfig {
-        let max_attempts = c
-            .whole_number(
-                Input::RetryMaxAttempts,
-                1..=20,
-                "give the number of attempts per request, e.g. `5` (1 disables retries)",
-            )
-            .map_or(crate::retry::DEFAULT_MAX_ATTEMPTS, |n| n as u32);
+        let max_attempts = c.number(
+            Input::RetryMaxAttempts,
+            1..=20,
+            "give the number of attempts per request, e.g. `5` (1 disables retries)",
+        ) as u32;
         let action_timeout = c
             .whole_number(
                 Input::ActionTimeoutS,
@@ -97,7 +93,7 @@ impl NetworkConfig {
                 "give the most seconds the whole run may take, e.g. `60`",
             )
             .map(Duration::from_secs);
-        let retry = if c.bool(Input::DisableRetry, false) {
+        let retry = if c.bool(Input::DisableRetry) {
             RetryPolicy::default().with_max_attempts(1)
         } else {
             RetryPolicy::default().with_max_attempts(max_attempts)

@@ -8,8 +8,6 @@ use crate::text::show;
 
 use super::Mode;
 
-/// Default session duration in seconds (STS's own default).
-pub const DEFAULT_DURATION: u32 = 3600;
 /// The region a dry run uses when none is given.
 pub const DRY_RUN_REGION: &str = "us-east-1";
 
@@ -52,17 +50,15 @@ impl SessionConfig {
                 "use 2 to 64 characters of A-Z a-z 0-9 and _+=,.@-",
             );
         }
-        let duration = c
-            .whole_number(
-                Input::RoleDurationSeconds,
-                900..=43200,
-                "give seconds, e.g. `3600`; it must also be at most the role's maximum session duration",
-            )
-            .map_or(DEFAULT_DURATION, |d| d as u32);
+        let duration = c.number(
+            Input::RoleDurationSeconds,
+            900..=43200,
+            "give seconds, e.g. `3600`; it must also be at most the role's maximum session duration",
+        ) as u32;
         let inline_policy = inline_policy(c);
         let managed_policies = managed_policies(c, region);
         let tagging = Tagging {
-            skip_context: c.bool(Input::RoleSkipSessionTagging, false),
+            skip_context: c.bool(Input::RoleSkipSessionTagging),
             custom: custom_tags(c),
             transitive: c.inputs.list(Input::TransitiveTagKeys),
         };

@@ -12,6 +12,7 @@ use crate::config::{Config, PolicySource};
 use crate::error::Error;
 use crate::files;
 use crate::inputs::Input;
+use crate::policy::SimpleInputs;
 
 /// The profile name when `aws-profile` names none.
 pub const DEFAULT_PROFILE: &str = "oidc-assume";
@@ -89,107 +90,161 @@ impl RefreshProfile {
     }
 }
 
-/// The inputs `credential-process` needs to repeat this step's exchange, each pinned to the
-/// value this step resolved (region, issuer), paths made absolute.
-fn arguments(config: &Config, cwd: &Path) -> Result<Vec<(Input, String)>, Error> {
+/// The order of the flags on the command line: every input that [`carry`] does not drop, in
+/// the order they have always been written (a test holds this list to [`carry`]).
+const ORDER: &[Input] = &[
+    Input::RoleToAssume,
+    Input::AwsRegion,
+    Input::Issuer,
+    Input::Audience,
+    Input::RoleDurationSeconds,
+    Input::RoleSessionName,
+    Input::InlineSessionPolicy,
+    Input::ManagedSessionPolicies,
+    Input::ChainRoles,
+    Input::RoleExternalId,
+    Input::RoleSkipSessionTagging,
+    Input::TransitiveTagKeys,
+    Input::CustomTags,
+    Input::Policy,
+    Input::AllowedRepositories,
+    Input::AllowedRefs,
+    Input::AllowedEnvironments,
+    Input::AllowedEvents,
+    Input::AllowedAccountIds,
+    Input::TrustPolicyFile,
+    Input::WebIdentityTokenFile,
+    Input::InsecureSkipSignatureVerification,
+    Input::StsEndpoint,
+    Input::RetryMaxAttempts,
+    Input::ActionTimeoutS,
+    Input::HttpProxy,
+    Input::NoProxy,
+    Input::CaBundle,
+];
+
+/// Whether an input reaches the refreshed session's command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carry {
+    /// As `--NAME=VALUE` when there is a value: the one this step resolved (a fallback or a
+    /// default pinned, a path made absolute), so the later exchange repeats this one.
+    Flag(Option<String>),
+    /// Never, for the reason given: what the input does is this step's alone, or it reaches
+    /// the refreshed session some other way.
+    Dropped(&'static str),
+}
+
+/// How `input` reaches a refreshed session. Every input is decided here, with no fallback arm:
+/// a new input does not compile until it says whether a refreshed session repeats it (and, if
+/// it does, the order test asks where its flag goes in `ORDER`).
+pub fn carry(input: Input, config: &Config, cwd: &Path) -> Result<Carry, Error> {
+    use Carry::{Dropped, Flag};
+    use Input::*;
     let absolute = |path: &Path| cwd.join(path).display().to_string();
-    let list = |items: &[String]| items.join(",");
-    let mut args = Vec::new();
-    let Some(RoleRef::Arn(role)) = &config.roles.role else {
-        return Err(Error::Internal(
-            "refresh-credentials without a role ARN passed the input checks".into(),
-        ));
+    let list = |items: &[String]| Some(items.join(","));
+    let session = &config.session;
+    let net = &config.network.net;
+    let simple = |pick: fn(&SimpleInputs) -> &[String]| match &config.policy {
+        PolicySource::Simple(simple) => list(pick(simple)),
+        PolicySource::File { .. } => None,
     };
-    args.push((Input::RoleToAssume, role.arn.clone()));
-    args.push((Input::AwsRegion, config.region.clone()));
-    args.push((Input::Issuer, config.issuer.clone()));
-    args.push((Input::Audience, config.oidc.audience.clone()));
-    args.push((
-        Input::RoleDurationSeconds,
-        config.session.duration.to_string(),
-    ));
-    let mut optional = |input: Input, value: Option<String>| {
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
+    Ok(match input {
+        RoleToAssume => {
+            let Some(RoleRef::Arn(role)) = &config.roles.role else {
+                return Err(Error::Internal(
+                    "refresh-credentials without a role ARN passed the input checks".into(),
+                ));
+            };
+            Flag(Some(role.arn.clone()))
+        }
+        AwsRegion => Flag(Some(config.region.clone())),
+        Issuer => Flag(Some(config.issuer.clone())),
+        Audience => Flag(Some(config.oidc.audience.clone())),
+        RoleDurationSeconds => Flag(Some(session.duration.to_string())),
+        RoleSessionName => Flag(session.session_name.clone()),
+        InlineSessionPolicy => Flag(session.inline_policy.clone()),
+        ManagedSessionPolicies => Flag(list(&session.managed_policies)),
+        ChainRoles => {
+            let chain: Vec<String> = config.roles.chain.iter().map(|r| r.arn.clone()).collect();
+            Flag(list(&chain))
+        }
+        RoleExternalId => Flag(config.roles.external_id.clone()),
+        RoleSkipSessionTagging => Flag(session.tagging.skip_context.then(|| "true".into())),
+        TransitiveTagKeys => Flag(list(&session.tagging.transitive)),
+        CustomTags => Flag((!session.tagging.custom.is_empty()).then(|| {
+            let tags: serde_json::Map<String, serde_json::Value> = session
+                .tagging
+                .custom
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::Value::Object(tags).to_string()
+        })),
+        // The default policy path only when the file is there: a later step must not fail on
+        // a file this step did without.
+        Policy => Flag(match &config.policy {
+            PolicySource::File { path, explicit } if *explicit || cwd.join(path).is_file() => {
+                Some(absolute(path))
+            }
+            PolicySource::File { .. } | PolicySource::Simple(_) => None,
+        }),
+        AllowedRepositories => Flag(simple(|s| &s.repositories)),
+        AllowedRefs => Flag(simple(|s| &s.refs)),
+        AllowedEnvironments => Flag(simple(|s| &s.environments)),
+        AllowedEvents => Flag(simple(|s| &s.events)),
+        AllowedAccountIds => Flag(list(&config.credentials.allowed_accounts)),
+        TrustPolicyFile => Flag(config.trust_policy_file.as_deref().map(absolute)),
+        WebIdentityTokenFile => Flag(config.oidc.token_file.as_deref().map(absolute)),
+        InsecureSkipSignatureVerification => {
+            Flag(config.oidc.skip_signature.then(|| "true".into()))
+        }
+        StsEndpoint => Flag(config.network.sts_endpoint.clone()),
+        RetryMaxAttempts => Flag(Some(config.network.retry.max_attempts.to_string())),
+        ActionTimeoutS => Flag(
+            config
+                .network
+                .action_timeout
+                .map(|t| t.as_secs().to_string()),
+        ),
+        // One proxy for both schemes is what `http-proxy` (or one variable) said; a later step
+        // inherits the proxy variables anyway.
+        HttpProxy => Flag(
+            net.https_proxy
+                .clone()
+                .filter(|_| net.https_proxy == net.http_proxy),
+        ),
+        NoProxy => Flag(net.no_proxy.clone()),
+        CaBundle => Flag(net.ca_bundle.as_deref().map(absolute)),
+        DisableRetry => Dropped("carried as `--retry-max-attempts=1`"),
+        MaskAwsAccountId | OutputCredentials | OutputEnvCredentials | AwsProfile
+        | OverwriteAwsProfile | Cleanup => Dropped(
+            "exports are this step's: credential-process hands the session to the SDK that asked, in the profile this step wrote",
+        ),
+        AwsAccessKeyId
+        | AwsSecretAccessKey
+        | AwsSessionToken
+        | RoleChaining
+        | ForceSkipOidc
+        | UseExistingCredentials
+        | UnsetCurrentCredentials => Dropped(
+            "refresh-credentials needs the OIDC token path (the input checks refuse the others), and a refreshed session always takes it",
+        ),
+        Roles => Dropped("refused with refresh-credentials by the input checks"),
+        SpecialCharactersWorkaround => Dropped("does nothing"),
+        RefreshCredentials => Dropped("credential-process is the refresh"),
+    })
+}
+
+/// The flags `credential-process` needs to repeat this step's exchange, in [`ORDER`].
+fn arguments(config: &Config, cwd: &Path) -> Result<Vec<(Input, String)>, Error> {
+    let mut args = Vec::new();
+    for &input in ORDER {
+        if let Carry::Flag(Some(value)) = carry(input, config, cwd)?
+            && !value.is_empty()
+        {
             args.push((input, value));
         }
-    };
-    let session = &config.session;
-    optional(Input::RoleSessionName, session.session_name.clone());
-    optional(Input::InlineSessionPolicy, session.inline_policy.clone());
-    optional(
-        Input::ManagedSessionPolicies,
-        Some(list(&session.managed_policies)),
-    );
-    let chain: Vec<String> = config.roles.chain.iter().map(|r| r.arn.clone()).collect();
-    optional(Input::ChainRoles, Some(list(&chain)));
-    optional(Input::RoleExternalId, config.roles.external_id.clone());
-    if session.tagging.skip_context {
-        optional(Input::RoleSkipSessionTagging, Some("true".into()));
     }
-    optional(
-        Input::TransitiveTagKeys,
-        Some(list(&session.tagging.transitive)),
-    );
-    if !session.tagging.custom.is_empty() {
-        let tags: serde_json::Map<String, serde_json::Value> = session
-            .tagging
-            .custom
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        optional(
-            Input::CustomTags,
-            Some(serde_json::Value::Object(tags).to_string()),
-        );
-    }
-    match &config.policy {
-        PolicySource::File { path, explicit } if *explicit || cwd.join(path).is_file() => {
-            optional(Input::Policy, Some(absolute(path)));
-        }
-        PolicySource::File { .. } => {}
-        PolicySource::Simple(simple) => {
-            optional(Input::AllowedRepositories, Some(list(&simple.repositories)));
-            optional(Input::AllowedRefs, Some(list(&simple.refs)));
-            optional(Input::AllowedEnvironments, Some(list(&simple.environments)));
-            optional(Input::AllowedEvents, Some(list(&simple.events)));
-        }
-    }
-    optional(
-        Input::AllowedAccountIds,
-        Some(list(&config.credentials.allowed_accounts)),
-    );
-    optional(
-        Input::TrustPolicyFile,
-        config.trust_policy_file.as_deref().map(absolute),
-    );
-    optional(
-        Input::WebIdentityTokenFile,
-        config.oidc.token_file.as_deref().map(absolute),
-    );
-    if config.oidc.skip_signature {
-        optional(
-            Input::InsecureSkipSignatureVerification,
-            Some("true".into()),
-        );
-    }
-    let network = &config.network;
-    optional(Input::StsEndpoint, network.sts_endpoint.clone());
-    optional(
-        Input::RetryMaxAttempts,
-        Some(network.retry.max_attempts.to_string()),
-    );
-    optional(
-        Input::ActionTimeoutS,
-        network.action_timeout.map(|t| t.as_secs().to_string()),
-    );
-    let net = &network.net;
-    // One proxy for both schemes is what `http-proxy` (or one variable) said; a later step
-    // inherits the proxy variables anyway.
-    if net.https_proxy.is_some() && net.https_proxy == net.http_proxy {
-        optional(Input::HttpProxy, net.https_proxy.clone());
-    }
-    optional(Input::NoProxy, net.no_proxy.clone());
-    optional(Input::CaBundle, net.ca_bundle.as_deref().map(absolute));
     Ok(args)
 }
 
@@ -282,6 +337,36 @@ mod tests {
             "--allowed-account-ids=123456789012",
         ] {
             assert!(p.command.contains(word), "{word} in {}", p.command);
+        }
+    }
+
+    /// Every input is carried or dropped by [`carry`]; the carried ones, and only they, have a
+    /// place on the command line.
+    #[test]
+    fn the_order_lists_exactly_the_carried_inputs() {
+        let config = config(&[]);
+        for spec in crate::inputs::INPUTS {
+            let carried = match carry(spec.input, &config, Path::new("/")).unwrap() {
+                Carry::Flag(_) => true,
+                Carry::Dropped(why) => {
+                    assert!(!why.is_empty(), "{}: say why it is dropped", spec.name);
+                    false
+                }
+            };
+            let placed = ORDER.iter().filter(|&&i| i == spec.input).count();
+            assert!(
+                placed == usize::from(carried),
+                "`{}` is {}: {} `Input::{:?}` in ORDER (src/handoff/refresh.rs){}",
+                spec.name,
+                if carried { "carried" } else { "dropped" },
+                if carried { "list" } else { "remove" },
+                spec.input,
+                if carried {
+                    " once, where its flag goes"
+                } else {
+                    ""
+                },
+            );
         }
     }
 

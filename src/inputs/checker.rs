@@ -95,8 +95,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `true`/`false` in any case; anything else is an error (and `default` is used).
-    pub fn bool(&mut self, input: Input, default: bool) -> bool {
+    /// `true`/`false` in any case; anything else is an error (and the table's default is used,
+    /// as it is when the input is not given).
+    pub fn bool(&mut self, input: Input) -> bool {
+        let default = input.default_bool();
         match self.get(input) {
             None => default,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
@@ -110,6 +112,20 @@ impl<'a> Checker<'a> {
                 default
             }
         }
+    }
+
+    /// [`Checker::whole_number`] of an input whose table row has a default: that default
+    /// applies when the input is not given, and stands in for an invalid value (whose error is
+    /// recorded), so the caller writes no second default.
+    pub fn number(
+        &mut self,
+        input: Input,
+        range: std::ops::RangeInclusive<u64>,
+        hint: &str,
+    ) -> u64 {
+        self.whole_number(input, range, hint)
+            .or(input.default_number())
+            .unwrap_or_default()
     }
 
     /// A whole decimal number within `range` (no sign, no unit, no exponent). `None` when the
@@ -186,8 +202,10 @@ mod tests {
         ]);
         let flags = Flags::new();
         let mut c = Checker::new(Inputs::new(&flags, &env));
-        assert!(c.bool(Input::DisableRetry, true));
+        // An invalid value: the table's default stands in, and the error is kept.
+        assert!(!c.bool(Input::DisableRetry));
         assert_eq!(c.whole_number(Input::RetryMaxAttempts, 1..=20, "h"), None);
+        assert_eq!(c.number(Input::RetryMaxAttempts, 1..=20, "h"), 5);
         assert_eq!(c.role_list(Input::ChainRoles).len(), 1);
         assert_eq!(c.url("issuer", "http://10.1.1.1/"), None);
         assert_eq!(
@@ -205,6 +223,7 @@ mod tests {
             names,
             [
                 "disable-retry",
+                "retry-max-attempts",
                 "retry-max-attempts",
                 "chain-roles",
                 "issuer"

@@ -12,7 +12,7 @@ mod unknown;
 use std::collections::BTreeMap;
 
 pub use checker::{Checker, InputError, InputErrors};
-pub use table::{INPUTS, Input, InputSpec};
+pub use table::{DryRun, INPUTS, Input, InputSpec, Unused};
 pub use unknown::{UnknownInput, nearest, unknown_inputs};
 
 use crate::env::Env;

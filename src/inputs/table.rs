@@ -1,6 +1,8 @@
-//! The table of every action input: its typed name, help, placeholder and static default.
-//! Pure data: no I/O. One table is the source of the CLI flags, the `INPUT_*` names read from the
-//! environment, and (checked by a test) the `inputs:` of `action.yml`, so they cannot drift.
+//! The table of every action input: its typed name, help, placeholder, static default and what a
+//! dry run does with it. Pure data: no I/O. One table is the source of the CLI flags, the
+//! `INPUT_*` names read from the environment, the defaults the checks apply, and (written by
+//! tests/it/packaging.rs) the inputs of `action.yml`, `native/action.yml` and the README, so they
+//! cannot drift. How to add an input: docs/contributing.md.
 
 /// An input, by its typed name: a misspelt name is a compile error, not a silent `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,6 +110,17 @@ impl Input {
     pub fn name(self) -> &'static str {
         self.spec().name
     }
+
+    /// The table's default of a `BOOL` input as a boolean (a table test holds every `BOOL`
+    /// input to a default of `true` or `false`).
+    pub fn default_bool(self) -> bool {
+        self.spec().default == Some("true")
+    }
+
+    /// The table's default of a numeric input, if it has one (a table test holds it to parse).
+    pub fn default_number(self) -> Option<u64> {
+        self.spec().default.and_then(|d| d.parse().ok())
+    }
 }
 
 /// One action input.
@@ -122,7 +135,41 @@ pub struct InputSpec {
     /// Placeholder in `--help`.
     pub value_name: &'static str,
     /// Static default, also declared in `action.yml` (dynamic defaults are described in `help`).
+    /// The checks read it from here: a boolean's default is this text, not a second literal.
     pub default: Option<&'static str>,
+    /// What a dry run does with it: every input is used, or named with the reason it is not.
+    pub dry_run: DryRun,
+}
+
+/// What a dry run does with an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    /// It takes part in the decision (or in the request a dry run describes).
+    Used,
+    /// It shapes requests: used when `--sts-endpoint` makes the dry run send one.
+    WhenSending,
+    /// Checked like the real run does, but a dry run does not act on it, for this reason (the
+    /// dry run names the input and the reason when it is given).
+    Unused(Unused),
+}
+
+/// Why a dry run does not act on an input (the dry run's report words each one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unused {
+    /// It shapes what is exported, and a dry run exports nothing.
+    Exports,
+    /// It selects AWS credentials instead of the OIDC token, the only path a dry run shows.
+    OtherCredentials,
+    /// It concerns the credentials already in the environment, which a dry run does not read.
+    CredentialsInEnvironment,
+    /// It tags AssumeRole sessions, and a dry run makes no AssumeRole call.
+    SessionTags,
+    /// It shapes the chained calls after the first request, which a dry run does not make.
+    ChainedCalls,
+    /// It explains an STS refusal, and a dry run gets none.
+    StsRefusal,
+    /// It does nothing, in the real run either.
+    Ignored,
 }
 
 /// Every input this action understands, in `action.yml` order (and in [`Input`]'s order).
@@ -133,6 +180,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "ARN",
         help: "ARN of the IAM role to assume with the job's OIDC token (a bare role name works when the account is known: one allowed-account-ids, or the account of the keys used)",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::AwsRegion,
@@ -140,6 +188,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "REGION",
         help: "AWS region of the STS endpoint and of the exported AWS_REGION (default: AWS_REGION, then AWS_DEFAULT_REGION)",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::Audience,
@@ -147,6 +196,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "AUD",
         help: "Audience requested for the OIDC token and checked in it",
         default: Some("sts.amazonaws.com"),
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::RoleSessionName,
@@ -154,6 +204,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "NAME",
         help: "Session name shown in CloudTrail [default: gha-RUN_ID-RUN_ATTEMPT-OWNER.REPO, from the token]",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::RoleDurationSeconds,
@@ -161,6 +212,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "SECONDS",
         help: "Session duration, 900 to 43200 and at most the role's maximum",
         default: Some("3600"),
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::InlineSessionPolicy,
@@ -168,6 +220,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "JSON",
         help: "IAM policy JSON that further restricts the session (at most 2048 characters once minified)",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::ManagedSessionPolicies,
@@ -175,6 +228,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "ARNS",
         help: "Up to 10 managed policy ARNs (comma- or newline-separated) that further restrict the session",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::MaskAwsAccountId,
@@ -182,6 +236,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Mask the AWS account id in logs",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::Exports),
     },
     InputSpec {
         input: Input::OutputCredentials,
@@ -189,6 +244,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Also set the credentials as step outputs (aws-access-key-id, aws-secret-access-key, aws-session-token)",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::Exports),
     },
     InputSpec {
         input: Input::OutputEnvCredentials,
@@ -196,6 +252,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Export the credentials as AWS_* environment variables for later steps",
         default: Some("true"),
+        dry_run: DryRun::Unused(Unused::Exports),
     },
     InputSpec {
         input: Input::Policy,
@@ -203,6 +260,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "PATH",
         help: "Claim policy file (TOML) [default: .github/oidc-assume.toml when it exists]",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::AllowedRepositories,
@@ -210,6 +268,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Simple policy: repositories (owner/name) allowed to assume the role, comma- or newline-separated",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::AllowedRefs,
@@ -217,6 +276,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Simple policy: refs allowed (refs/heads/main, refs/tags/v*)",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::AllowedEnvironments,
@@ -224,6 +284,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Simple policy: deployment environments allowed",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::AllowedEvents,
@@ -231,6 +292,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Simple policy: triggering events allowed [default: push, workflow_dispatch, release, schedule]",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::TrustPolicyFile,
@@ -238,6 +300,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "PATH",
         help: "The role's trust policy JSON (or `aws iam get-role` output): when STS refuses the token, the refusal names the condition that failed",
         default: None,
+        dry_run: DryRun::Unused(Unused::StsRefusal),
     },
     InputSpec {
         input: Input::WebIdentityTokenFile,
@@ -245,6 +308,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "PATH",
         help: "Read the OIDC token from this file instead of requesting one from the runner",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::Issuer,
@@ -252,6 +316,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "URL",
         help: "Expected token issuer [default: from GITHUB_SERVER_URL, else https://token.actions.githubusercontent.com]",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::StsEndpoint,
@@ -259,6 +324,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "URL",
         help: "STS endpoint URL [default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the regional endpoint]",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::ActionTimeoutS,
@@ -266,6 +332,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "SECONDS",
         help: "Bound on the whole run, 1 to 3600 seconds; each request then gets a third of it (at most 10 s) [default: no bound; 10 s per request]",
         default: None,
+        dry_run: DryRun::WhenSending,
     },
     InputSpec {
         input: Input::RetryMaxAttempts,
@@ -273,6 +340,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "N",
         help: "Attempts per request (token, keys, STS) when it fails transiently: connection errors, timeouts, 5xx, 429, throttling; refusals are never retried",
         default: Some("5"),
+        dry_run: DryRun::WhenSending,
     },
     InputSpec {
         input: Input::DisableRetry,
@@ -280,6 +348,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Make one attempt per request",
         default: Some("false"),
+        dry_run: DryRun::WhenSending,
     },
     InputSpec {
         input: Input::RoleChaining,
@@ -287,6 +356,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Assume role-to-assume with the credentials already in the environment (an earlier step's, or the runner's instance profile) instead of an OIDC token",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::OtherCredentials),
     },
     InputSpec {
         input: Input::ChainRoles,
@@ -294,6 +364,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "ARNS",
         help: "Roles to assume in turn after role-to-assume, each with the previous session (comma- or newline-separated); chained sessions last at most 1 hour",
         default: None,
+        dry_run: DryRun::Unused(Unused::ChainedCalls),
     },
     InputSpec {
         input: Input::RoleExternalId,
@@ -301,6 +372,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "ID",
         help: "External id sent with every AssumeRole call (chained roles, static keys, existing credentials)",
         default: None,
+        dry_run: DryRun::Unused(Unused::ChainedCalls),
     },
     InputSpec {
         input: Input::RoleSkipSessionTagging,
@@ -308,6 +380,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Do not tag AssumeRole sessions with the run's GitHub context (GitHub, Repository, Workflow, Action, Actor, Commit, Branch)",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::SessionTags),
     },
     InputSpec {
         input: Input::TransitiveTagKeys,
@@ -315,6 +388,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Session tag keys that pass on to further chained sessions",
         default: None,
+        dry_run: DryRun::Unused(Unused::SessionTags),
     },
     InputSpec {
         input: Input::CustomTags,
@@ -322,6 +396,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "JSON",
         help: r#"More session tags for AssumeRole, as a JSON object, e.g. {"Team":"platform"}"#,
         default: None,
+        dry_run: DryRun::Unused(Unused::SessionTags),
     },
     InputSpec {
         input: Input::AwsAccessKeyId,
@@ -329,6 +404,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "KEY",
         help: "Static access key id (the path to migrate away from): used to AssumeRole into role-to-assume, or exported as is without a role",
         default: None,
+        dry_run: DryRun::Unused(Unused::OtherCredentials),
     },
     InputSpec {
         input: Input::AwsSecretAccessKey,
@@ -336,6 +412,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "SECRET",
         help: "Secret for aws-access-key-id",
         default: None,
+        dry_run: DryRun::Unused(Unused::OtherCredentials),
     },
     InputSpec {
         input: Input::AwsSessionToken,
@@ -343,6 +420,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "TOKEN",
         help: "Session token for aws-access-key-id, when those are temporary credentials",
         default: None,
+        dry_run: DryRun::Unused(Unused::OtherCredentials),
     },
     InputSpec {
         input: Input::AwsProfile,
@@ -350,6 +428,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "NAME",
         help: "Write the credentials to this named profile in the shared credentials and config files (and set AWS_PROFILE) instead of AWS_* variables",
         default: None,
+        dry_run: DryRun::Unused(Unused::Exports),
     },
     InputSpec {
         input: Input::OverwriteAwsProfile,
@@ -357,6 +436,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Replace a profile of the same name that is already in the shared files",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::Exports),
     },
     InputSpec {
         input: Input::Roles,
@@ -364,6 +444,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "TOML",
         help: r#"Several roles in one step, each written as a named profile: lines of `PROFILE = "ROLE_ARN"` or `PROFILE = { role = "ARN", chain = ["ARN"], duration = 900, region = "eu-west-1" }`"#,
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::UnsetCurrentCredentials,
@@ -371,6 +452,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Blank the AWS_* credential variables of later steps and never use credentials already in the environment",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::CredentialsInEnvironment),
     },
     InputSpec {
         input: Input::AllowedAccountIds,
@@ -378,6 +460,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Accounts the credentials may belong to; checked before anything is exported",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::UseExistingCredentials,
@@ -385,6 +468,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "When the environment already holds working credentials, keep them and request none",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::CredentialsInEnvironment),
     },
     InputSpec {
         input: Input::ForceSkipOidc,
@@ -392,6 +476,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Never use an OIDC token, even when the job may request one: assume role-to-assume with static keys or the credentials in the environment",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::OtherCredentials),
     },
     InputSpec {
         input: Input::HttpProxy,
@@ -399,6 +484,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "URL",
         help: "Proxy for every request (token, keys, STS) [default: HTTPS_PROXY / HTTP_PROXY]",
         default: None,
+        dry_run: DryRun::WhenSending,
     },
     InputSpec {
         input: Input::NoProxy,
@@ -406,6 +492,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "LIST",
         help: "Hosts that bypass the proxy, comma-separated [default: NO_PROXY]",
         default: None,
+        dry_run: DryRun::WhenSending,
     },
     InputSpec {
         input: Input::CaBundle,
@@ -413,6 +500,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "PATH",
         help: "Extra PEM CA certificates to trust, e.g. a TLS-intercepting proxy's [default: AWS_CA_BUNDLE]",
         default: None,
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::Cleanup,
@@ -420,6 +508,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "At the end of the job, blank the exported variables and remove the profiles this step wrote",
         default: Some("true"),
+        dry_run: DryRun::Unused(Unused::Exports),
     },
     InputSpec {
         input: Input::SpecialCharactersWorkaround,
@@ -427,6 +516,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Accepted for configure-aws-credentials compatibility; does nothing (this action has no such bug)",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::Ignored),
     },
     InputSpec {
         input: Input::InsecureSkipSignatureVerification,
@@ -434,6 +524,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Do not verify the token's signature (the claim policy then checks unauthenticated claims)",
         default: Some("false"),
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::RefreshCredentials,
@@ -441,6 +532,7 @@ pub const INPUTS: &[InputSpec] = &[
         value_name: "BOOL",
         help: "Instead of AWS_* keys, leave a profile (AWS_PROFILE, AWS_CONFIG_FILE) whose credential_process runs this binary with this step's inputs, so the AWS SDKs and CLI fetch fresh credentials by themselves for as long as the job runs (native action only)",
         default: Some("false"),
+        dry_run: DryRun::Unused(Unused::Exports),
     },
 ];
 
@@ -458,5 +550,38 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), INPUTS.len(), "duplicate input names");
+    }
+
+    /// The checks read defaults from the table, so each must read back as its type.
+    #[test]
+    fn defaults_read_back_as_their_type() {
+        for spec in INPUTS {
+            match spec.value_name {
+                "BOOL" => assert!(
+                    matches!(spec.default, Some("true" | "false")),
+                    "{}: a BOOL input needs `default: Some(\"true\")` or `Some(\"false\")`",
+                    spec.name
+                ),
+                "N" | "SECONDS" => assert_eq!(
+                    spec.input
+                        .default_number()
+                        .map(|n| n.to_string())
+                        .as_deref(),
+                    spec.default,
+                    "{}: a numeric default must be a whole number",
+                    spec.name
+                ),
+                _ => {}
+            }
+        }
+        // Constants of other modules that repeat an input's default hold the table's value.
+        assert_eq!(
+            Input::RetryMaxAttempts.default_number(),
+            Some(u64::from(crate::retry::DEFAULT_MAX_ATTEMPTS))
+        );
+        assert_eq!(
+            Input::Audience.spec().default,
+            Some(crate::github::DEFAULT_AUDIENCE)
+        );
     }
 }

@@ -1,5 +1,7 @@
-//! The packaging contract: action.yml matches the inputs the binary reads, the image runs the
-//! binary without a shell, and the README documents the exit codes the binary returns.
+//! The packaging contract: action.yml, native/action.yml and the README's table of inputs are
+//! written from the input table (`UPDATE_INPUT_DOCS=1 cargo test --test it packaging` rewrites
+//! them), the image runs the binary without a shell, and the README documents the exit codes the
+//! binary returns. I/O: reads the repository's files, and writes them only in that update mode.
 
 use std::path::Path;
 
@@ -43,17 +45,25 @@ fn action_inputs(yml: &str) -> Vec<(String, String, bool, Option<String>)> {
 
 /// Inputs of action.yml the binary does not read as inputs: their defaults are runner
 /// expressions (`runs.args` may only use the inputs context) that action.yml passes on as
-/// arguments, untranslated (docs/container.md).
-const RUNNER_SIDE: [(&str, &str); 2] = [
-    ("runner-temp", "${{ runner.temp }}"),
-    ("job-container", "${{ job.container.id }}"),
+/// arguments, untranslated (docs/container.md). `(name, description, default)`.
+const RUNNER_SIDE: [(&str, &str, &str); 2] = [
+    (
+        "runner-temp",
+        "Internal, leave unset: the runner's temp directory on its host, passed to the container untranslated so it can name profile files for later steps (docs/container.md)",
+        "${{ runner.temp }}",
+    ),
+    (
+        "job-container",
+        "Internal, leave unset: the job container's id, empty when the job has none (docs/container.md)",
+        "${{ job.container.id }}",
+    ),
 ];
 
 /// action.yml's inputs without the runner-side ones, which must be there as [`RUNNER_SIDE`] says.
 fn action_yml_inputs() -> Vec<(String, String, bool, Option<String>)> {
     let yml = read("action.yml");
     let mut inputs = action_inputs(&yml);
-    for (name, default) in RUNNER_SIDE {
+    for (name, _, default) in RUNNER_SIDE {
         let at = inputs
             .iter()
             .position(|i| i.0 == name)
@@ -65,6 +75,124 @@ fn action_yml_inputs() -> Vec<(String, String, bool, Option<String>)> {
         );
     }
     inputs
+}
+
+/// The command that rewrites every file generated from the input table.
+const UPDATE: &str = "UPDATE_INPUT_DOCS=1 cargo test --test it packaging";
+
+/// Holds the part of file `name` generated from the input table (`current`) to `expected`.
+/// With `UPDATE_INPUT_DOCS=1` it rewrites that part instead; otherwise a difference fails with
+/// the lines to change and the command that changes them.
+fn generated(name: &str, current: &str, expected: &str) {
+    if current == expected {
+        return;
+    }
+    if std::env::var_os("UPDATE_INPUT_DOCS").is_some() {
+        // Whole or not at all (a rename): the other tests of this run read these files too,
+        // and may fail once on the old text; the next run checks the new one.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+        let fresh = path.with_extension("update-input-docs");
+        std::fs::write(&fresh, read(name).replacen(current, expected, 1)).unwrap();
+        std::fs::rename(&fresh, &path).unwrap();
+        return;
+    }
+    let (have, want): (Vec<&str>, Vec<&str>) =
+        (current.lines().collect(), expected.lines().collect());
+    let mut diff = String::new();
+    for line in &have {
+        if !want.contains(line) {
+            diff.push_str(&format!("- {line}\n"));
+        }
+    }
+    for line in &want {
+        if !have.contains(line) {
+            diff.push_str(&format!("+ {line}\n"));
+        }
+    }
+    if diff.is_empty() {
+        diff = "(the same lines in another order)\n".into();
+    }
+    panic!(
+        "{name} does not match src/inputs/table.rs; run `{UPDATE}` to rewrite it, then commit it. \
+         The lines that change (- now, + then):\n{diff}"
+    );
+}
+
+/// The `inputs:` block of an action file, written from the input table (the container
+/// action's runner-side inputs last).
+fn inputs_block(runner_side: bool) -> String {
+    let quoted = |s: &str| serde_json::to_string(s).unwrap();
+    let mut text = String::from("inputs:\n");
+    let mut entry = |name: &str, help: &str, default: Option<&str>| {
+        text.push_str(&format!(
+            "  {name}:\n    description: {}\n    required: false\n",
+            quoted(help)
+        ));
+        if let Some(default) = default {
+            text.push_str(&format!("    default: {}\n", quoted(default)));
+        }
+    };
+    for input in INPUTS {
+        entry(input.name, input.help, input.default);
+    }
+    if runner_side {
+        for (name, help, default) in RUNNER_SIDE {
+            entry(name, help, Some(default));
+        }
+    }
+    text
+}
+
+#[test]
+fn action_files_are_written_from_the_input_table() {
+    generated(
+        "action.yml",
+        block(&read("action.yml"), "inputs"),
+        &inputs_block(true),
+    );
+    generated(
+        "native/action.yml",
+        block(&read("native/action.yml"), "inputs"),
+        &inputs_block(false),
+    );
+}
+
+/// The README's table of every input, between these two lines.
+const README_BEGIN: &str = "<!-- every input: written from src/inputs/table.rs by `UPDATE_INPUT_DOCS=1 cargo test --test it packaging` -->\n";
+const README_END: &str = "<!-- end of every input -->\n";
+
+/// The README's table of every input, written from the input table; the inputs
+/// configure-aws-credentials does not have are marked **new**.
+fn readme_table() -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut text = format!("{README_BEGIN}| input | default | what it does |\n|---|---|---|\n");
+    for input in INPUTS {
+        let default = input.default.map(|d| format!("`{d}`")).unwrap_or_default();
+        let new = if CAC_INPUTS.contains(&input.name) {
+            ""
+        } else {
+            "**new** "
+        };
+        text.push_str(&format!(
+            "| `{}` | {default} | {new}{} |\n",
+            input.name,
+            cell(input.help)
+        ));
+    }
+    text.push_str(README_END);
+    text
+}
+
+#[test]
+fn readme_lists_every_input_from_the_input_table() {
+    let readme = read("README.md");
+    let current = match (readme.find(README_BEGIN), readme.find(README_END)) {
+        (Some(begin), Some(end)) if begin < end => &readme[begin..end + README_END.len()],
+        _ => panic!(
+            "README.md has no table of every input: put the lines\n{README_BEGIN}{README_END}where it goes, then run `{UPDATE}`"
+        ),
+    };
+    generated("README.md", current, &readme_table());
 }
 
 #[test]

@@ -4,37 +4,37 @@
 
 use crate::config::{Config, DEFAULT_POLICY_PATH, DRY_RUN_REGION, DRY_RUN_ROLE, PolicySource};
 use crate::env;
-use crate::inputs::{INPUTS, Input, Inputs};
+use crate::inputs::{DryRun, INPUTS, Input, Inputs, Unused};
 
 /// Why a dry run does not use `input`, or `None` when it takes part in the decision (or in the
-/// request sent with `--sts-endpoint`, when `sending`).
+/// request sent with `--sts-endpoint`, when `sending`). The input table says which; every
+/// reason is worded here, with no fallback arm.
 pub fn unused_reason(input: Input, sending: bool) -> Option<&'static str> {
-    use Input::*;
-    Some(match input {
-        MaskAwsAccountId | OutputCredentials | OutputEnvCredentials | AwsProfile
-        | OverwriteAwsProfile | Cleanup | RefreshCredentials => {
-            "checked, but a dry run exports nothing (no GITHUB_ENV, GITHUB_OUTPUT or profile is written)"
-        }
-        AwsAccessKeyId | AwsSecretAccessKey | AwsSessionToken | RoleChaining | ForceSkipOidc => {
-            "a dry run shows the OIDC token path only; with this input the real run signs AssumeRole with AWS credentials instead, and checks no claim policy"
-        }
-        UseExistingCredentials | UnsetCurrentCredentials => {
-            "a dry run does not look at the credentials already in the environment"
-        }
-        HttpProxy | NoProxy | RetryMaxAttempts | DisableRetry | ActionTimeoutS if !sending => {
+    Some(match input.spec().dry_run {
+        DryRun::Used => return None,
+        DryRun::WhenSending if sending => return None,
+        DryRun::WhenSending => {
             "a dry run sends no request (pass --sts-endpoint URL to send one to a test endpoint)"
         }
-        RoleSkipSessionTagging | TransitiveTagKeys | CustomTags => {
+        DryRun::Unused(Unused::Exports) => {
+            "checked, but a dry run exports nothing (no GITHUB_ENV, GITHUB_OUTPUT or profile is written)"
+        }
+        DryRun::Unused(Unused::OtherCredentials) => {
+            "a dry run shows the OIDC token path only; with this input the real run signs AssumeRole with AWS credentials instead, and checks no claim policy"
+        }
+        DryRun::Unused(Unused::CredentialsInEnvironment) => {
+            "a dry run does not look at the credentials already in the environment"
+        }
+        DryRun::Unused(Unused::SessionTags) => {
             "checked; session tags go on AssumeRole calls (chain-roles, role-chaining), which a dry run does not make"
         }
-        ChainRoles | RoleExternalId => {
+        DryRun::Unused(Unused::ChainedCalls) => {
             "checked, and allowed-account-ids is applied to the last role; a dry run shows the first request only (the chained AssumeRole calls need the first session's credentials)"
         }
-        TrustPolicyFile => {
+        DryRun::Unused(Unused::StsRefusal) => {
             "read and checked as the real run does; it explains an STS refusal, and a dry run gets none (`oidc-assume explain` checks a trust policy against claims)"
         }
-        SpecialCharactersWorkaround => "accepted and ignored, as in the real run",
-        _ => return None,
+        DryRun::Unused(Unused::Ignored) => "accepted and ignored, as in the real run",
     })
 }
 
@@ -102,7 +102,9 @@ mod tests {
     use crate::env::Env;
     use crate::inputs::Flags;
 
-    /// Issue #14: every input either takes part in a dry run or has a reason not to.
+    /// Issue #14: every input either takes part in a dry run or has a reason not to. The
+    /// table's required `dry_run` column makes a new input decide; this pins the decisions of
+    /// the inputs there were when it became a column, so none changes by accident.
     #[test]
     fn every_input_takes_part_or_says_why_not() {
         let used = [
@@ -126,15 +128,42 @@ mod tests {
             Input::CaBundle,
             Input::InsecureSkipSignatureVerification,
         ];
-        for spec in INPUTS {
-            let reason = unused_reason(spec.input, false);
-            assert_eq!(
-                reason.is_none(),
-                used.contains(&spec.input),
-                "{}",
-                spec.name
-            );
+        let unused = [
+            Input::MaskAwsAccountId,
+            Input::OutputCredentials,
+            Input::OutputEnvCredentials,
+            Input::TrustPolicyFile,
+            Input::ActionTimeoutS,
+            Input::RetryMaxAttempts,
+            Input::DisableRetry,
+            Input::RoleChaining,
+            Input::ChainRoles,
+            Input::RoleExternalId,
+            Input::RoleSkipSessionTagging,
+            Input::TransitiveTagKeys,
+            Input::CustomTags,
+            Input::AwsAccessKeyId,
+            Input::AwsSecretAccessKey,
+            Input::AwsSessionToken,
+            Input::AwsProfile,
+            Input::OverwriteAwsProfile,
+            Input::UnsetCurrentCredentials,
+            Input::UseExistingCredentials,
+            Input::ForceSkipOidc,
+            Input::HttpProxy,
+            Input::NoProxy,
+            Input::Cleanup,
+            Input::SpecialCharactersWorkaround,
+            Input::RefreshCredentials,
+        ];
+        for input in used {
+            assert_eq!(unused_reason(input, false), None, "{}", input.name());
         }
+        for input in unused {
+            let reason = unused_reason(input, false).unwrap_or_default();
+            assert!(!reason.is_empty(), "{}", input.name());
+        }
+        assert_eq!(used.len() + unused.len(), 45, "a list names an input twice");
         // Network inputs take part once a request is sent.
         assert_eq!(unused_reason(Input::HttpProxy, true), None);
         assert!(unused_reason(Input::HttpProxy, false).is_some());
