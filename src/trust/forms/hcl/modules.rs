@@ -137,18 +137,19 @@ fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pen
         ],
         offset,
     );
-    let assumptions = eval.assumptions.borrow().clone();
     Some(Pending {
         root: Ok(root),
         resource: format!("module.{label}"),
         form: "terraform module iam-github-oidc-role",
         role_name: Some(role_name),
-        assumptions,
+        assumptions: eval.assumptions.borrow().clone(),
         power: Some(module_power(eval, block, &cx)),
     })
 }
 
 /// The module's `policies` input: a map of name to policy ARN, each attached to the role.
+/// What it evaluates leaves the trust policy's assumptions as they were (the caller takes them
+/// first: struct fields are evaluated in order).
 fn module_power(eval: &Eval<'_>, block: &Block, cx: &Cx) -> Power {
     let kept = eval.assumptions.borrow().len();
     let mut power = Power::default();
