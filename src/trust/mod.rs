@@ -88,6 +88,8 @@ pub struct Reported {
     pub finding: Finding,
     /// The source line at the finding's location, trimmed (at most 160 characters).
     pub snippet: String,
+    /// What the role may do, in one line, where the form says it beside the trust policy.
+    pub power: Option<String>,
 }
 
 /// Audits one trust policy input (any shape [`document::load`] accepts).
@@ -123,6 +125,8 @@ pub struct DocumentRead {
     pub resource: String,
     /// The form it was read in.
     pub form: String,
+    /// What the role may do, where the form says it (`None` for a bare trust document).
+    pub power: Option<power::Power>,
 }
 
 /// Audits what a reader found in one input (`input` as named on the command line, `text` its
@@ -150,7 +154,9 @@ pub fn audit_found(
             line: found.doc.loc.line,
             resource: found.resource.clone(),
             form: found.form.clone(),
+            power: found.power.clone(),
         });
+        let power = found.power.as_ref().map(power::Power::summary);
         for finding in checks::audit_document(&found.doc, stem) {
             let path = finding
                 .loc
@@ -158,7 +164,14 @@ pub fn audit_found(
                 .clone()
                 .unwrap_or_else(|| input.to_string());
             let source = read.map.text(&path).unwrap_or(text);
-            reported.extend(attach(&path, source, vec![finding]));
+            reported.extend(
+                attach(&path, source, vec![finding])
+                    .into_iter()
+                    .map(|r| Reported {
+                        power: power.clone(),
+                        ..r
+                    }),
+            );
         }
     }
     (reported, documents)
@@ -191,6 +204,7 @@ fn attach(path: &str, text: &str, findings: Vec<Finding>) -> Vec<Reported> {
                 path: path.to_string(),
                 finding,
                 snippet,
+                power: None,
             }
         })
         .collect()

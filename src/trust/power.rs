@@ -44,6 +44,20 @@ impl Level {
         }
     }
 
+    /// The stable name JSON uses (`administrator`, `iam-write`, `read-only`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            Level::Nothing => "none",
+            Level::ReadOnly => "read-only",
+            Level::DataRead => "data-read",
+            Level::Write => "write",
+            Level::ServiceAdmin => "service-admin",
+            Level::PowerUser => "power-user",
+            Level::IamWrite => "iam-write",
+            Level::Administrator => "administrator",
+        }
+    }
+
     /// Whether the level can change things (write or above).
     pub fn writes(self) -> bool {
         self >= Level::Write

@@ -25,6 +25,9 @@ pub fn render(findings: &[Reported]) -> String {
         out.push_str(&format!("   {gutter} | {}\n", r.snippet));
         out.push_str(&format!("   {pad} |\n"));
         out.push_str(&format!("   = {}\n", f.message));
+        if let Some(power) = &r.power {
+            out.push_str(&format!("   = power: {power}\n"));
+        }
         out.push_str(&format!("   = why: {}\n", f.meta.why));
         out.push_str(&format!("   = fix: {}\n", f.fix));
         out.push_str(&format!("   = confidence: {}\n\n", f.confidence.as_str()));
@@ -48,6 +51,9 @@ pub fn render_with_documents(findings: &[Reported], documents: &[DocumentRead]) 
             "  {}:{}  {}  ({})\n",
             d.path, d.line, d.resource, d.form
         ));
+        if let Some(power) = &d.power {
+            out.push_str(&format!("      power: {}\n", power.summary()));
+        }
     }
     out.push_str(&summary);
     out

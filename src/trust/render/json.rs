@@ -35,6 +35,7 @@ pub fn render(
                 "why": f.meta.why,
                 "fix": f.fix,
                 "snippet": r.snippet,
+                "power": r.power,
             })
         })
         .collect();
@@ -48,6 +49,13 @@ pub fn render(
             "line": d.line,
             "resource": d.resource,
             "form": d.form,
+            "power": d.power.as_ref().map(|p| json!({
+                "level": p.level().key(),
+                "summary": p.summary(),
+                "permissions": p.permissions(),
+                "complete": p.complete(),
+                "assumes": p.assumes,
+            })),
         })).collect::<Vec<_>>(),
         "findings": items,
         "summary": {

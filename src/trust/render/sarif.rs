@@ -67,7 +67,7 @@ pub fn render(findings: &[Reported]) -> String {
         .map(|r| {
             let f = &r.finding;
             let index = metas.iter().position(|m| m.id == f.meta.id).unwrap_or(0);
-            json!({
+            let mut result = json!({
                 "ruleId": f.meta.id,
                 "ruleIndex": index,
                 "level": level(f.severity),
@@ -85,7 +85,11 @@ pub fn render(findings: &[Reported]) -> String {
                     "confidence": f.confidence.as_str(),
                     "security-severity": security_severity(f.severity),
                 },
-            })
+            });
+            if let Some(power) = &r.power {
+                result["properties"]["power"] = json!(power);
+            }
+            result
         })
         .collect();
     let log = json!({

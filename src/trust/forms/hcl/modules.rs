@@ -59,12 +59,6 @@ fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pen
             )
         })
         .collect();
-    let role_name = ["name", "name_prefix"]
-        .iter()
-        .find_map(|n| attr(&block.body, n))
-        .map(|e| text_of(&eval.eval(e, &cx)))
-        .filter(|n| !n.starts_with("${"))
-        .unwrap_or_else(|| label.to_string());
     let key = |claim: &str| format!("{provider}:{claim}");
     let at = subjects.first().map_or(offset, |s| s.offset);
     let condition = object(
@@ -141,15 +135,25 @@ fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pen
         root: Ok(root),
         resource: format!("module.{label}"),
         form: "terraform module iam-github-oidc-role",
-        role_name: Some(role_name),
-        assumptions: eval.assumptions.borrow().clone(),
+        role_name: Some(role_name(eval, block, &cx, label)),
+        // First: the `borrow` below lives to the end of the function.
         power: Some(module_power(eval, block, &cx)),
+        assumptions: eval.assumptions.borrow().clone(),
     })
 }
 
+/// The role's name: the module's `name` or `name_prefix`, else the module's label.
+fn role_name(eval: &Eval<'_>, block: &Block, cx: &Cx, label: &str) -> String {
+    ["name", "name_prefix"]
+        .iter()
+        .find_map(|n| attr(&block.body, n))
+        .map(|e| text_of(&eval.eval(e, cx)))
+        .filter(|n| !n.starts_with("${"))
+        .unwrap_or_else(|| label.to_string())
+}
+
 /// The module's `policies` input: a map of name to policy ARN, each attached to the role.
-/// What it evaluates leaves the trust policy's assumptions as they were (the caller takes them
-/// first: struct fields are evaluated in order).
+/// What it evaluates leaves the trust policy's assumptions as they were.
 fn module_power(eval: &Eval<'_>, block: &Block, cx: &Cx) -> Power {
     let kept = eval.assumptions.borrow().len();
     let mut power = Power::default();
