@@ -28,8 +28,14 @@ pub enum TokenError {
         variable: &'static str,
         problem: String,
     },
-    #[error("the runner's token endpoint answered HTTP {status}: {body}")]
-    Status { status: u16, body: String },
+    #[error("the runner's token endpoint {endpoint} answered HTTP {status}{}", answered(.body))]
+    Status {
+        /// Scheme, host and path of `ACTIONS_ID_TOKEN_REQUEST_URL`: never its query.
+        endpoint: String,
+        status: u16,
+        /// The body, shown safely; empty when there was none.
+        body: String,
+    },
     #[error("could not reach the runner's token endpoint: {0}")]
     Transport(String),
     #[error("the runner's token endpoint answered without a token: {problem}")]
@@ -68,12 +74,36 @@ impl TokenError {
             TokenError::Status { status: 401 | 403, .. } => Some(
                 "the request token was refused: it is valid only during the job that received it".into(),
             ),
+            // The runner hands each job its own URL; a 404 means this one is not it.
+            TokenError::Status { status: 404, .. } => Some(format!(
+                "{} names no token endpoint: it is stale (kept from an earlier job, or set by hand in `env:`) or not the runner's; let the runner set it. A missing `id-token: write` leaves it unset and a refused request token gives 401 or 403, not 404; on GitHub Enterprise Server, check that your version offers Actions OIDC tokens",
+                env::ACTIONS_ID_TOKEN_REQUEST_URL
+            )),
             TokenError::File { .. } => Some(
                 "give the path of a file that holds the JWT (e.g. written by a previous step), readable by this step".into(),
             ),
             _ => None,
         }
     }
+}
+
+/// What follows "answered HTTP 404" in [`TokenError::Status`]: the body, or that there was none
+/// (never an empty pair of quotes).
+fn answered(body: &str) -> String {
+    if body.is_empty() {
+        " with an empty body".to_string()
+    } else {
+        format!(": {body}")
+    }
+}
+
+/// Where a request went, for messages: scheme, host, port and path, never the query (the
+/// runner's token URL carries its parameters there) or a fragment.
+fn endpoint_shown(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    format!("`{shown}`")
 }
 
 /// Why the issuer's keys could not be had.
@@ -223,9 +253,15 @@ impl TokenSource for RunnerTokenSource {
             .map_err(TokenError::Transport)?;
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
+            let text = text.trim();
             return Err(TokenError::Status {
+                endpoint: endpoint_shown(&self.url),
                 status: status.as_u16(),
-                body: crate::text::show(text.trim()),
+                body: if text.is_empty() {
+                    String::new()
+                } else {
+                    crate::text::show(text)
+                },
             });
         }
         #[derive(serde::Deserialize)]
@@ -436,6 +472,40 @@ mod tests {
             with_audience(&url, "api://Azure AD&x").as_str(),
             "https://x.example/t?a=1&audience=api%3A%2F%2FAzure+AD%26x"
         );
+    }
+
+    #[test]
+    fn token_endpoint_errors_name_the_endpoint_not_its_query() {
+        let url = url::Url::parse(
+            "https://pipelines.example/abc/_apis/idtoken?api-version=2.0&sig=secret#frag",
+        )
+        .unwrap();
+        assert_eq!(
+            endpoint_shown(&url),
+            "`https://pipelines.example/abc/_apis/idtoken`"
+        );
+        let status = |status: u16, body: &str| TokenError::Status {
+            endpoint: endpoint_shown(&url),
+            status,
+            body: body.into(),
+        };
+        assert_eq!(
+            status(404, "").to_string(),
+            "the runner's token endpoint `https://pipelines.example/abc/_apis/idtoken` answered HTTP 404 with an empty body"
+        );
+        assert_eq!(
+            status(403, "`forbidden`").to_string(),
+            "the runner's token endpoint `https://pipelines.example/abc/_apis/idtoken` answered HTTP 403: `forbidden`"
+        );
+        let hint = status(404, "").hint().unwrap();
+        assert!(
+            hint.starts_with("ACTIONS_ID_TOKEN_REQUEST_URL names no token endpoint")
+                && hint.contains("id-token: write")
+                && hint.contains("GitHub Enterprise Server"),
+            "{hint}"
+        );
+        assert!(status(403, "").hint().unwrap().contains("refused"));
+        assert_eq!(status(500, "").hint(), None);
     }
 
     #[test]

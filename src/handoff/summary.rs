@@ -1,8 +1,25 @@
 //! What the step tells the reader once credentials are exported: a line per set of
 //! credentials, and the Markdown step summary. Pure: no I/O.
 
-use crate::config::Config;
+use crate::config::{Config, Source};
 use crate::plan::Produced;
+
+/// What vouched for the credentials, in the one-line report: the claim policy's rule for a
+/// token; for keys or credentials already present, where they came from (a claim policy checks
+/// a token's claims, so it never applies to them).
+fn basis(config: &Config, rule: Option<&str>) -> String {
+    match (&config.credentials.source, rule) {
+        (Source::WebIdentity, Some(rule)) => format!("policy rule `{rule}`"),
+        (Source::WebIdentity, None) => "no claim policy".to_string(),
+        (Source::Keys(_), _) => {
+            "from the `aws-access-key-id` input; no token, so no claim policy applies".to_string()
+        }
+        (Source::Existing, _) => {
+            "from the AWS credentials already present; no token, so no claim policy applies"
+                .to_string()
+        }
+    }
+}
 
 /// One line per set of credentials, once exported: what it is, until when, and by which rule.
 pub fn report_lines(config: &Config, produced: &[Produced], rule: Option<&str>) -> Vec<String> {
@@ -22,13 +39,7 @@ pub fn report_lines(config: &Config, produced: &[Produced], rule: Option<&str>) 
         } else {
             format!("assumed {arn}{target} until {}", p.creds.expiration)
         };
-        lines.push(format!(
-            "oidc-assume: {what} ({})",
-            rule.map_or_else(
-                || "no claim policy".to_string(),
-                |r| format!("policy rule `{r}`")
-            )
-        ));
+        lines.push(format!("oidc-assume: {what} ({})", basis(config, rule)));
     }
     lines
 }
@@ -67,10 +78,20 @@ pub fn step_summary(config: &Config, produced: &[Produced], rule: Option<&str>) 
             cell(&p.creds.expiration)
         };
         text.push_str(&format!("| Expires | {expires} |\n"));
-        text.push_str(&format!(
-            "| Policy rule | {} |\n\n",
-            rule.map_or_else(|| "none (no claim policy)".to_string(), cell)
-        ));
+        // Keys and credentials already present have no claims to check: the row says where
+        // they came from instead of a policy that could never apply.
+        text.push_str(&match &config.credentials.source {
+            Source::WebIdentity => format!(
+                "| Policy rule | {} |\n\n",
+                rule.map_or_else(|| "none (no claim policy)".to_string(), cell)
+            ),
+            Source::Keys(_) => {
+                "| Source | the `aws-access-key-id` input (no token, so no claim policy applies) |\n\n".to_string()
+            }
+            Source::Existing => {
+                "| Source | the AWS credentials already present (no token, so no claim policy applies) |\n\n".to_string()
+            }
+        });
         if let Some(name) = session_name {
             text.push_str(&format!(
                 "What this session did, in CloudTrail (events take up to 15 minutes to appear):\n\n```sh\n{}\n```\n\n",
@@ -163,6 +184,47 @@ mod tests {
     }
 
     #[test]
+    fn each_source_says_what_vouched_for_the_credentials() {
+        // (inputs, rule, end of the line, the summary's row)
+        let keys = [
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+        ];
+        type Inputs<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Inputs, Option<&str>, &str, &str)] = &[
+            (
+                &[],
+                Some("main"),
+                "(policy rule `main`)",
+                "| Policy rule | `main` |",
+            ),
+            (
+                &[],
+                None,
+                "(no claim policy)",
+                "| Policy rule | none (no claim policy) |",
+            ),
+            (
+                &keys,
+                None,
+                "(from the `aws-access-key-id` input; no token, so no claim policy applies)",
+                "| Source | the `aws-access-key-id` input (no token, so no claim policy applies) |",
+            ),
+            (
+                &[("INPUT_ROLE-CHAINING", "true")],
+                None,
+                "(from the AWS credentials already present; no token, so no claim policy applies)",
+                "| Source | the AWS credentials already present (no token, so no claim policy applies) |",
+            ),
+        ];
+        for (inputs, rule, end, row) in cases {
+            let (lines, summary) = run(inputs, "2026-11-24T13:00:00Z", *rule);
+            assert!(lines[0].ends_with(end), "{}", lines[0]);
+            assert!(summary.contains(row), "{summary}");
+        }
+    }
+
+    #[test]
     fn the_cloudtrail_lookup_is_one_copy_paste() {
         assert_eq!(
             cloudtrail_lookup("eu-west-1", "gha-11843209874-1-octo-org.octo-repo"),
@@ -177,6 +239,8 @@ mod tests {
             &[
                 ("INPUT_MASK-AWS-ACCOUNT-ID", "true"),
                 ("INPUT_AWS-PROFILE", "p"),
+                ("INPUT_AWS-ACCESS-KEY-ID", "AKIAIOSFODNN7EXAMPLE"),
+                ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
             ],
             "",
             None,
@@ -187,7 +251,7 @@ mod tests {
             lines[0]
         );
         assert!(
-            lines[0].ends_with(" as profile `p` (no claim policy)"),
+            lines[0].ends_with(" as profile `p` (from the `aws-access-key-id` input; no token, so no claim policy applies)"),
             "{}",
             lines[0]
         );
@@ -198,8 +262,11 @@ mod tests {
         );
         assert!(summary.contains("| Profile | `p` |"), "{summary}");
         assert!(
-            summary.contains("| Policy rule | none (no claim policy) |"),
+            summary.contains(
+                "| Source | the `aws-access-key-id` input (no token, so no claim policy applies) |"
+            ),
             "{summary}"
         );
+        assert!(!summary.contains("Policy rule"), "{summary}");
     }
 }

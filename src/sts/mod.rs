@@ -168,6 +168,9 @@ impl StsError {
 
     /// How to fix it, by error code.
     pub fn hint(&self) -> Option<String> {
+        if let Some(hint) = xml::foreign_answer_hint(self) {
+            return Some(hint);
+        }
         let hint = match self.code.as_deref()? {
             // Session tags need their own permission in the trust policy; the refusal names it.
             "AccessDenied" if self.message.contains("sts:TagSession") => {

@@ -70,6 +70,16 @@ impl SignedClient {
         })
     }
 
+    /// Where the signed calls go, for messages: the explicit endpoint, else the regional one
+    /// (the SDK's default resolves to it).
+    fn endpoint(&self) -> String {
+        let base = self
+            .explicit_endpoint
+            .clone()
+            .unwrap_or_else(|| crate::aws::regional_sts_endpoint(&self.region));
+        format!("{}/", base.trim_end_matches('/'))
+    }
+
     /// The per-request configuration that makes a call signed by `signer`.
     fn signed(&self, signer: &Signer) -> Result<aws_sdk_sts::config::Builder, StsError> {
         let provider = match signer {
@@ -135,7 +145,7 @@ impl SignedClient {
             .config_override(self.signed(signer)?)
             .send()
             .await
-            .map_err(|e| sdk_error(OP, &e))?;
+            .map_err(|e| sdk_error(OP, &self.endpoint(), &e))?;
         credentials(
             OP,
             output.credentials(),
@@ -153,7 +163,7 @@ impl SignedClient {
             .config_override(self.signed(signer)?)
             .send()
             .await
-            .map_err(|e| sdk_error(OP, &e))?;
+            .map_err(|e| sdk_error(OP, &self.endpoint(), &e))?;
         match (output.account(), output.arn()) {
             (Some(account), Some(arn)) => Ok(Identity {
                 account: account.to_string(),
@@ -210,10 +220,23 @@ fn credentials(
     })
 }
 
-fn sdk_error<E>(operation: &'static str, error: &SdkError<E>) -> StsError
+/// The SDK's error as ours. A 200 the SDK could not read as STS's answer is checked first:
+/// a proxy's page says so, rather than the XML parser's complaint about it.
+fn sdk_error<E>(operation: &'static str, endpoint: &str, error: &SdkError<E>) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    if let Some(raw) = error.raw_response()
+        && raw.status().as_u16() == 200
+        && let Some(foreign) = super::xml::foreign_answer(
+            operation,
+            endpoint,
+            raw.headers().get("content-type"),
+            raw.body().bytes().unwrap_or_default(),
+        )
+    {
+        return foreign;
+    }
     let (code, message, transient) = match error {
         SdkError::ServiceError(service) => {
             let e = service.err();

@@ -50,6 +50,10 @@ impl WebIdentityClient {
                 fail(format!("{kind}: {}", chain(&e)), true)
             })?;
         let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let text = response.text().await.map_err(|e| {
             let kind = if e.is_timeout() {
                 "timed out"
@@ -59,7 +63,17 @@ impl WebIdentityClient {
             fail(format!("{kind}: {}", chain(&e)), true)
         })?;
         if status == 200 {
-            parse_credentials(OPERATION, &text)
+            // A proxy's page is not a damaged answer: say whose it likely is.
+            let endpoint = format!("{}/", self.endpoint);
+            match super::xml::foreign_answer(
+                OPERATION,
+                &endpoint,
+                content_type.as_deref(),
+                text.as_bytes(),
+            ) {
+                Some(foreign) => Err(foreign),
+                None => parse_credentials(OPERATION, &text),
+            }
         } else {
             Err(parse_error(OPERATION, status, &text))
         }

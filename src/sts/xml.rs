@@ -1,5 +1,6 @@
 //! Reads STS's XML answers: credentials from an `AssumeRole…Response`, code and message from an
-//! `ErrorResponse`, with XML entities decoded. Pure: no I/O.
+//! `ErrorResponse`, with XML entities decoded; and tells a successful answer that is not STS's
+//! (a proxy's login or block page) from one cut short. Pure: no I/O.
 
 use super::{Credentials, StsError, is_transient};
 use crate::secret::Secret;
@@ -93,6 +94,54 @@ pub fn parse_credentials(operation: &'static str, xml: &str) -> Result<Credentia
     })
 }
 
+/// How the message of an answer that did not come from STS begins; [`foreign_answer_hint`]
+/// knows such an error by it.
+const NOT_STS: &str = "the answer did not come from STS";
+
+/// A successful (200) answer that is no STS answer at all: an HTML page or an empty body, as a
+/// proxy's login or block page, a captive portal or a wrong endpoint serve them. `None` when
+/// the body is STS's `<{operation}Response>`, complete or cut short (cut short is
+/// [`parse_credentials`]'s case: another try may fix it).
+///
+/// Still transient, as a damaged answer is: the retry is bounded and cheap, and a proxy's
+/// interstitial page is sometimes shown only once.
+pub fn foreign_answer(
+    operation: &'static str,
+    endpoint: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Option<StsError> {
+    let text = String::from_utf8_lossy(body);
+    if text.contains(&format!("<{operation}Response")) {
+        return None;
+    }
+    let content_type = content_type
+        .map(|c| crate::text::show(c.trim()))
+        .unwrap_or_else(|| "none".to_string());
+    let text = crate::text::one_line(&text);
+    let body = if text.is_empty() {
+        "an empty body".to_string()
+    } else {
+        format!("a body that starts {}", crate::text::show(&text))
+    };
+    Some(StsError {
+        operation,
+        code: None,
+        message: format!(
+            "{NOT_STS}: {} answered HTTP 200 with content type {content_type} and {body}",
+            crate::text::show(endpoint)
+        ),
+        transient: true,
+    })
+}
+
+/// The fix for an answer [`foreign_answer`] recognised: who likely answered, and what to check.
+pub fn foreign_answer_hint(error: &StsError) -> Option<String> {
+    (error.code.is_none() && error.message.starts_with(NOT_STS)).then(|| {
+        "a proxy (`http-proxy`, HTTPS_PROXY or the runner's) or a wrong `sts-endpoint` answered in STS's place: check that `sts-endpoint` (or AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) is unset or names STS, and that the proxy lets STS's host through or `no-proxy` lists it".to_string()
+    })
+}
+
 /// Reads an STS `ErrorResponse` (or whatever a proxy answered instead).
 pub fn parse_error(operation: &'static str, status: u16, body: &str) -> StsError {
     let code = element(body, "Code").map(|c| c.into_owned());
@@ -183,5 +232,75 @@ mod tests {
         assert_eq!(proxy.message, "HTTP 502: `<html>Bad gateway\\n</html>`");
         assert!(parse_error(OPERATION, 429, "").transient);
         assert!(!parse_error(OPERATION, 400, "").transient);
+    }
+
+    #[test]
+    fn a_200_that_is_not_sts_says_whose_it_likely_is() {
+        let endpoint = "https://sts.eu-west-1.amazonaws.com/";
+        // (content type, body, the message's end; None: STS's own answer)
+        let cases: &[(Option<&str>, &str, Option<&str>)] = &[
+            (
+                Some("text/html; charset=utf-8"),
+                "<html>\n  <title>Proxy login</title>\n</html>",
+                Some(
+                    "content type `text/html; charset=utf-8` and a body that starts `<html> <title>Proxy login</title> </html>`",
+                ),
+            ),
+            (None, "", Some("content type none and an empty body")),
+            (
+                Some("text/plain"),
+                " \n ",
+                Some("content type `text/plain` and an empty body"),
+            ),
+            (
+                Some("text/html"),
+                "\u{1b}[2J`x`",
+                Some("a body that starts `\\u{1b}[2J`x``"),
+            ),
+            // STS's answer, whole or cut short, is not foreign: parse_credentials reads it.
+            (
+                Some("text/xml"),
+                "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Assu",
+                None,
+            ),
+        ];
+        for (content_type, body, want) in cases {
+            let got = foreign_answer(OPERATION, endpoint, *content_type, body.as_bytes());
+            match (got, want) {
+                (None, None) => {}
+                (Some(error), Some(end)) => {
+                    assert!(error.transient, "{body:?}");
+                    assert!(
+                        error.message.starts_with("the answer did not come from STS: `https://sts.eu-west-1.amazonaws.com/` answered HTTP 200 with "),
+                        "{}",
+                        error.message
+                    );
+                    assert!(error.message.ends_with(end), "{}", error.message);
+                    assert!(!error.message.contains('\n'), "{}", error.message);
+                    assert!(
+                        foreign_answer_hint(&error)
+                            .unwrap()
+                            .contains("`sts-endpoint`")
+                    );
+                    assert!(error.hint().unwrap().contains("HTTPS_PROXY"));
+                }
+                (got, want) => panic!("{body:?}: {got:?}, wanted {want:?}"),
+            }
+        }
+        // A long page is cut, and says how long it was.
+        let long = "<html>".to_string() + &"x".repeat(5000);
+        let error = foreign_answer(OPERATION, endpoint, None, long.as_bytes()).unwrap();
+        assert!(
+            error.message.ends_with("(5006 characters in all)`"),
+            "{}",
+            error.message
+        );
+        // STS's own errors keep their hints.
+        let denied = parse_error(
+            OPERATION,
+            403,
+            "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>",
+        );
+        assert_eq!(foreign_answer_hint(&denied), None);
     }
 }

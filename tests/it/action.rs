@@ -214,10 +214,10 @@ async fn token_endpoint_refusal_is_exit_4() {
     --- stdout
     ::warning title=no claim policy::any workflow run whose token the role's trust policy accepts gets credentials. Add .github/oidc-assume.toml (or the allowed-* inputs) so this step checks repository, ref, environment and event itself and explains refusals
     ::add-mask::runner-request-token-5f0c9e
-    ::error title=oidc-assume::the runner's token endpoint answered HTTP 403: `{"message":"Forbidden"}`
+    ::error title=oidc-assume::the runner's token endpoint `http://127.0.0.1:GITHUB_PORT/idtoken` answered HTTP 403: `{"message":"Forbidden"}`
     --- stderr
     ::stop-commands::[STOP-1]
-    error: the runner's token endpoint answered HTTP 403: `{"message":"Forbidden"}`
+    error: the runner's token endpoint `http://127.0.0.1:GITHUB_PORT/idtoken` answered HTTP 403: `{"message":"Forbidden"}`
     hint: the request token was refused: it is valid only during the job that received it
     ::[STOP-1]::
     --- GITHUB_ENV: empty

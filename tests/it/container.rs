@@ -7,9 +7,10 @@
 //! them: `GITHUB_ENV` applied verbatim, on the host with the runner user's own `HOME`, or in a
 //! job container (simulated below), judged by the AWS CLI against moto.
 //!
-//! Needs a Docker engine and the static release binary (`.ci/run` provides both and names the
-//! image in `OIDC_ASSUME_TEST_IMAGE`). Without them these tests skip with a loud message, and
-//! fail when `CI=true`.
+//! Needs a Docker engine and the static release binary: `scripts/test.sh` builds the binary and
+//! the image when an engine answers, `.ci/run` also starts the engine; either names the image in
+//! `OIDC_ASSUME_TEST_IMAGE`. Without them these tests skip with a loud message (one line from
+//! `scripts/test.sh` instead, when it ran them), and fail when `CI=true`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -29,13 +30,16 @@ macro_rules! image_or_skip {
                     std::env::var("CI").as_deref() != Ok("true"),
                     "CI=true, and the container tests cannot run: {why}"
                 );
-                // Straight to stderr: the test harness captures eprintln! of passing tests.
-                use std::io::Write;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\n!!! SKIPPED {}: {why} (.ci/run provides the engine and the image)",
-                    module_path!()
-                );
+                // scripts/test.sh has said so once, in one line; otherwise each test says it.
+                if std::env::var_os("OIDC_ASSUME_CONTAINER_SKIP_SAID").is_none() {
+                    // Straight to stderr: the test harness captures eprintln! of passing tests.
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\n!!! SKIPPED {}: {why} (scripts/test.sh builds the image when an engine answers; .ci/run starts one)",
+                        module_path!()
+                    );
+                }
                 return;
             }
         }

@@ -13,6 +13,7 @@ mod dry_run;
 mod faults;
 mod first_contact;
 mod hostile;
+mod messages;
 mod native;
 mod packaging;
 mod parity;

@@ -143,7 +143,7 @@ async fn static_keys_without_a_role_are_exported_as_they_are() {
     ::add-mask::wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
     ::warning title=static AWS keys::this step uses aws-access-key-id/aws-secret-access-key. To switch to OIDC: give the job `permissions: id-token: write`, create the IAM OIDC provider token.actions.githubusercontent.com (audience sts.amazonaws.com), let the role trust it for your repository (run `oidc-assume trust-policy` to generate the statement), then drop the keys from `with:` and delete the secrets
     --- stderr
-    oidc-assume: exported the static keys of arn:aws:sts::123456789012:user/moto as they are (no claim policy)
+    oidc-assume: exported the static keys of arn:aws:sts::123456789012:user/moto as they are (from the `aws-access-key-id` input; no token, so no claim policy applies)
     --- GITHUB_ENV
     AWS_ACCESS_KEY_ID<<EOF
     AKIAIOSFODNN7EXAMPLE
@@ -176,7 +176,7 @@ async fn static_keys_without_a_role_are_exported_as_they_are() {
     | Account | `123456789012` |
     | Session | none (static keys) |
     | Expires | never (static keys) |
-    | Policy rule | none (no claim policy) |
+    | Source | the `aws-access-key-id` input (no token, so no claim policy applies) |
     ");
 }
 
@@ -612,7 +612,7 @@ async fn role_chaining_uses_the_environment_then_a_profile_file() {
     // The chained session is capped at 3600 s, with a notice.
     insta::assert_snapshot!(out.stderr_normalized(), @"
     oidc-assume: role-duration-seconds asked for 7200 s, but STS caps a session assumed with another role's session at 3600 s (role chaining); it lasts 3600 s
-    oidc-assume: assumed arn:aws:sts::210987654321:assumed-role/cross-account-reader/gha-oidc-assume until [TIME] (no claim policy)
+    oidc-assume: assumed arn:aws:sts::210987654321:assumed-role/cross-account-reader/gha-oidc-assume until [TIME] (from the AWS credentials already present; no token, so no claim policy applies)
     ");
     let arn = caller_arn(&moto, Path::new("/nonexistent"), &credential_env(&out), &[]);
     assert!(arn.starts_with("arn:aws:sts::210987654321:assumed-role/cross-account-reader/"));
