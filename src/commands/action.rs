@@ -2,6 +2,8 @@
 //! steps; the post step (the same binary, `post-entrypoint`) cleans up what the main step wrote.
 //! I/O: the runner's files, through [`crate::handoff`].
 
+use anyhow::Context;
+
 use crate::cli::RunnerArgs;
 use crate::config::{Config, Mode};
 use crate::env::{self, Env};
@@ -78,10 +80,9 @@ fn refresh_profile(
     let runner_temp = env
         .get(crate::runner::RUNNER_TEMP)
         .ok_or(Error::RefreshNoRunnerTemp)?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Internal(format!("this binary's own path is unknown: {e}")))?;
-    let cwd = std::env::current_dir()
-        .map_err(|e| Error::Internal(format!("the working directory is unknown: {e}")))?;
+    // The machine's failures, not bugs: exit 1 with the cause, no "please report it".
+    let exe = std::env::current_exe().context("this binary's own path is unknown")?;
+    let cwd = std::env::current_dir().context("the working directory is unknown")?;
     handoff::RefreshProfile::plan(
         config,
         &exe,
