@@ -87,9 +87,10 @@ pub async fn command(args: DryRunArgs, env: &Env, out: &Reporter) -> Result<(), 
     }
     let sending = config.network.sts_endpoint.is_some();
     // STS only at `--sts-endpoint`: the dry run sends nothing anywhere else.
-    let broker = match sending {
-        true => Some(prepared.sts_broker(prepared.http_client(false)?, Timeouts::default(), None)),
-        false => None,
+    let broker = if sending {
+        Some(prepared.sts_broker(prepared.http_client(false)?, Timeouts::default(), None))
+    } else {
+        None
     };
     // A dry run decides for the token path (`Mode::DryRun` picks it): its plans exchange a token.
     let plans = prepared.plans.web_identity();
