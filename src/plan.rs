@@ -1,10 +1,12 @@
 //! What a run will produce: one plan per set of credentials (the step's own, and one per entry
-//! of `roles`), each a first role, a chain of roles after it, a duration and a region; and the
-//! session-length rules of role chaining. Pure: no I/O.
+//! of `roles`), each a first role, a chain of roles after it, a duration and a region, grouped
+//! by how the first credentials are got ([`Plans`]); and the session-length rules of role
+//! chaining. Pure: no I/O.
+
+use std::path::PathBuf;
 
 use crate::aws::{RoleArn, RoleRef};
 use crate::config::{Config, ProfileRole, Source};
-use crate::error::Error;
 use crate::sts::Credentials;
 
 /// Longest session STS grants to a role assumed with another role's session.
@@ -30,39 +32,108 @@ pub struct Plan {
     pub region: String,
 }
 
-impl Plan {
-    /// The step's own plan (if it has a role or keys) followed by the `roles` entries.
-    pub fn all(config: &Config) -> Vec<Plan> {
-        let mut plans = Vec::new();
-        if config.roles.role.is_some() || matches!(config.credentials.source, Source::Keys(_)) {
-            plans.push(Plan {
-                profile: config.exports.profile.clone(),
-                role: config.roles.role.clone(),
-                chain: config.roles.chain.clone(),
-                duration: config.session.duration,
-                region: config.region.clone(),
-            });
-        }
-        plans.extend(config.roles.profiles.iter().map(|p: &ProfileRole| Plan {
+/// A plan whose first role is assumed with the job's OIDC token: always a role ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebIdentityPlan {
+    /// The role the token is exchanged for (the plan's first role).
+    pub role: RoleArn,
+    /// The plan, as the hand-off sees it.
+    pub plan: Plan,
+}
+
+/// Every plan of a run, by how its first credentials are got. Computed once per run, from
+/// the checked configuration: a web-identity run's roles are ARNs and it has a token to read,
+/// by construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plans {
+    /// The job's OIDC token, exchanged with `AssumeRoleWithWebIdentity` for each first role.
+    WebIdentity {
+        /// The step's own plan (when it has a role), then the `roles` entries.
+        plans: Vec<WebIdentityPlan>,
+        /// `web-identity-token-file`; `None`: the runner's token endpoint.
+        token_file: Option<PathBuf>,
+    },
+    /// Static keys or existing credentials sign `AssumeRole` for each plan (or are exported as
+    /// they are, for a plan without a role).
+    Signed(Vec<Plan>),
+}
+
+impl Plans {
+    /// The plans `config` asks for.
+    pub fn of(config: &Config) -> Plans {
+        let entry = |p: &ProfileRole| Plan {
             profile: Some(p.profile.clone()),
             role: Some(RoleRef::Arn(p.role.clone())),
             chain: p.chain.clone(),
             duration: p.duration.unwrap_or(config.session.duration),
             region: p.region.clone().unwrap_or_else(|| config.region.clone()),
-        }));
-        plans
+        };
+        let profiles = config.roles.profiles.iter();
+        let own = |role: Option<RoleRef>| Plan {
+            profile: config.exports.profile.clone(),
+            role,
+            chain: config.roles.chain.clone(),
+            duration: config.session.duration,
+            region: config.region.clone(),
+        };
+        match &config.credentials.source {
+            Source::WebIdentity(web) => {
+                let own = web.role.iter().map(|role| WebIdentityPlan {
+                    role: role.clone(),
+                    plan: own(Some(RoleRef::Arn(role.clone()))),
+                });
+                let roles = profiles.map(|p| WebIdentityPlan {
+                    role: p.role.clone(),
+                    plan: entry(p),
+                });
+                Plans::WebIdentity {
+                    plans: own.chain(roles).collect(),
+                    token_file: config.oidc.token_file.clone(),
+                }
+            }
+            // Keys without a role are exported as they are; existing credentials need a role
+            // to be worth a plan.
+            Source::Keys(_) => Plans::Signed(
+                std::iter::once(own(config.roles.role.clone()))
+                    .chain(profiles.map(entry))
+                    .collect(),
+            ),
+            Source::Existing => Plans::Signed(
+                config
+                    .roles
+                    .role
+                    .iter()
+                    .map(|role| own(Some(role.clone())))
+                    .chain(profiles.map(entry))
+                    .collect(),
+            ),
+        }
     }
 
-    /// The ARN of the first role, for a web-identity run. Configuration resolved every bare
-    /// name an OIDC token may assume (through the one `allowed-account-ids`), so anything else
-    /// is a bug.
-    pub fn web_identity_role(&self) -> Result<RoleArn, Error> {
-        match &self.role {
-            Some(RoleRef::Arn(arn)) => Ok(arn.clone()),
-            other => Err(Error::Internal(format!(
-                "a web-identity plan has no role ARN ({other:?})"
-            ))),
+    /// Every plan, in order: the step's own first, then the `roles` entries.
+    pub fn iter(&self) -> impl Iterator<Item = &Plan> {
+        let (web, signed): (&[WebIdentityPlan], &[Plan]) = match self {
+            Plans::WebIdentity { plans, .. } => (plans, &[]),
+            Plans::Signed(plans) => (&[], plans),
+        };
+        web.iter().map(|p| &p.plan).chain(signed)
+    }
+
+    /// The plans that exchange the job's token; none when the run signs with AWS credentials.
+    pub fn web_identity(&self) -> &[WebIdentityPlan] {
+        match self {
+            Plans::WebIdentity { plans, .. } => plans,
+            Plans::Signed(_) => &[],
         }
+    }
+}
+
+impl Plan {
+    /// Every plan of `config`, in order (see [`Plans::of`]), for tests: a run computes its
+    /// plans once, when it is prepared.
+    #[cfg(test)]
+    pub fn all(config: &Config) -> Vec<Plan> {
+        Plans::of(config).iter().cloned().collect()
     }
 
     /// Whether this is the step's own plan in `config` (not a `roles` entry).
@@ -92,9 +163,12 @@ pub fn hop_duration(asked: u32, is_last: bool, chained: bool) -> u32 {
 
 /// One notice per plan whose last session is chained and was asked to last longer than STS
 /// allows. `chained_first`: the first role is itself assumed with a session.
-pub fn chained_cap_notices(plans: &[Plan], chained_first: bool) -> Vec<String> {
+pub fn chained_cap_notices<'a>(
+    plans: impl IntoIterator<Item = &'a Plan>,
+    chained_first: bool,
+) -> Vec<String> {
     plans
-        .iter()
+        .into_iter()
         .filter(|plan| {
             (chained_first || !plan.chain.is_empty()) && plan.duration > CHAINED_MAX_DURATION
         })
@@ -150,10 +224,7 @@ mod tests {
         let plans = Plan::all(&c);
         assert_eq!(plans.len(), 1);
         assert!(plans[0].is_main(&c));
-        assert_eq!(
-            plans[0].web_identity_role().unwrap().account,
-            "111111111111"
-        );
+        assert_eq!(Plans::of(&c).web_identity()[0].role.account, "111111111111");
 
         let c = config(&[
             ROLE,
@@ -194,7 +265,7 @@ mod tests {
         let plans = Plan::all(&c);
         assert_eq!(plans.len(), 1);
         assert!(plans[0].role.is_none());
-        assert!(plans[0].web_identity_role().is_err());
+        assert!(matches!(Plans::of(&c), Plans::Signed(_)));
     }
 
     #[test]

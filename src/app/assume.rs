@@ -4,11 +4,13 @@
 
 use crate::aws::RoleArn;
 use crate::error::Error;
-use crate::plan::{Plan, Produced, hop_duration};
+use crate::plan::{Plan, Produced, WebIdentityPlan, hop_duration};
 use crate::refusal;
 use crate::retry;
 use crate::secret::Secret;
-use crate::sts::{AssumeRequest, Broker, Credentials, Identity, RoleRequest, Signer, StsError};
+use crate::sts::{
+    AssumeRoleRequest, Broker, Credentials, Identity, Signer, StsError, WebIdentityRequest,
+};
 use crate::tags::SessionTags;
 
 use super::Pipeline;
@@ -20,8 +22,8 @@ pub fn web_identity_request(
     role: &RoleArn,
     duration: u32,
     authorized: &Authorized,
-) -> AssumeRequest {
-    AssumeRequest {
+) -> WebIdentityRequest {
+    WebIdentityRequest {
         role_arn: role.arn.clone(),
         session_name: authorized.session_name.clone(),
         duration,
@@ -34,7 +36,7 @@ pub fn web_identity_request(
 impl<B: Broker> Pipeline<'_, B> {
     /// Calls STS and masks the credentials before anything else can print them. On a trust
     /// refusal, the error carries what the token said and what a trust policy must match.
-    pub async fn assume(
+    pub async fn assume_with_web_identity(
         &self,
         role: &RoleArn,
         duration: u32,
@@ -46,7 +48,7 @@ impl<B: Broker> Pipeline<'_, B> {
             "calling STS AssumeRoleWithWebIdentity",
             self.out,
             StsError::transient_reason,
-            || self.broker.assume(&request),
+            || self.broker.assume_with_web_identity(&request),
         )
         .await;
         match result {
@@ -77,24 +79,27 @@ impl<B: Broker> Pipeline<'_, B> {
     }
 
     /// Exchanges one token for every plan's credentials, concurrently.
-    pub async fn assume_all(
+    pub async fn assume_all_with_web_identity(
         &self,
-        plans: &[Plan],
-        roles: &[RoleArn],
+        plans: &[WebIdentityPlan],
         authorized: &Authorized,
         tags: &SessionTags,
     ) -> Result<Vec<Produced>, Error> {
-        let futures = plans.iter().zip(roles).map(|(plan, role)| async move {
-            let duration = hop_duration(plan.duration, plan.chain.is_empty(), false);
-            let first = self.assume(role, duration, authorized).await?;
-            let creds = self
-                .follow_chain(plan, first, &authorized.session_name, tags)
-                .await?;
-            Ok::<_, Error>(Produced {
-                plan: plan.clone(),
-                creds,
-            })
-        });
+        let futures = plans
+            .iter()
+            .map(|WebIdentityPlan { role, plan }| async move {
+                let duration = hop_duration(plan.duration, plan.chain.is_empty(), false);
+                let first = self
+                    .assume_with_web_identity(role, duration, authorized)
+                    .await?;
+                let creds = self
+                    .follow_chain(plan, first, &authorized.session_name, tags)
+                    .await?;
+                Ok::<_, Error>(Produced {
+                    plan: plan.clone(),
+                    creds,
+                })
+            });
         futures_util::future::try_join_all(futures).await
     }
 
@@ -109,7 +114,7 @@ impl<B: Broker> Pipeline<'_, B> {
         tags: &SessionTags,
     ) -> Result<Credentials, Error> {
         let config = self.config;
-        let mut request = RoleRequest {
+        let mut request = AssumeRoleRequest {
             role_arn: role.arn.clone(),
             session_name: session_name.to_string(),
             duration,
@@ -119,7 +124,7 @@ impl<B: Broker> Pipeline<'_, B> {
             tags: tags.all(),
             transitive_tag_keys: config.session.tagging.transitive.clone(),
         };
-        let call = |request: RoleRequest| async move {
+        let call = |request: AssumeRoleRequest| async move {
             retry::run(
                 config.network.retry,
                 "calling STS AssumeRole",

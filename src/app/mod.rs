@@ -3,9 +3,11 @@
 //! given; it reads and writes no file. What the credentials become afterwards (exports,
 //! profiles, cleanup) is [`crate::handoff`]'s.
 //!
-//! The action and `credential-process` call [`Pipeline::produce`]; the dry run calls the same
-//! [`authorize`] with a minted token and its own key set, so both reach the same decision by the
-//! same code.
+//! The action and `credential-process` call [`Pipeline::produce_with_web_identity`] or
+//! [`Pipeline::produce_signed`], as their plans say; the dry run calls the same [`authorize`]
+//! with a minted token and its own key set, and the same
+//! [`Pipeline::assume_with_web_identity`] at `--sts-endpoint`, so all reach the same decision by
+//! the same code. [`crate::commands`] prepares the pipeline once per run.
 
 mod assume;
 mod authorize;
@@ -17,27 +19,19 @@ pub use authorize::{Authorized, MIN_TOKEN_LIFETIME, authorize};
 
 use crate::aws::{RoleArn, RoleRef, partition_of_region};
 use crate::config::{Config, Source};
-use crate::context::RunContext;
 use crate::error::Error;
 use crate::oidc::{KeySource, TokenSource};
 use crate::output::Reporter;
-use crate::plan::{Plan, Produced, chained_cap_notices, hop_duration};
+use crate::plan::{Plan, Plans, Produced, WebIdentityPlan, chained_cap_notices, hop_duration};
 use crate::policy::Policy;
 use crate::refusal::TrustPolicy;
 use crate::retry;
+use crate::runner::Runner;
 use crate::sts::{Broker, Identity, Signer, StsError};
 use crate::tags::SessionTags;
 
-/// How the run gets its first credentials.
-pub enum Oidc<'a, T, K> {
-    /// A token source and the issuer's keys.
-    Token(&'a T, &'a K),
-    /// No OIDC in this run (static keys, existing credentials).
-    None,
-}
-
-/// What every stage of a run shares: the checked configuration, what preflight loaded, the
-/// runner context, the broker and the reporter.
+/// What every stage of a run shares: the checked configuration, what preflight loaded, what
+/// the runner's environment holds, the broker and the reporter.
 pub struct Pipeline<'a, B> {
     /// The checked inputs.
     pub config: &'a Config,
@@ -46,7 +40,7 @@ pub struct Pipeline<'a, B> {
     /// The role's trust policy, for explaining refusals.
     pub trust: Option<&'a TrustPolicy>,
     /// Credentials already present, GitHub context.
-    pub context: &'a RunContext,
+    pub runner: &'a Runner,
     /// STS.
     pub broker: &'a B,
     /// Where messages go.
@@ -55,43 +49,55 @@ pub struct Pipeline<'a, B> {
     pub now: i64,
 }
 
-/// Every plan's credentials, and the policy rule that allowed the token (`None` without a
-/// policy or without a token).
-pub type Outcome = (Vec<Produced>, Option<String>);
+/// What a run produced: every plan's credentials, and the policy rule that allowed the token.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every plan's credentials, in plan order.
+    pub produced: Vec<Produced>,
+    /// The allow rule that matched; `None` without a policy or without a token.
+    pub rule: Option<String>,
+}
 
 impl<B: Broker> Pipeline<'_, B> {
-    /// Gets every plan's credentials; `None` when existing credentials were kept.
-    pub async fn produce<T: TokenSource, K: KeySource>(
+    /// Exchanges the job's token for every plan's credentials; `None` when existing
+    /// credentials were kept.
+    pub async fn produce_with_web_identity<T: TokenSource, K: KeySource>(
         &self,
-        oidc: Oidc<'_, T, K>,
+        plans: &[WebIdentityPlan],
+        tokens: &T,
+        keys: &K,
     ) -> Result<Option<Outcome>, Error> {
+        if self.keep_existing().await {
+            return Ok(None);
+        }
+        let tags = self.runner.session_tags(self.config);
+        self.web_identity(plans, &tags, tokens, keys)
+            .await
+            .map(Some)
+    }
+
+    /// Signs `AssumeRole` with static keys or existing credentials for every plan (or exports
+    /// the keys as they are); `None` when existing credentials were kept.
+    pub async fn produce_signed(&self, plans: &[Plan]) -> Result<Option<Outcome>, Error> {
+        if self.keep_existing().await {
+            return Ok(None);
+        }
+        let tags = self.runner.session_tags(self.config);
+        let produced = self.signed(plans, &tags).await?;
+        Ok(Some(Outcome {
+            produced,
+            rule: None,
+        }))
+    }
+
+    /// What every run says and checks before its own requests: the notice about a no-op
+    /// input, then `use-existing-credentials`: whether the environment's credentials work, so
+    /// none are requested.
+    async fn keep_existing(&self) -> bool {
         let config = self.config;
         if config.special_characters_workaround {
             self.out.info("oidc-assume: special-characters-workaround does nothing here: STS secrets are exported verbatim, whatever characters they hold");
         }
-        if self.keep_existing().await {
-            return Ok(None);
-        }
-        let plans = Plan::all(config);
-        let tags = self.context.session_tags(config);
-        match (&config.credentials.source, oidc) {
-            (Source::WebIdentity, Oidc::Token(tokens, keys)) => self
-                .web_identity(&plans, &tags, tokens, keys)
-                .await
-                .map(Some),
-            (Source::WebIdentity, Oidc::None) => Err(Error::Internal(
-                "a web-identity run was started without a token source".into(),
-            )),
-            (Source::Keys(_) | Source::Existing, _) => {
-                self.signed(&plans, &tags).await.map(|p| Some((p, None)))
-            }
-        }
-    }
-
-    /// `use-existing-credentials`: whether the environment's credentials work, so none are
-    /// requested.
-    async fn keep_existing(&self) -> bool {
-        let config = self.config;
         let Some(keys) = self.env_keys() else {
             return false;
         };
@@ -117,7 +123,7 @@ impl<B: Broker> Pipeline<'_, B> {
 
     /// The environment's keys, unless `unset-current-credentials` says never to use them.
     fn env_keys(&self) -> Option<&Signer> {
-        self.context
+        self.runner
             .env_keys
             .as_ref()
             .filter(|_| !self.config.credentials.unset_current)
@@ -126,7 +132,7 @@ impl<B: Broker> Pipeline<'_, B> {
     /// One token, authorized once for every plan's first role, exchanged for each.
     async fn web_identity<T: TokenSource, K: KeySource>(
         &self,
-        plans: &[Plan],
+        plans: &[WebIdentityPlan],
         tags: &SessionTags,
         tokens: &T,
         keys: &K,
@@ -135,32 +141,35 @@ impl<B: Broker> Pipeline<'_, B> {
         // Only a long-lived key (`AKIA…`) is something to delete: temporary credentials
         // (`ASIA…`, an earlier step's session) expire on their own, and telling the user to
         // delete secrets and deactivate a key they never had would send them looking for one.
-        if let Some(id) = &self.context.env_key_id
+        if let Some(id) = &self.runner.env_key_id
             && is_long_lived_key(id)
         {
             out.info("oidc-assume: the environment holds a long-lived IAM user key (AKIA…); the credentials from the OIDC token replace them for later steps. Once every workflow uses OIDC, delete the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY secrets and deactivate the key");
         }
-        for notice in chained_cap_notices(plans, false) {
+        for notice in chained_cap_notices(plans.iter().map(|p| &p.plan), false) {
             out.info(&notice);
         }
-        let roles = plans
-            .iter()
-            .map(Plan::web_identity_role)
-            .collect::<Result<Vec<_>, _>>()?;
-        let role_refs: Vec<&RoleArn> = roles.iter().collect();
+        let role_refs: Vec<&RoleArn> = plans.iter().map(|p| &p.role).collect();
         let authorize = || authorize(config, self.policy, &role_refs, tokens, keys, out, self.now);
         let mut authorized = alongside(self.broker.prewarm(), authorize()).await?;
-        let produced = match self.assume_all(plans, &roles, &authorized, tags).await {
+        let produced = match self
+            .assume_all_with_web_identity(plans, &authorized, tags)
+            .await
+        {
             // The token expired before STS saw it (a slow queue, a skewed clock): one fresh
             // token, verified and checked again, gets one more try.
             Err(Error::Sts { error, .. }) if error.is_expired_token() => {
                 out.info("oidc-assume: STS says the token expired; requesting a fresh one");
                 authorized = authorize().await?;
-                self.assume_all(plans, &roles, &authorized, tags).await?
+                self.assume_all_with_web_identity(plans, &authorized, tags)
+                    .await?
             }
             other => other?,
         };
-        Ok((produced, authorized.rule))
+        Ok(Outcome {
+            produced,
+            rule: authorized.rule,
+        })
     }
 
     /// Static keys or existing credentials sign `AssumeRole` for every plan (or are exported
@@ -175,27 +184,20 @@ impl<B: Broker> Pipeline<'_, B> {
         for notice in chained_cap_notices(plans, chained_first) {
             self.out.info(&notice);
         }
-        let identity = self.identity_if_needed(plans, &signer).await?;
-        let session_name = self.context.session_name(self.config);
-        let futures = plans.iter().map(|plan| {
-            let (signer, identity, session_name) = (&signer, identity.as_ref(), &session_name);
+        let hops = self.first_hops(plans, &signer).await?;
+        let session_name = self.runner.session_name(self.config);
+        let futures = plans.iter().zip(hops).map(|(plan, hop)| {
+            let (signer, session_name) = (&signer, &session_name);
             async move {
-                let creds = match (&plan.role, identity) {
-                    (None, Some(identity)) => as_is(signer, identity),
-                    (Some(role), identity) => {
-                        let account = identity.map_or("", |i| i.account.as_str());
-                        let role = role.resolve(partition_of_region(&self.config.region), account);
+                let creds = match hop {
+                    FirstHop::AsIs(identity) => as_is(signer, &identity),
+                    FirstHop::Assume(role) => {
                         let duration =
                             hop_duration(plan.duration, plan.chain.is_empty(), chained_first);
                         let first = self
                             .assume_role(&role, duration, signer, session_name, tags)
                             .await?;
                         self.follow_chain(plan, first, session_name, tags).await?
-                    }
-                    (None, None) => {
-                        return Err(Error::Internal(
-                            "a plan without a role was run without the caller identity".into(),
-                        ));
                     }
                 };
                 Ok::<_, Error>(Produced {
@@ -228,7 +230,7 @@ impl<B: Broker> Pipeline<'_, B> {
                 session_token: keys.session_token.clone(),
             });
         }
-        match (self.env_keys(), self.context.ambient) {
+        match (self.env_keys(), self.runner.ambient) {
             (Some(keys), _) => Ok(keys.clone()),
             (None, true) => Ok(Signer::Ambient),
             (None, false) => Err(Error::NoSourceCredentials {
@@ -242,19 +244,35 @@ impl<B: Broker> Pipeline<'_, B> {
         }
     }
 
-    /// `GetCallerIdentity`, when a plan has no role or a bare role name (whose account is the
-    /// signer's).
-    async fn identity_if_needed(
-        &self,
-        plans: &[Plan],
-        signer: &Signer,
-    ) -> Result<Option<Identity>, Error> {
-        if plans
-            .iter()
-            .all(|p| matches!(p.role, Some(RoleRef::Arn(_))))
-        {
-            return Ok(None);
+    /// Each plan's first hop. A plan without a role, or with a bare role name (whose account
+    /// is the signer's), needs to know who signs: `GetCallerIdentity`, asked once.
+    async fn first_hops(&self, plans: &[Plan], signer: &Signer) -> Result<Vec<FirstHop>, Error> {
+        let partition = partition_of_region(&self.config.region);
+        let mut known: Option<Identity> = None;
+        let mut hops = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let role = match &plan.role {
+                Some(RoleRef::Arn(arn)) => {
+                    hops.push(FirstHop::Assume(arn.clone()));
+                    continue;
+                }
+                other => other,
+            };
+            let identity = match known.take() {
+                Some(identity) => identity,
+                None => self.caller_identity(signer).await?,
+            };
+            hops.push(match role {
+                Some(role) => FirstHop::Assume(role.resolve(partition, &identity.account)),
+                None => FirstHop::AsIs(identity.clone()),
+            });
+            known = Some(identity);
         }
+        Ok(hops)
+    }
+
+    /// `GetCallerIdentity`, with retries.
+    async fn caller_identity(&self, signer: &Signer) -> Result<Identity, Error> {
         retry::run(
             self.config.network.retry,
             "calling STS GetCallerIdentity",
@@ -263,7 +281,6 @@ impl<B: Broker> Pipeline<'_, B> {
             || self.broker.caller_identity(signer),
         )
         .await
-        .map(Some)
         .map_err(|error| Error::Sts {
             error,
             explanation: None,
@@ -271,15 +288,23 @@ impl<B: Broker> Pipeline<'_, B> {
     }
 }
 
+/// How a signed plan's first credentials are got, once the signer is known.
+enum FirstHop {
+    /// Static keys exported as they are, for the identity they belong to.
+    AsIs(Identity),
+    /// `AssumeRole` of this role.
+    Assume(RoleArn),
+}
+
 /// `allowed-account-ids` against the role each plan ends in (the last of its chain), before
 /// any request: a role outside the list is refused without sending the token. Bare role names
 /// resolve only once the signer is known; the check after STS ([`crate::handoff`]) covers them.
-pub fn check_role_accounts(config: &Config) -> Result<(), Error> {
+pub fn check_role_accounts(config: &Config, plans: &Plans) -> Result<(), Error> {
     let allowed = &config.credentials.allowed_accounts;
     if allowed.is_empty() {
         return Ok(());
     }
-    for plan in Plan::all(config) {
+    for plan in plans.iter() {
         let last = match (plan.chain.last(), &plan.role) {
             (Some(arn), _) | (None, Some(RoleRef::Arn(arn))) => arn,
             _ => continue,
@@ -334,7 +359,7 @@ mod tests {
             let env = Env::from_pairs(pairs.iter().copied());
             let config = Config::from_inputs(Inputs::new(&Flags::new(), &env), Mode::Action)
                 .expect("valid inputs");
-            check_role_accounts(&config).map_err(|e| e.to_string())
+            check_role_accounts(&config, &Plans::of(&config)).map_err(|e| e.to_string())
         };
         let role = (
             "INPUT_ROLE-TO-ASSUME",

@@ -2,16 +2,18 @@
 //! steps; the post step (the same binary, `post-entrypoint`) cleans up what the main step wrote.
 //! I/O: the runner's files, through [`crate::handoff`].
 
+use anyhow::Context;
+
 use crate::cli::RunnerArgs;
-use crate::config::Config;
-use crate::context::{Placement, Targets};
+use crate::config::{Config, Mode};
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handoff::{self, CleanupState, summary};
-use crate::inputs::Flags;
+use crate::inputs::{Flags, Inputs};
 use crate::output::Reporter;
+use crate::runner::{Placement, Targets};
 
-use super::wire::{self, Wired};
+use super::prepare::{self, Prepared};
 
 /// Runs the main step, or the post step when the main step's record is present.
 pub async fn command(
@@ -29,33 +31,34 @@ pub async fn command(
     // running the action again.
     handoff::save_state(&targets, &CleanupState::default())?;
     // An unset-only step requests nothing: no clients, no warnings about the token's policy.
-    let config = wire::checked_config(flags, env, out)?;
+    let config = prepare::checked_config(Inputs::new(flags, env), Mode::Action, out)?;
     if config.roles.unset_only(&config.credentials) {
         targets.require(&config)?;
         return handoff::unset_only(env, &targets, out);
     }
-    let wired = Wired::from_config(config, env, out).await?;
-    targets.require(&wired.config)?;
+    let prepared = Prepared::new(config, env, out)?;
+    let clients = prepared.clients().await?;
+    targets.require(&prepared.config)?;
     let placement = Placement::detect(
         env,
         runner.runner_temp.as_deref(),
         runner.job_container.as_deref(),
     );
-    let files = handoff::profile_files(&wired.config, &placement, env)?;
-    let refresh = refresh_profile(&wired.config, &placement, env)?;
-    let Some((produced, rule)) = wired.produce(env, out).await? else {
+    let files = handoff::profile_files(&prepared.config, &placement, env)?;
+    let refresh = refresh_profile(&prepared.config, &placement, env)?;
+    let Some(outcome) = prepared.produce(&clients, env, out).await? else {
         return Ok(());
     };
-    let (config, rule) = (&wired.config, rule.as_deref());
-    handoff::check_accounts(config, &produced)?;
+    let (config, produced, rule) = (&prepared.config, &outcome.produced, outcome.rule.as_deref());
+    handoff::check_accounts(config, produced)?;
     let job_record = handoff::job::record_path(env);
     let places = handoff::Places {
         files: files.as_ref(),
         job_record: job_record.as_deref(),
         refresh: refresh.as_ref(),
     };
-    handoff::export(config, &produced, places, rule, &targets, out)?;
-    for line in summary::report_lines(config, &produced, rule) {
+    handoff::export(config, produced, places, rule, &targets, out)?;
+    for line in summary::report_lines(config, produced, rule) {
         out.info(&line);
     }
     Ok(())
@@ -75,12 +78,11 @@ fn refresh_profile(
         return Err(Error::RefreshNeedsNative);
     }
     let runner_temp = env
-        .get(crate::context::RUNNER_TEMP)
+        .get(crate::runner::RUNNER_TEMP)
         .ok_or(Error::RefreshNoRunnerTemp)?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Internal(format!("this binary's own path is unknown: {e}")))?;
-    let cwd = std::env::current_dir()
-        .map_err(|e| Error::Internal(format!("the working directory is unknown: {e}")))?;
+    // The machine's failures, not bugs: exit 1 with the cause, no "please report it".
+    let exe = std::env::current_exe().context("this binary's own path is unknown")?;
+    let cwd = std::env::current_dir().context("the working directory is unknown")?;
     handoff::RefreshProfile::plan(
         config,
         &exe,

@@ -15,33 +15,40 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::config::Source;
+use crate::config::Mode;
 use crate::env::{self, Env};
 use crate::error::Error;
 use crate::handoff;
-use crate::inputs::Flags;
+use crate::inputs::{Flags, Inputs};
 use crate::output::Reporter;
+use crate::plan::Plans;
 
-use super::wire::Wired;
+use super::prepare::{self, Prepared};
 
 /// How long a notice stays quiet after it was shown.
 const QUIET_FOR: i64 = 24 * 60 * 60;
 
 /// Produces the step's own credentials and prints them as `credential_process` JSON.
 pub async fn command(flags: &Flags, env: &Env, out: &Reporter) -> Result<(), Error> {
-    let wired = Wired::new(flags, env, out).await?;
+    let config = prepare::checked_config(Inputs::new(flags, env), Mode::Action, out)?;
+    let prepared = Prepared::new(config, env, out)?;
+    let clients = prepared.clients().await?;
     // On a laptop there is no runner to ask for a token: say what works there instead of the
     // workflow-only "add `permissions: id-token: write`".
-    if matches!(wired.config.credentials.source, Source::WebIdentity)
-        && wired.config.oidc.token_file.is_none()
-        && env.get(env::ACTIONS_ID_TOKEN_REQUEST_URL).is_none()
+    if matches!(
+        prepared.plans,
+        Plans::WebIdentity {
+            token_file: None,
+            ..
+        }
+    ) && env.get(env::ACTIONS_ID_TOKEN_REQUEST_URL).is_none()
     {
         return Err(Error::CredentialProcessNoToken);
     }
-    let Some((produced, _)) = wired.produce(env, out).await? else {
+    let Some(outcome) = prepared.produce(&clients, env, out).await? else {
         return Ok(());
     };
-    let json = handoff::credential_process_json(&wired.config, &produced)?;
+    let json = handoff::credential_process_json(&prepared.config, &outcome.produced)?;
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(json.as_bytes())

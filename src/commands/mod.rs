@@ -1,15 +1,15 @@
 //! The commands: one module each for the action (main and post step), `credential-process`,
-//! `dry-run`, and the trust-policy commands (`audit`, `trust-policy`, `explain`), plus the glue
-//! the action and `credential-process` share. Every command prints through the [`Reporter`] and
-//! returns its exit code or an [`Error`], which `main` renders through one path.
+//! `dry-run`, and the trust-policy commands (`audit`, `trust-policy`, `explain`), plus the one
+//! preparation of a run the first three share (`prepare.rs`). Every command prints through the
+//! [`Reporter`] and returns its exit code or an [`Error`], which `main` renders through one path.
 
 mod action;
 mod credential_process;
 pub mod dry_run;
+mod prepare;
 mod trust;
-mod wire;
 
-pub use wire::now;
+pub use prepare::now;
 
 use anyhow::Context;
 

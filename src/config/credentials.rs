@@ -2,7 +2,7 @@
 //! inputs, or credentials already in the environment; and which accounts they may belong to.
 //! Pure: checks input values only.
 
-use crate::aws::{is_access_key_id, is_account_id};
+use crate::aws::{RoleArn, is_access_key_id, is_account_id};
 use crate::inputs::{Checker, Input};
 use crate::secret::Secret;
 use crate::text::show;
@@ -25,12 +25,21 @@ pub struct StaticKeys {
 pub enum Source {
     /// The job's OIDC token (from the runner or `web-identity-token-file`), exchanged with
     /// `AssumeRoleWithWebIdentity`.
-    WebIdentity,
+    WebIdentity(WebIdentity),
     /// `aws-access-key-id` and friends: `AssumeRole` with them, or export them as they are.
     Keys(StaticKeys),
     /// Credentials already in the environment (`AWS_ACCESS_KEY_ID`…, else the ambient chain:
     /// profile files, container or instance role): `role-chaining` or `force-skip-oidc`.
     Existing,
+}
+
+/// What a web-identity run exchanges the token for, typed: a token can only be exchanged for a
+/// role ARN, so the step's own role is one here (a bare name was resolved through the one
+/// `allowed-account-ids`, or refused).
+#[derive(Debug, Clone, Default)]
+pub struct WebIdentity {
+    /// The step's own role (`roles.role`, as an ARN); `None` when `roles` alone names the work.
+    pub role: Option<RoleArn>,
 }
 
 /// The checked credential inputs.
@@ -63,10 +72,11 @@ impl SourceConfig {
         let role_chaining = c.bool(Input::RoleChaining);
         let force_skip_oidc = c.bool(Input::ForceSkipOidc);
         let source = match (mode, keys) {
-            (Mode::DryRun, _) => Source::WebIdentity,
+            // The role is filled in once the role inputs are checked (`RoleConfig::check`).
+            (Mode::DryRun, _) => Source::WebIdentity(WebIdentity::default()),
             (Mode::Action, Some(keys)) => Source::Keys(keys),
             (Mode::Action, None) if role_chaining || force_skip_oidc => Source::Existing,
-            (Mode::Action, None) => Source::WebIdentity,
+            (Mode::Action, None) => Source::WebIdentity(WebIdentity::default()),
         };
         SourceConfig {
             source,

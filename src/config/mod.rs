@@ -15,7 +15,7 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use credentials::{Source, SourceConfig, StaticKeys};
+pub use credentials::{Source, SourceConfig, StaticKeys, WebIdentity};
 pub use exports::ExportConfig;
 pub use network::{MAX_REQUEST_TIMEOUT, NetworkConfig, OidcConfig};
 pub use roles::{DRY_RUN_ROLE, ProfileRole, RoleConfig, parse_roles};
@@ -78,14 +78,14 @@ impl Config {
     pub fn from_inputs(inputs: Inputs<'_>, mode: Mode) -> Result<Config, InputErrors> {
         let env = inputs.env();
         let mut c = Checker::new(inputs);
-        let credentials = SourceConfig::check(&mut c, mode);
+        let mut credentials = SourceConfig::check(&mut c, mode);
         let role = roles::role_to_assume(&mut c, mode, &credentials);
         let region = session::region(&mut c, mode);
         let exports = ExportConfig::check(&mut c);
         let roles = RoleConfig::check(
             &mut c,
             role,
-            &credentials,
+            &mut credentials,
             region.as_deref(),
             exports.profile.as_deref(),
         );
@@ -132,7 +132,7 @@ fn check_refresh(
         return;
     }
     let name = Input::RefreshCredentials.name();
-    if !matches!(credentials.source, Source::WebIdentity) {
+    if !matches!(credentials.source, Source::WebIdentity(_)) {
         c.fail(
             name,
             "needs the job's OIDC token, and this step uses AWS keys or existing credentials",

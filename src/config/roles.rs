@@ -52,11 +52,11 @@ impl RoleConfig {
     pub fn check(
         c: &mut Checker<'_>,
         mut role: Option<RoleRef>,
-        source: &SourceConfig,
+        source: &mut SourceConfig,
         region: Option<&str>,
         profile: Option<&str>,
     ) -> RoleConfig {
-        if let (Some(RoleRef::Name(_)), Source::WebIdentity, [account], Some(region)) = (
+        if let (Some(RoleRef::Name(_)), Source::WebIdentity(_), [account], Some(region)) = (
             &role,
             &source.source,
             source.allowed_accounts.as_slice(),
@@ -76,6 +76,14 @@ impl RoleConfig {
                     "STS in one partition cannot assume roles of another: fix the region or the ARN",
                 );
             }
+        }
+        if let Source::WebIdentity(web) = &mut source.source {
+            // A bare name left here was refused (no single account, or no valid region): an
+            // error is recorded and no `Config` is built.
+            web.role = match &role {
+                Some(RoleRef::Arn(arn)) => Some(arn.clone()),
+                Some(RoleRef::Name(_)) | None => None,
+            };
         }
         let chain = c.role_list(Input::ChainRoles);
         let external_id = c.get(Input::RoleExternalId).map(str::to_string);
@@ -116,7 +124,7 @@ pub fn role_to_assume(c: &mut Checker<'_>, mode: Mode, source: &SourceConfig) ->
                 // The one account the credentials may belong to names the role's account.
                 (_, [account]) if is_account_id(account) => Some(RoleRef::Name(v.to_string())),
                 (Source::Keys(_) | Source::Existing, _) => Some(RoleRef::Name(v.to_string())),
-                (Source::WebIdentity, _) => {
+                (Source::WebIdentity(_), _) => {
                     c.fail(
                         name,
                         format!("{} is a bare role name, and an OIDC token does not tell which account it is in", show(v)),
@@ -143,7 +151,7 @@ pub fn role_to_assume(c: &mut Checker<'_>, mode: Mode, source: &SourceConfig) ->
                 Source::Keys(_) => false,
                 // `roles` alone is a complete request; `unset-current-credentials` alone is an
                 // unset-only step.
-                Source::WebIdentity | Source::Existing => {
+                Source::WebIdentity(_) | Source::Existing => {
                     c.get(Input::Roles).is_none() && !source.unset_current
                 }
             };

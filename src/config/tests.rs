@@ -43,7 +43,7 @@ fn defaults() {
         }
     );
     assert!(matches!(&c.roles.role, Some(RoleRef::Arn(r)) if r.account == "123456789012"));
-    assert!(matches!(c.credentials.source, Source::WebIdentity));
+    assert!(matches!(c.credentials.source, Source::WebIdentity(_)));
     assert_eq!(c.network.sts_endpoint, None);
 }
 
@@ -83,7 +83,7 @@ fn the_source_follows_the_inputs() {
     }
     // A dry run always mints a token, whatever keys say.
     let c = config(&[keys[0], keys[1]], Mode::DryRun).unwrap();
-    assert!(matches!(c.credentials.source, Source::WebIdentity));
+    assert!(matches!(c.credentials.source, Source::WebIdentity(_)));
 }
 
 #[test]

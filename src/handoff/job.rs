@@ -7,12 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::context::{RUNNER_TEMP, Targets};
 use crate::env::Env;
 use crate::error::Error;
 use crate::export;
 use crate::output::Reporter;
 use crate::profiles::{self, Written};
+use crate::runner::{RUNNER_TEMP, Targets};
 
 use super::records::{AWS_PROFILE, CREDENTIAL_VARS};
 

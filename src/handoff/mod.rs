@@ -14,13 +14,13 @@ pub mod summary;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::context::{Placement, ProfileFiles, Targets};
 use crate::env::Env;
 use crate::error::Error;
 use crate::export;
 use crate::output::Reporter;
 use crate::plan::Produced;
 use crate::profiles;
+use crate::runner::{Placement, ProfileFiles, Targets};
 
 pub use job::unset_only;
 pub use refresh::RefreshProfile;

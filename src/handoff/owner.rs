@@ -9,9 +9,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::context::{
-    CONTAINER_FILE_COMMANDS, CONTAINER_HOME, CONTAINER_TEMP, CONTAINER_WORKSPACE,
-};
+use crate::runner::{CONTAINER_FILE_COMMANDS, CONTAINER_HOME, CONTAINER_TEMP, CONTAINER_WORKSPACE};
 
 /// The mount `path` lies under, if any.
 pub fn mount_of(path: &Path) -> Option<&'static str> {

@@ -2,11 +2,11 @@
 //! file, and the cleanup that undoes it. I/O: writes `GITHUB_STATE` and `GITHUB_ENV`, and takes
 //! the step's sections out of the profile files.
 
-use crate::context::Targets;
 use crate::error::Error;
 use crate::export;
 use crate::output::Reporter;
 use crate::profiles;
+use crate::runner::Targets;
 
 /// Name of the state record (`STATE_oidc_assume` in the post step).
 pub const STATE_NAME: &str = "oidc_assume";

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::AssumeRequest;
+use super::WebIdentityRequest;
 use crate::secret::Secret;
 
 /// The STS action, also the operation name in errors.
@@ -38,7 +38,7 @@ pub enum Value<'a> {
 ///
 /// The token comes last: STS reads a form in any order, and a printed request then shows every
 /// readable parameter before the one it elides.
-pub fn web_identity(request: &AssumeRequest) -> Vec<Field<'_>> {
+pub fn web_identity(request: &WebIdentityRequest) -> Vec<Field<'_>> {
     let mut fields = Vec::with_capacity(6 + 1 + request.managed_policies.len());
     fields.extend([
         Field::text("Action", OPERATION),
@@ -112,8 +112,8 @@ impl Value<'_> {
 mod tests {
     use super::*;
 
-    fn request(inline_policy: Option<&str>, managed_policies: &[&str]) -> AssumeRequest {
-        AssumeRequest {
+    fn request(inline_policy: Option<&str>, managed_policies: &[&str]) -> WebIdentityRequest {
+        WebIdentityRequest {
             role_arn: "arn:aws:iam::123456789012:role/deploy".into(),
             session_name: "gha-1-o.r".into(),
             duration: 900,

@@ -30,7 +30,7 @@ pub use xml::{parse_credentials, parse_error};
 
 /// What is sent to STS.
 #[derive(Debug, Clone)]
-pub struct AssumeRequest {
+pub struct WebIdentityRequest {
     /// Role ARN.
     pub role_arn: String,
     /// Session name.
@@ -47,7 +47,7 @@ pub struct AssumeRequest {
 
 /// What is sent to STS `AssumeRole` (chaining, static keys, existing credentials).
 #[derive(Debug, Clone)]
-pub struct RoleRequest {
+pub struct AssumeRoleRequest {
     /// Role ARN.
     pub role_arn: String,
     /// Session name.
@@ -219,12 +219,12 @@ impl StsError {
 /// Something that exchanges a token or credentials for credentials.
 pub trait Broker: Sync {
     /// Calls `AssumeRoleWithWebIdentity`.
-    fn assume(
+    fn assume_with_web_identity(
         &self,
-        request: &AssumeRequest,
+        request: &WebIdentityRequest,
     ) -> impl Future<Output = Result<Credentials, StsError>> + Send;
 
-    /// Sets up the connection for [`Broker::assume`] (TCP, TLS) while other requests are in
+    /// Sets up the connection for [`Broker::assume_with_web_identity`] (TCP, TLS) while other requests are in
     /// flight, so the exchange costs one round trip when the token is ready. Best effort.
     fn prewarm(&self) -> impl Future<Output = ()> + Send {
         async {}
@@ -233,7 +233,7 @@ pub trait Broker: Sync {
     /// Calls `AssumeRole`, signed by `signer`.
     fn assume_role(
         &self,
-        request: &RoleRequest,
+        request: &AssumeRoleRequest,
         signer: &Signer,
     ) -> impl Future<Output = Result<Credentials, StsError>> + Send;
 
@@ -318,13 +318,16 @@ impl Broker for StsBroker {
         self.web.prewarm().await;
     }
 
-    async fn assume(&self, request: &AssumeRequest) -> Result<Credentials, StsError> {
-        self.web.assume(request).await
+    async fn assume_with_web_identity(
+        &self,
+        request: &WebIdentityRequest,
+    ) -> Result<Credentials, StsError> {
+        self.web.assume_with_web_identity(request).await
     }
 
     async fn assume_role(
         &self,
-        request: &RoleRequest,
+        request: &AssumeRoleRequest,
         signer: &Signer,
     ) -> Result<Credentials, StsError> {
         self.signed.assume_role(request, signer).await

@@ -10,7 +10,9 @@ use aws_sdk_sts::config::{SharedCredentialsProvider, SharedHttpClient};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::primitives::DateTimeFormat;
 
-use super::{Credentials, Identity, RoleRequest, Signer, StsError, Timeouts, chain, is_transient};
+use super::{
+    AssumeRoleRequest, Credentials, Identity, Signer, StsError, Timeouts, chain, is_transient,
+};
 use crate::secret::Secret;
 
 /// The signed transport. Signed calls get their credentials per request, so one SDK client
@@ -107,7 +109,7 @@ impl SignedClient {
     /// Calls `AssumeRole`, signed by `signer`.
     pub(super) async fn assume_role(
         &self,
-        request: &RoleRequest,
+        request: &AssumeRoleRequest,
         signer: &Signer,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "AssumeRole";

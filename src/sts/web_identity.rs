@@ -2,7 +2,7 @@
 //! HEAD beforehand to open the connection. I/O: HTTPS requests.
 
 use super::form::{self, OPERATION};
-use super::{AssumeRequest, Credentials, StsError, chain, parse_credentials, parse_error};
+use super::{Credentials, StsError, WebIdentityRequest, chain, parse_credentials, parse_error};
 
 /// The unsigned transport.
 pub(super) struct WebIdentityClient {
@@ -20,7 +20,10 @@ impl WebIdentityClient {
     }
 
     /// Calls `AssumeRoleWithWebIdentity`.
-    pub(super) async fn assume(&self, request: &AssumeRequest) -> Result<Credentials, StsError> {
+    pub(super) async fn assume_with_web_identity(
+        &self,
+        request: &WebIdentityRequest,
+    ) -> Result<Credentials, StsError> {
         let body = form::encode(&form::web_identity(request));
         let fail = |message: String, transient: bool| StsError {
             operation: OPERATION,

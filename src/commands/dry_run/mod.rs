@@ -14,12 +14,11 @@ use base64::Engine as _;
 
 pub use claims::{ClaimOverrides, Minted, Origin, apply_overrides, default_claims, derive_claims};
 
-use crate::app::{self, Authorized, Pipeline};
+use crate::app::{self, Authorized};
 use crate::aws::RoleArn;
 use crate::claims::Claims;
 use crate::cli::DryRunArgs;
 use crate::config::{Config, Mode};
-use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::Error;
 use crate::inputs::{Input, InputErrors, Inputs};
@@ -28,13 +27,11 @@ use crate::oidc::{
     FileTokenSource, IssuerKeySource, KeySource, StaticKeySource, StaticTokenSource, TokenSource,
 };
 use crate::output::Reporter;
-use crate::plan::Plan;
-use crate::preflight::Loaded;
 use crate::secret::Secret;
-use crate::sts::{Broker, StsBroker, Timeouts, form};
+use crate::sts::{Broker, Timeouts, form};
 use crate::text::show;
 
-use super::wire;
+use super::prepare::{self, Prepared};
 
 fn describe_request(
     config: &Config,
@@ -70,14 +67,12 @@ fn describe_request(
 
 /// `oidc-assume dry-run`: the real run's checks, in its order, then the decision.
 pub async fn command(args: DryRunArgs, env: &Env, out: &Reporter) -> Result<(), Error> {
-    // The real run's order (`wire::Wired::new`): unknown inputs, every input, the files they
-    // name, the configuration warnings, the accounts of the roles.
-    wire::warn_about_unknown_inputs(env, out);
+    // The real run's preparation: unknown inputs, every input, the files they name, the
+    // configuration warnings, the accounts of the roles.
     let inputs = Inputs::new(&args.inputs.0, env);
-    let config = Config::from_inputs(inputs, Mode::DryRun)?;
-    let loaded = Loaded::for_action(&config)?;
-    wire::warn_about_config(&config, loaded.policy.as_ref(), out);
-    app::check_role_accounts(&config)?;
+    let config = prepare::checked_config(inputs, Mode::DryRun, out)?;
+    let prepared = Prepared::new(config, env, out)?;
+    let config = &prepared.config;
     let overrides = ClaimOverrides {
         file: args.claims,
         set: args.claim,
@@ -90,58 +85,43 @@ pub async fn command(args: DryRunArgs, env: &Env, out: &Reporter) -> Result<(), 
             "a real token's claims cannot be changed: drop the token file to mint one with your claims, or drop the claim options to decide for the real token",
         )));
     }
-    let timeout = config.network.request_timeout();
     let sending = config.network.sts_endpoint.is_some();
-    let broker = match config.network.sts_endpoint.as_deref() {
-        Some(endpoint) => Some(StsBroker::new(
-            config
-                .network
-                .net
-                .reqwest_client(loaded.ca.as_ref(), timeout, false)?,
-            &config.region,
-            Some(endpoint),
-            Timeouts::default(),
-            None,
-        )),
-        None => None,
+    // STS only at `--sts-endpoint`: the dry run sends nothing anywhere else.
+    let broker = if sending {
+        Some(prepared.sts_broker(prepared.http_client(false)?, Timeouts::default(), None))
+    } else {
+        None
     };
-    let roles = Plan::all(&config)
-        .iter()
-        .map(Plan::web_identity_role)
-        .collect::<Result<Vec<_>, _>>()?;
-    if roles.is_empty() {
+    // A dry run decides for the token path (`Mode::DryRun` picks it): its plans exchange a token.
+    let plans = prepared.plans.web_identity();
+    if plans.is_empty() {
         return Err(Error::NoRole);
     }
-    let arns: Vec<String> = roles.iter().map(|r| r.arn.clone()).collect();
+    let arns: Vec<String> = plans.iter().map(|p| p.role.arn.clone()).collect();
     out.data(&format!(
         "oidc-assume dry run: what a real run with these inputs would decide, by the same checks in the same order, up to sending the token to STS\n\n{}{}{}",
-        report::setting(&config, &inputs, &arns),
-        report::policy_line(&config, loaded.policy.is_some()),
+        report::setting(config, &inputs, &arns),
+        report::policy_line(config, prepared.loaded.policy.is_some()),
         match report::unused_inputs(&inputs, sending) {
             u if u.is_empty() => "\n".to_string(),
             u => format!("\n{u}"),
         },
     ));
-    let context = RunContext::from_env(env);
     let run = DryRun {
-        config: &config,
-        loaded: &loaded,
-        context: &context,
+        prepared: &prepared,
         out,
-        now: wire::now(),
+        now: prepare::now(),
     };
     let token = match &config.oidc.token_file {
         None => run.mint(&overrides)?,
         Some(path) => {
             let tokens = FileTokenSource::new(path.clone());
-            let client = config
-                .network
-                .net
-                .reqwest_client(loaded.ca.as_ref(), timeout, true)?;
+            let client = prepared.http_client(true)?;
             run.read(&tokens, &IssuerKeySource::new(client, &config.issuer))
                 .await?
         }
     };
+    let roles: Vec<&RoleArn> = plans.iter().map(|p| &p.role).collect();
     run.decide(&roles, token, broker.as_ref()).await
 }
 
@@ -153,11 +133,9 @@ struct Token {
     config: Config,
 }
 
-/// One dry run's setting.
+/// One dry run: the prepared run, and where and when it reports.
 struct DryRun<'a> {
-    config: &'a Config,
-    loaded: &'a Loaded,
-    context: &'a RunContext,
+    prepared: &'a Prepared,
     out: &'a Reporter,
     now: i64,
 }
@@ -166,7 +144,7 @@ impl DryRun<'_> {
     /// Mints a token for the default claims with the overrides, and prints its claims marked
     /// by origin.
     fn mint(&self, overrides: &ClaimOverrides) -> Result<Token, Error> {
-        let minted = apply_overrides(default_claims(self.config, self.now), overrides)?;
+        let minted = apply_overrides(default_claims(&self.prepared.config, self.now), overrides)?;
         let key = SigningKey::generate("oidc-assume-dry-run")?;
         let token = key.mint(&minted.claims)?;
         let mut report = String::from(
@@ -180,7 +158,7 @@ impl DryRun<'_> {
         Ok(Token {
             token,
             keys: key.jwks(),
-            config: self.config.clone(),
+            config: self.prepared.config.clone(),
         })
     }
 
@@ -191,8 +169,8 @@ impl DryRun<'_> {
         tokens: &T,
         keys: &K,
     ) -> Result<Token, Error> {
-        let token = tokens.fetch(&self.config.oidc.audience).await?;
-        let mut config = self.config.clone();
+        let token = tokens.fetch(&self.prepared.config.oidc.audience).await?;
+        let mut config = self.prepared.config.clone();
         // insecure-skip-signature-verification: the real run checks no signature, so neither
         // does the dry run, and it does not claim to.
         let (keys, checked) = if config.oidc.skip_signature {
@@ -231,23 +209,22 @@ impl DryRun<'_> {
     /// only with `--sts-endpoint`).
     async fn decide<B: Broker>(
         &self,
-        roles: &[RoleArn],
+        roles: &[&RoleArn],
         token: Token,
         broker: Option<&B>,
     ) -> Result<(), Error> {
         let (out, now) = (self.out, self.now);
-        let policy = self.loaded.policy.as_ref();
         let authorized = app::authorize(
             &token.config,
-            policy,
-            &roles.iter().collect::<Vec<_>>(),
+            self.prepared.loaded.policy.as_ref(),
+            roles,
             &StaticTokenSource(token.token),
             &StaticKeySource(token.keys),
             out,
             now,
         )
         .await?;
-        let config = self.config;
+        let config = &self.prepared.config;
         let decision = match &authorized.rule {
             Some(rule) => format!("allowed by policy rule `{rule}`"),
             None => "allowed: no claim policy is configured, so any token the role's trust policy accepts gets credentials (as with configure-aws-credentials)".into(),
@@ -267,18 +244,10 @@ impl DryRun<'_> {
         let Some(broker) = broker else {
             return Ok(());
         };
-        let pipeline = Pipeline {
-            config,
-            policy,
-            trust: self.loaded.trust.as_ref(),
-            context: self.context,
-            broker,
-            out,
-            now,
-        };
+        let pipeline = self.prepared.pipeline(broker, out, now);
         for role in roles {
             let creds = pipeline
-                .assume(role, config.session.duration, &authorized)
+                .assume_with_web_identity(role, config.session.duration, &authorized)
                 .await?;
             out.data(&format!(
                 "\nSTS answered:\n  AssumedRoleUser.Arn={}\n  Credentials.AccessKeyId=*** ({} characters)\n  Credentials.SecretAccessKey=***\n  Credentials.SessionToken=***\n  Credentials.Expiration={}\n",

@@ -1,4 +1,4 @@
-//! The runner context of a run, read from the environment snapshot: where the runner wants its
+//! What the runner's environment holds for a run, read from the environment snapshot: where the runner wants its
 //! files ([`Targets`]), credentials already present, the GitHub context for session tags and
 //! names, where the shared AWS profile files are, and whether the step runs in the runner's
 //! container for a container action ([`Placement`]) and so where profiles must go for later
@@ -57,24 +57,25 @@ impl Targets {
     }
 }
 
-/// What the run learned from the environment snapshot besides the inputs: credentials already
+/// What the runner's environment holds for a run besides the inputs: credentials already
 /// present, the GitHub context for session tags and names (where profiles go: [`Placement`]).
 #[derive(Debug, Clone)]
-pub struct RunContext {
+pub struct Runner {
     /// `AWS_ACCESS_KEY_ID`… already in the environment (an earlier step, a secret).
     pub env_keys: Option<Signer>,
-    /// The access key id of [`RunContext::env_keys`], for the notice that OIDC replaces it.
+    /// The access key id of [`Runner::env_keys`], for the notice that OIDC replaces it.
     pub env_key_id: Option<String>,
-    /// Whether the broker can sign with the ambient chain (profile files, container, IMDS).
+    /// Whether the run signs with the ambient chain (profile files, container, IMDS): existing
+    /// credentials are asked for and none are in the environment.
     pub ambient: bool,
     /// `GITHUB_REPOSITORY`, `GITHUB_WORKFLOW`, `GITHUB_ACTION`, `GITHUB_ACTOR`, `GITHUB_SHA`,
     /// `GITHUB_REF`, `GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`.
     pub github: BTreeMap<&'static str, String>,
 }
 
-impl RunContext {
+impl Runner {
     /// Reads what the run needs from the snapshot.
-    pub fn from_env(env: &Env) -> RunContext {
+    pub fn from_env(env: &Env) -> Runner {
         let env_keys = match (
             env.get(env::AWS_ACCESS_KEY_ID),
             env.get(env::AWS_SECRET_ACCESS_KEY),
@@ -99,7 +100,7 @@ impl RunContext {
         .into_iter()
         .filter_map(|name| env.get(name).map(|v| (name, v.to_string())))
         .collect();
-        RunContext {
+        Runner {
             env_key_id: env_keys
                 .as_ref()
                 .and(env.get(env::AWS_ACCESS_KEY_ID).map(str::to_string)),
@@ -338,9 +339,9 @@ mod tests {
 
     #[test]
     fn keys_in_the_environment_need_both_halves() {
-        let c = RunContext::from_env(&env(&[("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")]));
+        let c = Runner::from_env(&env(&[("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")]));
         assert!(c.env_keys.is_none() && c.env_key_id.is_none());
-        let c = RunContext::from_env(&env(&[
+        let c = Runner::from_env(&env(&[
             ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
             ("AWS_SESSION_TOKEN", "t"),
@@ -575,14 +576,14 @@ mod tests {
             ("GITHUB_RUN_ATTEMPT", "2"),
             ("GITHUB_REPOSITORY", "octo-org/octo-repo"),
         ]);
-        let c = RunContext::from_env(&e);
+        let c = Runner::from_env(&e);
         assert_eq!(
             c.session_name(&config(&e)),
             "gha-9876543210-2-octo-org.octo-repo"
         );
         let named = env(&[("INPUT_ROLE-SESSION-NAME", "mine")]);
         assert_eq!(
-            RunContext::from_env(&named).session_name(&config(&named)),
+            Runner::from_env(&named).session_name(&config(&named)),
             "mine"
         );
     }
