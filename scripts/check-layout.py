@@ -29,7 +29,7 @@ LAYERS = [
     ("what users write: inputs, trust policies, workflows", ["inputs", "config", "trust", "workflow"]),
     ("I/O at the edges, behind small traits", ["oidc", "sts", "export", "profiles"]),
     ("the error model and decisions over it", ["error", "refusal"]),
-    ("the run's preparation", ["plan", "preflight", "context"]),
+    ("the run's preparation", ["plan", "preflight", "runner"]),
     ("the pipeline and the hand-off", ["app", "handoff"]),
     ("the command line and the commands", ["cli", "commands"]),
 ]

@@ -15,7 +15,8 @@
 //!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure);
 //! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`];
 //! - the error model over them and the decisions that explain refusals: [`error`], [`refusal`];
-//! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`context`];
+//! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`runner`]
+//!   (what the runner provides and where it puts things);
 //! - the pipeline and the hand-off to later steps: [`app`], [`handoff`];
 //! - the command line and the commands: [`cli`], [`commands`]; `main.rs` only parses and maps
 //!   exit codes.

@@ -9,8 +9,8 @@ use crate::plan::Produced;
 /// a token's claims, so it never applies to them).
 fn basis(config: &Config, rule: Option<&str>) -> String {
     match (&config.credentials.source, rule) {
-        (Source::WebIdentity, Some(rule)) => format!("policy rule `{rule}`"),
-        (Source::WebIdentity, None) => "no claim policy".to_string(),
+        (Source::WebIdentity(_), Some(rule)) => format!("policy rule `{rule}`"),
+        (Source::WebIdentity(_), None) => "no claim policy".to_string(),
         (Source::Keys(_), _) => {
             "from the `aws-access-key-id` input; no token, so no claim policy applies".to_string()
         }
@@ -81,7 +81,7 @@ pub fn step_summary(config: &Config, produced: &[Produced], rule: Option<&str>) 
         // Keys and credentials already present have no claims to check: the row says where
         // they came from instead of a policy that could never apply.
         text.push_str(&match &config.credentials.source {
-            Source::WebIdentity => format!(
+            Source::WebIdentity(_) => format!(
                 "| Policy rule | {} |\n\n",
                 rule.map_or_else(|| "none (no claim policy)".to_string(), cell)
             ),
