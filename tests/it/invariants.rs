@@ -1,0 +1,644 @@
+//! The security invariants every run of the binary keeps, checked on its transcript: no secret in
+//! stderr, the step summary or GITHUB_STATE; on stdout each secret only on its own
+//! `::add-mask::` line, which comes first; a failed run exports nothing and leaves no file
+//! behind; what an exit 0 wrote is usable. Pure: `common.rs` collects the transcript (runner
+//! files, the files the run changed) and calls [`violations`] after every run.
+
+use regex::Regex;
+
+/// What one run produced, as the invariants see it.
+#[derive(Default)]
+pub struct Transcript<'a> {
+    pub code: i32,
+    pub stdout: &'a str,
+    pub stderr: &'a str,
+    pub summary: &'a str,
+    pub env_file: &'a str,
+    pub output_file: &'a str,
+    /// GITHUB_STATE as the run left it (the post step's record: names, never values).
+    pub state_file: &'a str,
+    /// `GITHUB_ACTIONS=true`: stdout is read by the runner, so secrets must be masked there.
+    pub in_actions: bool,
+    /// stdout is where the product hands credentials over by design (`credential-process`).
+    pub stdout_is_data: bool,
+    /// Files the run created, changed or removed, runner files excepted.
+    pub changed: &'a [Changed],
+    /// Another run used the same HOME at the same time: its profiles are not this run's.
+    pub shared_home: bool,
+}
+
+/// A file the run created (`before` is `None`), changed, or removed (`after` is `None`).
+/// Text is `None` too for what is not a readable UTF-8 file (a directory, a link, a FIFO).
+#[derive(Debug, Clone, Default)]
+pub struct Changed {
+    pub path: String,
+    /// The product's own memory (which notices it showed), allowed to change on failure but
+    /// never to hold a secret.
+    pub state: bool,
+    /// Whether the file lies under the run's HOME (see [`Transcript::shared_home`]).
+    pub in_home: bool,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Shorter values are not checked as secrets: they occur in ordinary text (a test's `s`).
+const MIN_SECRET_LEN: usize = 8;
+
+/// Names under which credentials are exported, in GITHUB_ENV, GITHUB_OUTPUT and profile files.
+const ENV_CREDENTIALS: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+const OUTPUT_CREDENTIALS: [&str; 3] = [
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "aws-session-token",
+];
+const PROFILE_CREDENTIALS: [&str; 3] = [
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+];
+const JSON_CREDENTIALS: [&str; 3] = ["AccessKeyId", "SecretAccessKey", "SessionToken"];
+
+/// `::add-mask::` escaping, as the runner reads the value back.
+fn escape_data(value: &str) -> String {
+    value
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn unescape_data(value: &str) -> String {
+    value
+        .replace("%0A", "\n")
+        .replace("%0D", "\r")
+        .replace("%25", "%")
+}
+
+/// `NAME<<DELIMITER` records, as the product writes GITHUB_ENV and GITHUB_OUTPUT.
+pub fn heredocs(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let (name, delimiter) = line
+            .split_once("<<")
+            .ok_or_else(|| format!("not a heredoc record: {line:?}"))?;
+        let mut value = Vec::new();
+        loop {
+            match lines.next() {
+                Some(l) if l == delimiter => break,
+                Some(l) => value.push(l),
+                None => return Err(format!("{name}: no closing {delimiter}")),
+            }
+        }
+        out.push((name.to_string(), value.join("\n")));
+    }
+    Ok(out)
+}
+
+/// `(section, key, value)` of each `key = value` line of an INI text.
+fn ini_values(text: &str) -> Vec<(String, String, String)> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_string();
+        } else if let Some((key, value)) = line.split_once('=') {
+            out.push((
+                section.clone(),
+                key.trim().to_string(),
+                value.trim().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// The values the product itself declared secret (`::add-mask::` lines), unescaped.
+fn masked(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::add-mask::"))
+        .map(unescape_data)
+        .collect()
+}
+
+fn jwt() -> Regex {
+    Regex::new(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*").unwrap()
+}
+
+/// Credentials the run wrote for later steps: in GITHUB_ENV and GITHUB_OUTPUT, new values in
+/// profile files, and `credential-process` JSON. Each must be masked before it is printed.
+pub fn written_secrets(t: &Transcript) -> Vec<String> {
+    let mut out = Vec::new();
+    for (text, names) in [
+        (t.env_file, ENV_CREDENTIALS),
+        (t.output_file, OUTPUT_CREDENTIALS),
+    ] {
+        for (name, value) in heredocs(text).unwrap_or_default() {
+            if names.contains(&name.as_str()) {
+                out.push(value);
+            }
+        }
+    }
+    for file in t.changed.iter().filter(|f| ours(t, f)) {
+        let Some(after) = &file.after else { continue };
+        let before = file.before.as_deref().map(ini_values).unwrap_or_default();
+        for (_, key, value) in ini_values(after) {
+            let old = before.iter().any(|(_, k, v)| *k == key && *v == value);
+            if PROFILE_CREDENTIALS.contains(&key.as_str()) && !old {
+                out.push(value);
+            }
+        }
+    }
+    if t.stdout_is_data
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(t.stdout)
+    {
+        for name in JSON_CREDENTIALS {
+            if let Some(value) = json[name].as_str() {
+                out.push(value.to_string());
+            }
+        }
+    }
+    out.retain(|s| s.trim().len() >= MIN_SECRET_LEN);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether `file` is this run's alone (not in a HOME another run shared meanwhile).
+fn ours(t: &Transcript, file: &Changed) -> bool {
+    !(t.shared_home && file.in_home)
+}
+
+/// Every broken invariant of the run, given the secrets the test knows of (canaries, tokens it
+/// served, credentials its STS handed out). Empty when the run keeps them all.
+pub fn violations(t: &Transcript, known: &[String]) -> Vec<String> {
+    let written = written_secrets(t);
+    let mut secrets: Vec<String> = known.iter().cloned().chain(written.clone()).collect();
+    secrets.extend(masked(t.stdout));
+    if !t.stdout_is_data {
+        // Profile values other jobs wrote (shared HOME) are secrets too, if not this run's.
+        secrets.extend(profile_values(t.changed));
+    }
+    secrets.retain(|s| s.trim().len() >= MIN_SECRET_LEN);
+    secrets.sort();
+    secrets.dedup();
+
+    let mut found = Vec::new();
+    never_printed(t, &secrets, &mut found);
+    if !t.stdout_is_data {
+        masked_first(t, &secrets, &written, &mut found);
+    }
+    if t.code == 0 {
+        usable(t, &mut found);
+    } else {
+        nothing_exported(t, &secrets, &mut found);
+    }
+    found
+}
+
+fn profile_values(changed: &[Changed]) -> Vec<String> {
+    changed
+        .iter()
+        .filter_map(|f| f.after.as_deref())
+        .flat_map(ini_values)
+        .filter(|(_, key, _)| PROFILE_CREDENTIALS.contains(&key.as_str()))
+        .map(|(_, _, value)| value)
+        .collect()
+}
+
+/// No secret, and nothing shaped like a JWT, in stderr, the step summary or GITHUB_STATE.
+fn never_printed(t: &Transcript, secrets: &[String], found: &mut Vec<String>) {
+    let jwt = jwt();
+    for (stream, text) in [
+        ("stderr", t.stderr),
+        ("step summary", t.summary),
+        ("GITHUB_STATE", t.state_file),
+    ] {
+        for secret in secrets {
+            if text.contains(secret.as_str()) {
+                found.push(format!("{stream} shows the secret {secret:?}"));
+            }
+        }
+        for m in jwt.find_iter(text) {
+            found.push(format!("{stream} shows a JWT {:?}", m.as_str()));
+        }
+    }
+    for file in t.changed.iter().filter(|f| f.state) {
+        let text = file.after.as_deref().unwrap_or("");
+        for secret in secrets.iter().filter(|s| text.contains(s.as_str())) {
+            found.push(format!("{} holds the secret {secret:?}", file.path));
+        }
+    }
+}
+
+/// On stdout a secret appears only on `::add-mask::` lines, and its own mask line comes before
+/// any other line that holds it. In Actions, every credential the run wrote has that line.
+fn masked_first(t: &Transcript, secrets: &[String], written: &[String], found: &mut Vec<String>) {
+    let lines: Vec<&str> = t.stdout.lines().collect();
+    for secret in secrets {
+        let own = format!("::add-mask::{}", escape_data(secret));
+        let first_own = lines.iter().position(|l| *l == own);
+        for (i, line) in lines.iter().enumerate() {
+            if !line.contains(secret.as_str()) {
+                continue;
+            }
+            if !line.starts_with("::add-mask::") {
+                found.push(format!("stdout line {} shows {secret:?} unmasked", i + 1));
+            } else if first_own.is_none_or(|own| own > i) {
+                found.push(format!(
+                    "stdout line {} holds {secret:?} before its own ::add-mask:: line",
+                    i + 1
+                ));
+            }
+        }
+        if t.in_actions && first_own.is_none() && written.contains(secret) {
+            found.push(format!("{secret:?} was written but never masked"));
+        }
+    }
+    for m in jwt().find_iter(t.stdout) {
+        // The JWT must be the whole rest of an `::add-mask::` line.
+        let before = t.stdout[..m.start()].rsplit('\n').next().unwrap_or("");
+        let after = t.stdout[m.end()..].split('\n').next().unwrap_or("");
+        if before != "::add-mask::" || !after.is_empty() {
+            found.push(format!(
+                "stdout shows a JWT outside its mask line: {:?}",
+                m.as_str()
+            ));
+        }
+    }
+}
+
+/// A failed run exports no credential and leaves every file as it found it.
+fn nothing_exported(t: &Transcript, secrets: &[String], found: &mut Vec<String>) {
+    for (file, text, names) in [
+        ("GITHUB_ENV", t.env_file, ENV_CREDENTIALS),
+        ("GITHUB_OUTPUT", t.output_file, OUTPUT_CREDENTIALS),
+    ] {
+        for (name, value) in heredocs(text).unwrap_or_default() {
+            if names.contains(&name.as_str()) && !value.is_empty() {
+                found.push(format!("{file} exports {name} after exit {}", t.code));
+            }
+        }
+        for secret in secrets {
+            if text.contains(secret.as_str()) {
+                found.push(format!("{file} holds {secret:?} after exit {}", t.code));
+            }
+        }
+    }
+    for file in t.changed.iter().filter(|f| ours(t, f) && !f.state) {
+        let what = match (&file.before, &file.after) {
+            (None, _) => "left behind",
+            (_, None) => "removed",
+            _ => "changed",
+        };
+        found.push(format!("{} {what} after exit {}", file.path, t.code));
+    }
+}
+
+/// After exit 0 the runner files parse, and each exported key id comes with its secret (and a
+/// session token for temporary keys), in GITHUB_ENV, GITHUB_OUTPUT, profiles and JSON alike.
+fn usable(t: &Transcript, found: &mut Vec<String>) {
+    let mut sets: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (file, text, names) in [
+        ("GITHUB_ENV", t.env_file, ENV_CREDENTIALS),
+        ("GITHUB_OUTPUT", t.output_file, OUTPUT_CREDENTIALS),
+    ] {
+        match heredocs(text) {
+            Ok(records) => sets.push((file.to_string(), credentials(&records, names))),
+            Err(e) => found.push(format!("{file} is not usable: {e}")),
+        }
+    }
+    for file in t.changed.iter().filter(|f| ours(t, f)) {
+        let Some(after) = &file.after else { continue };
+        let values = ini_values(after);
+        let mut sections: Vec<&String> = values.iter().map(|(s, _, _)| s).collect();
+        sections.dedup();
+        for section in sections {
+            let records: Vec<(String, String)> = values
+                .iter()
+                .filter(|(s, _, _)| s == section)
+                .map(|(_, k, v)| (k.clone(), v.clone()))
+                .collect();
+            let set = credentials(&records, PROFILE_CREDENTIALS);
+            sets.push((format!("{} [{section}]", file.path), set));
+        }
+    }
+    if t.stdout_is_data {
+        match serde_json::from_str::<serde_json::Value>(t.stdout) {
+            Ok(json) if json["Version"] == 1 => {
+                let records: Vec<(String, String)> = JSON_CREDENTIALS
+                    .iter()
+                    .filter_map(|n| Some((n.to_string(), json[n].as_str()?.to_string())))
+                    .collect();
+                let set = credentials(&records, JSON_CREDENTIALS);
+                if set.is_empty() {
+                    found.push("credential-process JSON holds no AccessKeyId".into());
+                }
+                sets.push(("credential-process JSON".into(), set));
+            }
+            _ => found.push(format!(
+                "credential-process stdout is not its JSON: {:?}",
+                t.stdout
+            )),
+        }
+    }
+    for (place, set) in sets {
+        let value = |i: usize| {
+            set.iter()
+                .find(|(n, _)| n == &i.to_string())
+                .map(|(_, v)| v)
+        };
+        let Some(key_id) = value(0) else { continue };
+        if value(1).is_none() {
+            found.push(format!("{place}: key id {key_id:?} without its secret key"));
+        }
+        if key_id.starts_with("ASIA") && value(2).is_none() {
+            found.push(format!(
+                "{place}: temporary key id {key_id:?} without a session token"
+            ));
+        }
+    }
+}
+
+/// The non-empty credentials among `records`, as `(index in names, value)`.
+fn credentials(records: &[(String, String)], names: [&str; 3]) -> Vec<(String, String)> {
+    records
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(n, v)| {
+            let i = names.iter().position(|name| name == n)?;
+            Some((i.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "ASIAQEXAMPLE7JK2LMNO";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    const TOKEN: &str = "FwoGZXIvYXdzEJr//////////wEaDEXAMPLESESSIONTOKEN+abc/def==";
+    const USER: &str =
+        "[default]\naws_access_key_id = AKIAUSER\naws_secret_access_key = usersecret1\n";
+    const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+
+    fn env_file() -> String {
+        format!(
+            "AWS_ACCESS_KEY_ID<<D\n{KEY}\nD\nAWS_SECRET_ACCESS_KEY<<D\n{SECRET}\nD\nAWS_SESSION_TOKEN<<D\n{TOKEN}\nD\n"
+        )
+    }
+
+    fn masks() -> String {
+        format!("::add-mask::{KEY}\n::add-mask::{SECRET}\n::add-mask::{TOKEN}\n")
+    }
+
+    fn check(t: &Transcript) -> Vec<String> {
+        violations(t, &[JWT.to_string(), "canary-request-token".to_string()])
+    }
+
+    #[test]
+    fn a_clean_export_keeps_every_invariant() {
+        let (env, stdout) = (env_file(), masks());
+        let t = Transcript {
+            stdout: &stdout,
+            stderr: "oidc-assume: assumed arn:aws:sts::123456789012:assumed-role/r/s\n",
+            env_file: &env,
+            in_actions: true,
+            ..Transcript::default()
+        };
+        assert_eq!(check(&t), Vec::<String>::new());
+    }
+
+    /// Each leaking transcript is caught, with the reason named: the check can fail.
+    #[test]
+    fn leaking_transcripts_are_caught() {
+        let (env, masks) = (env_file(), masks());
+        let unmasked = format!("::notice::{SECRET}\n{masks}");
+        let late_mask = format!("::add-mask::{KEY}\n::add-mask::x{SECRET}\n{masks}");
+        let stderr = format!("error: STS said no to {JWT}\n");
+        let jwt_stdout = format!("{masks}token: {JWT}\n");
+        let left = [Changed {
+            path: "[TMP]/.aws/credentials.tmp".into(),
+            before: None,
+            after: Some(String::new()),
+            ..Changed::default()
+        }];
+        let profile = [Changed {
+            path: "[TMP]/.aws/credentials".into(),
+            before: Some(USER.into()),
+            after: Some(format!(
+                "{USER}[ci]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+            )),
+            ..Changed::default()
+        }];
+        let memory = [Changed {
+            path: "[TMP]/.cache/oidc-assume/notices".into(),
+            state: true,
+            after: Some(format!("shown for {SECRET}")),
+            ..Changed::default()
+        }];
+        let base = || Transcript {
+            stdout: &masks,
+            env_file: &env,
+            in_actions: true,
+            ..Transcript::default()
+        };
+        let cases: Vec<(&str, Transcript, &str)> = vec![
+            (
+                "a secret in stderr",
+                Transcript {
+                    stderr: &stderr,
+                    ..base()
+                },
+                "stderr shows the secret \"eyJ",
+            ),
+            (
+                "a canary in the summary",
+                Transcript {
+                    summary: "| token | canary-request-token |",
+                    ..base()
+                },
+                "step summary shows the secret \"canary-request-token\"",
+            ),
+            (
+                "a secret in GITHUB_STATE",
+                Transcript {
+                    state_file: SECRET,
+                    ..base()
+                },
+                "GITHUB_STATE shows the secret",
+            ),
+            (
+                "a value before its mask",
+                Transcript {
+                    stdout: &unmasked,
+                    ..base()
+                },
+                "stdout line 1 shows \"wJal",
+            ),
+            (
+                "a value inside another mask, before its own",
+                Transcript {
+                    stdout: &late_mask,
+                    ..base()
+                },
+                "stdout line 2 holds \"wJal",
+            ),
+            (
+                "an export never masked",
+                Transcript {
+                    stdout: "",
+                    ..base()
+                },
+                "was written but never masked",
+            ),
+            (
+                "a JWT on stdout",
+                Transcript {
+                    stdout: &jwt_stdout,
+                    ..base()
+                },
+                "stdout shows a JWT outside its mask line",
+            ),
+            (
+                "an export after failure",
+                Transcript { code: 5, ..base() },
+                "GITHUB_ENV exports AWS_ACCESS_KEY_ID after exit 5",
+            ),
+            (
+                "a partial file after failure",
+                Transcript {
+                    code: 3,
+                    env_file: "",
+                    changed: &left,
+                    ..base()
+                },
+                "credentials.tmp left behind after exit 3",
+            ),
+            (
+                "a secret in the product's own memory",
+                Transcript {
+                    code: 2,
+                    env_file: "",
+                    changed: &memory,
+                    ..base()
+                },
+                "notices holds the secret",
+            ),
+            (
+                "a profile after failure",
+                Transcript {
+                    code: 3,
+                    env_file: "",
+                    stdout: &masks,
+                    changed: &profile,
+                    ..base()
+                },
+                ".aws/credentials changed after exit 3",
+            ),
+            (
+                "a key id without its secret",
+                Transcript {
+                    env_file: "AWS_ACCESS_KEY_ID<<D\nASIAONLYTHEKEYID\nD\n",
+                    stdout: "::add-mask::ASIAONLYTHEKEYID\n",
+                    ..base()
+                },
+                "key id \"ASIAONLYTHEKEYID\" without its secret key",
+            ),
+            (
+                "credential-process stdout that is not its JSON",
+                Transcript {
+                    stdout: "",
+                    stdout_is_data: true,
+                    env_file: "",
+                    ..base()
+                },
+                "credential-process stdout is not its JSON",
+            ),
+            (
+                "a broken GITHUB_OUTPUT",
+                Transcript {
+                    output_file: "aws-account-id<<D\n123\n",
+                    ..base()
+                },
+                "GITHUB_OUTPUT is not usable",
+            ),
+        ];
+        for (name, t, expected) in cases {
+            let found = check(&t);
+            assert!(
+                found.iter().any(|v| v.contains(expected)),
+                "{name}: expected {expected:?} among {found:#?}"
+            );
+        }
+        // The product's memory may change on failure, if it holds no secret.
+        let memory = [Changed {
+            after: Some("shown".into()),
+            ..memory[0].clone()
+        }];
+        let failed = Transcript {
+            code: 2,
+            env_file: "",
+            changed: &memory,
+            ..base()
+        };
+        assert_eq!(check(&failed), Vec::<String>::new());
+        // The profile's new keys are this run's: masked in stdout, they pass after exit 0.
+        let ok = Transcript {
+            changed: &profile,
+            ..base()
+        };
+        assert_eq!(check(&ok), Vec::<String>::new());
+        let unmasked_profile = Transcript {
+            stdout: "",
+            env_file: "",
+            changed: &profile,
+            ..base()
+        };
+        assert!(
+            check(&unmasked_profile)
+                .iter()
+                .any(|v| v.contains("never masked"))
+        );
+    }
+
+    #[test]
+    fn credential_process_json_is_data_but_never_in_stderr() {
+        let json = format!(
+            r#"{{"Version": 1, "AccessKeyId": "{KEY}", "SecretAccessKey": "{SECRET}", "SessionToken": "{TOKEN}", "Expiration": "2026-11-24T13:00:00Z"}}"#
+        );
+        let t = Transcript {
+            stdout: &json,
+            stdout_is_data: true,
+            ..Transcript::default()
+        };
+        assert_eq!(check(&t), Vec::<String>::new());
+        let stderr = format!("using {SECRET}\n");
+        let leak = Transcript {
+            stderr: &stderr,
+            ..t
+        };
+        assert!(
+            check(&leak)
+                .iter()
+                .any(|v| v.contains("stderr shows the secret \"wJal"))
+        );
+        let partial =
+            format!(r#"{{"Version": 1, "AccessKeyId": "{KEY}", "SecretAccessKey": "{SECRET}"}}"#);
+        let t = Transcript {
+            stdout: &partial,
+            stdout_is_data: true,
+            ..Transcript::default()
+        };
+        assert!(
+            check(&t)
+                .iter()
+                .any(|v| v.contains("without a session token"))
+        );
+    }
+}
