@@ -210,7 +210,9 @@ fn profile_values(changed: &[Changed]) -> Vec<String> {
         .collect()
 }
 
-/// No secret, and nothing shaped like a JWT, in stderr, the step summary or GITHUB_STATE.
+/// No secret, and nothing shaped like a JWT, in stderr, the step summary or GITHUB_STATE; no
+/// JWT in any file the run wrote (the OIDC token is never kept on disk); no secret in the
+/// product's own memory.
 fn never_printed(t: &Transcript, secrets: &[String], found: &mut Vec<String>) {
     let jwt = jwt();
     for (stream, text) in [
@@ -225,6 +227,12 @@ fn never_printed(t: &Transcript, secrets: &[String], found: &mut Vec<String>) {
         }
         for m in jwt.find_iter(text) {
             found.push(format!("{stream} shows a JWT {:?}", m.as_str()));
+        }
+    }
+    for file in t.changed {
+        let text = file.after.as_deref().unwrap_or("");
+        for m in jwt.find_iter(text) {
+            found.push(format!("{} holds a JWT {:?}", file.path, m.as_str()));
         }
     }
     for file in t.changed.iter().filter(|f| f.state) {
@@ -302,7 +310,7 @@ fn nothing_exported(t: &Transcript, secrets: &[String], found: &mut Vec<String>)
 /// After exit 0 the runner files parse, and each exported key id comes with its secret (and a
 /// session token for temporary keys), in GITHUB_ENV, GITHUB_OUTPUT, profiles and JSON alike.
 fn usable(t: &Transcript, found: &mut Vec<String>) {
-    let mut sets: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let mut sets: Vec<(String, [Option<String>; 3])> = Vec::new();
     for (file, text, names) in [
         ("GITHUB_ENV", t.env_file, ENV_CREDENTIALS),
         ("GITHUB_OUTPUT", t.output_file, OUTPUT_CREDENTIALS),
@@ -335,7 +343,7 @@ fn usable(t: &Transcript, found: &mut Vec<String>) {
                     .filter_map(|n| Some((n.to_string(), json[n].as_str()?.to_string())))
                     .collect();
                 let set = credentials(&records, JSON_CREDENTIALS);
-                if set.is_empty() {
+                if set[0].is_none() {
                     found.push("credential-process JSON holds no AccessKeyId".into());
                 }
                 sets.push(("credential-process JSON".into(), set));
@@ -346,17 +354,12 @@ fn usable(t: &Transcript, found: &mut Vec<String>) {
             )),
         }
     }
-    for (place, set) in sets {
-        let value = |i: usize| {
-            set.iter()
-                .find(|(n, _)| n == &i.to_string())
-                .map(|(_, v)| v)
-        };
-        let Some(key_id) = value(0) else { continue };
-        if value(1).is_none() {
+    for (place, [key_id, secret, token]) in sets {
+        let Some(key_id) = key_id else { continue };
+        if secret.is_none() {
             found.push(format!("{place}: key id {key_id:?} without its secret key"));
         }
-        if key_id.starts_with("ASIA") && value(2).is_none() {
+        if key_id.starts_with("ASIA") && token.is_none() {
             found.push(format!(
                 "{place}: temporary key id {key_id:?} without a session token"
             ));
@@ -364,16 +367,14 @@ fn usable(t: &Transcript, found: &mut Vec<String>) {
     }
 }
 
-/// The non-empty credentials among `records`, as `(index in names, value)`.
-fn credentials(records: &[(String, String)], names: [&str; 3]) -> Vec<(String, String)> {
-    records
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .filter_map(|(n, v)| {
-            let i = names.iter().position(|name| name == n)?;
-            Some((i.to_string(), v.clone()))
-        })
-        .collect()
+/// The non-empty key id, secret key and session token among `records`, found by `names`.
+fn credentials(records: &[(String, String)], names: [&str; 3]) -> [Option<String>; 3] {
+    names.map(|name| {
+        records
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    })
 }
 
 #[cfg(test)]
@@ -440,6 +441,11 @@ mod tests {
             path: "[TMP]/.cache/oidc-assume/notices".into(),
             state: true,
             after: Some(format!("shown for {SECRET}")),
+            ..Changed::default()
+        }];
+        let kept = [Changed {
+            path: "[TMP]/token.jwt".into(),
+            after: Some(format!("{JWT}\n")),
             ..Changed::default()
         }];
         let base = || Transcript {
@@ -529,6 +535,14 @@ mod tests {
                     ..base()
                 },
                 "notices holds the secret",
+            ),
+            (
+                "a JWT kept on disk",
+                Transcript {
+                    changed: &kept,
+                    ..base()
+                },
+                "token.jwt holds a JWT",
             ),
             (
                 "a profile after failure",
