@@ -320,6 +320,25 @@ fn usable(t: &Transcript, found: &mut Vec<String>) {
             Err(e) => found.push(format!("{file} is not usable: {e}")),
         }
     }
+    // A profile handed to later steps by name exists in a file the run wrote.
+    for (name, profile) in heredocs(t.env_file).unwrap_or_default() {
+        let written = |text: &str| {
+            text.lines()
+                .map(str::trim)
+                .any(|l| l == format!("[{profile}]") || l == format!("[profile {profile}]"))
+        };
+        if name == "AWS_PROFILE"
+            && !profile.is_empty()
+            && !t
+                .changed
+                .iter()
+                .any(|f| f.after.as_deref().is_some_and(written))
+        {
+            found.push(format!(
+                "AWS_PROFILE names {profile:?}, which no file the run wrote holds"
+            ));
+        }
+    }
     for file in t.changed.iter().filter(|f| ours(t, f)) {
         let Some(after) = &file.after else { continue };
         let values = ini_values(after);
@@ -573,6 +592,14 @@ mod tests {
                     ..base()
                 },
                 "credential-process stdout is not its JSON",
+            ),
+            (
+                "a profile named but not written",
+                Transcript {
+                    env_file: "AWS_PROFILE<<D\nci\nD\n",
+                    ..base()
+                },
+                "AWS_PROFILE names \"ci\", which no file the run wrote holds",
             ),
             (
                 "a broken GITHUB_OUTPUT",
