@@ -329,6 +329,11 @@ fn parse_heredocs(text: &str) -> Vec<(String, String)> {
 }
 
 /// A run of the binary: scrubbed environment, its own temp dir as cwd and HOME, runner files.
+/// Every run of the binary goes through [`Run::run`], which checks the security invariants.
+/// Tests of the action's main step state what differs from [`Scenario`], which builds on this;
+/// `Run` itself is for what is not that step: the CLI subcommands (`audit`, `dry-run`,
+/// `credential-process`, …), post steps (no inputs, only `STATE_*`), and many jobs sharing one
+/// GitHub stand-in at once (`shared_home.rs`).
 pub struct Run {
     dir: TempDir,
     env: Vec<(String, String)>,
