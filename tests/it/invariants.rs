@@ -434,182 +434,36 @@ mod tests {
         assert_eq!(check(&t), Vec::<String>::new());
     }
 
-    /// Each leaking transcript is caught, with the reason named: the check can fail.
-    #[test]
-    fn leaking_transcripts_are_caught() {
-        let (env, masks) = (env_file(), masks());
-        let unmasked = format!("::notice::{SECRET}\n{masks}");
-        let late_mask = format!("::add-mask::{KEY}\n::add-mask::x{SECRET}\n{masks}");
-        let stderr = format!("error: STS said no to {JWT}\n");
-        let jwt_stdout = format!("{masks}token: {JWT}\n");
-        let left = [Changed {
-            path: "[TMP]/.aws/credentials.tmp".into(),
-            before: None,
-            after: Some(String::new()),
-            ..Changed::default()
-        }];
-        let profile = [Changed {
-            path: "[TMP]/.aws/credentials".into(),
-            before: Some(USER.into()),
-            after: Some(format!(
-                "{USER}[ci]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
-            )),
-            ..Changed::default()
-        }];
-        let memory = [Changed {
-            path: "[TMP]/.cache/oidc-assume/notices".into(),
-            state: true,
-            after: Some(format!("shown for {SECRET}")),
-            ..Changed::default()
-        }];
-        let kept = [Changed {
-            path: "[TMP]/token.jwt".into(),
-            after: Some(format!("{JWT}\n")),
-            ..Changed::default()
-        }];
-        let base = || Transcript {
-            stdout: &masks,
-            env_file: &env,
+    /// A transcript of a masked export in Actions, to break one way per case.
+    fn base<'a>(stdout: &'a str, env_file: &'a str) -> Transcript<'a> {
+        Transcript {
+            stdout,
+            env_file,
             in_actions: true,
             ..Transcript::default()
-        };
-        let cases: Vec<(&str, Transcript, &str)> = vec![
-            (
-                "a secret in stderr",
-                Transcript {
-                    stderr: &stderr,
-                    ..base()
-                },
-                "stderr shows the secret \"eyJ",
-            ),
-            (
-                "a canary in the summary",
-                Transcript {
-                    summary: "| token | canary-request-token |",
-                    ..base()
-                },
-                "step summary shows the secret \"canary-request-token\"",
-            ),
-            (
-                "a secret in GITHUB_STATE",
-                Transcript {
-                    state_file: SECRET,
-                    ..base()
-                },
-                "GITHUB_STATE shows the secret",
-            ),
-            (
-                "a value before its mask",
-                Transcript {
-                    stdout: &unmasked,
-                    ..base()
-                },
-                "stdout line 1 shows \"wJal",
-            ),
-            (
-                "a value inside another mask, before its own",
-                Transcript {
-                    stdout: &late_mask,
-                    ..base()
-                },
-                "stdout line 2 holds \"wJal",
-            ),
-            (
-                "an export never masked",
-                Transcript {
-                    stdout: "",
-                    ..base()
-                },
-                "was written but never masked",
-            ),
-            (
-                "a JWT on stdout",
-                Transcript {
-                    stdout: &jwt_stdout,
-                    ..base()
-                },
-                "stdout shows a JWT outside its mask line",
-            ),
-            (
-                "an export after failure",
-                Transcript { code: 5, ..base() },
-                "GITHUB_ENV exports AWS_ACCESS_KEY_ID after exit 5",
-            ),
-            (
-                "a partial file after failure",
-                Transcript {
-                    code: 3,
-                    env_file: "",
-                    changed: &left,
-                    ..base()
-                },
-                "credentials.tmp left behind after exit 3",
-            ),
-            (
-                "a secret in the product's own memory",
-                Transcript {
-                    code: 2,
-                    env_file: "",
-                    changed: &memory,
-                    ..base()
-                },
-                "notices holds the secret",
-            ),
-            (
-                "a JWT kept on disk",
-                Transcript {
-                    changed: &kept,
-                    ..base()
-                },
-                "token.jwt holds a JWT",
-            ),
-            (
-                "a profile after failure",
-                Transcript {
-                    code: 3,
-                    env_file: "",
-                    stdout: &masks,
-                    changed: &profile,
-                    ..base()
-                },
-                ".aws/credentials changed after exit 3",
-            ),
-            (
-                "a key id without its secret",
-                Transcript {
-                    env_file: "AWS_ACCESS_KEY_ID<<D\nASIAONLYTHEKEYID\nD\n",
-                    stdout: "::add-mask::ASIAONLYTHEKEYID\n",
-                    ..base()
-                },
-                "key id \"ASIAONLYTHEKEYID\" without its secret key",
-            ),
-            (
-                "credential-process stdout that is not its JSON",
-                Transcript {
-                    stdout: "",
-                    stdout_is_data: true,
-                    env_file: "",
-                    ..base()
-                },
-                "credential-process stdout is not its JSON",
-            ),
-            (
-                "a profile named but not written",
-                Transcript {
-                    env_file: "AWS_PROFILE<<D\nci\nD\n",
-                    ..base()
-                },
-                "AWS_PROFILE names \"ci\", which no file the run wrote holds",
-            ),
-            (
-                "a broken GITHUB_OUTPUT",
-                Transcript {
-                    output_file: "aws-account-id<<D\n123\n",
-                    ..base()
-                },
-                "GITHUB_OUTPUT is not usable",
-            ),
-        ];
+        }
+    }
+
+    fn file(path: &str, before: Option<&str>, after: Option<&str>) -> Changed {
+        Changed {
+            path: path.into(),
+            before: before.map(String::from),
+            after: after.map(String::from),
+            ..Changed::default()
+        }
+    }
+
+    /// The user's profile file with this run's session added as `[ci]`.
+    fn profile() -> [Changed; 1] {
+        let after = format!(
+            "{USER}[ci]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        );
+        [file("[TMP]/.aws/credentials", Some(USER), Some(&after))]
+    }
+
+    /// Each case breaks an invariant and must be reported with `expected` in its reason: the
+    /// check itself can fail.
+    fn assert_caught(cases: Vec<(&str, Transcript, &str)>) {
         for (name, t, expected) in cases {
             let found = check(&t);
             assert!(
@@ -617,35 +471,178 @@ mod tests {
                 "{name}: expected {expected:?} among {found:#?}"
             );
         }
+    }
+
+    #[test]
+    fn leaks_on_the_streams_are_caught() {
+        let (env, masks) = (env_file(), masks());
+        let unmasked = format!("::notice::{SECRET}\n{masks}");
+        let late_mask = format!("::add-mask::{KEY}\n::add-mask::x{SECRET}\n{masks}");
+        let stderr = format!("error: STS said no to {JWT}\n");
+        let jwt_stdout = format!("{masks}token: {JWT}\n");
+        assert_caught(vec![
+            (
+                "a secret in stderr",
+                Transcript {
+                    stderr: &stderr,
+                    ..base(&masks, &env)
+                },
+                "stderr shows the secret \"eyJ",
+            ),
+            (
+                "a canary in the summary",
+                Transcript {
+                    summary: "| token | canary-request-token |",
+                    ..base(&masks, &env)
+                },
+                "step summary shows the secret \"canary-request-token\"",
+            ),
+            (
+                "a secret in GITHUB_STATE",
+                Transcript {
+                    state_file: SECRET,
+                    ..base(&masks, &env)
+                },
+                "GITHUB_STATE shows the secret",
+            ),
+            (
+                "a value before its mask",
+                base(&unmasked, &env),
+                "stdout line 1 shows \"wJal",
+            ),
+            (
+                "a value inside another mask, before its own",
+                base(&late_mask, &env),
+                "stdout line 2 holds \"wJal",
+            ),
+            (
+                "an export never masked",
+                base("", &env),
+                "was written but never masked",
+            ),
+            (
+                "a JWT on stdout",
+                base(&jwt_stdout, &env),
+                "stdout shows a JWT outside its mask line",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn exports_after_a_failure_are_caught() {
+        let (env, masks) = (env_file(), masks());
+        let left = [file("[TMP]/.aws/credentials.tmp", None, Some(""))];
+        let secret_memory = format!("shown for {SECRET}");
+        let memory = |text: &str| Changed {
+            state: true,
+            ..file("[TMP]/.cache/oidc-assume/notices", None, Some(text))
+        };
+        let (leaky, quiet) = ([memory(&secret_memory)], [memory("shown")]);
+        let profile = profile();
+        assert_caught(vec![
+            (
+                "an export after failure",
+                Transcript {
+                    code: 5,
+                    ..base(&masks, &env)
+                },
+                "GITHUB_ENV exports AWS_ACCESS_KEY_ID after exit 5",
+            ),
+            (
+                "a partial file after failure",
+                Transcript {
+                    code: 3,
+                    changed: &left,
+                    ..base(&masks, "")
+                },
+                "credentials.tmp left behind after exit 3",
+            ),
+            (
+                "a secret in the product's own memory",
+                Transcript {
+                    code: 2,
+                    changed: &leaky,
+                    ..base(&masks, "")
+                },
+                "notices holds the secret",
+            ),
+            (
+                "a profile after failure",
+                Transcript {
+                    code: 3,
+                    changed: &profile,
+                    ..base(&masks, "")
+                },
+                ".aws/credentials changed after exit 3",
+            ),
+        ]);
         // The product's memory may change on failure, if it holds no secret.
-        let memory = [Changed {
-            after: Some("shown".into()),
-            ..memory[0].clone()
-        }];
         let failed = Transcript {
             code: 2,
-            env_file: "",
-            changed: &memory,
-            ..base()
+            changed: &quiet,
+            ..base(&masks, "")
         };
         assert_eq!(check(&failed), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unusable_or_kept_exports_are_caught() {
+        let (env, masks) = (env_file(), masks());
+        let kept = [file("[TMP]/token.jwt", None, Some(&format!("{JWT}\n")))];
+        let profile = profile();
+        assert_caught(vec![
+            (
+                "a JWT kept on disk",
+                Transcript {
+                    changed: &kept,
+                    ..base(&masks, &env)
+                },
+                "token.jwt holds a JWT",
+            ),
+            (
+                "a key id without its secret",
+                base(
+                    "::add-mask::ASIAONLYTHEKEYID\n",
+                    "AWS_ACCESS_KEY_ID<<D\nASIAONLYTHEKEYID\nD\n",
+                ),
+                "key id \"ASIAONLYTHEKEYID\" without its secret key",
+            ),
+            (
+                "credential-process stdout that is not its JSON",
+                Transcript {
+                    stdout_is_data: true,
+                    ..base("", "")
+                },
+                "credential-process stdout is not its JSON",
+            ),
+            (
+                "a profile named but not written",
+                base(&masks, "AWS_PROFILE<<D\nci\nD\n"),
+                "AWS_PROFILE names \"ci\", which no file the run wrote holds",
+            ),
+            (
+                "a broken GITHUB_OUTPUT",
+                Transcript {
+                    output_file: "aws-account-id<<D\n123\n",
+                    ..base(&masks, &env)
+                },
+                "GITHUB_OUTPUT is not usable",
+            ),
+            (
+                "a profile written but never masked",
+                Transcript {
+                    changed: &profile,
+                    ..base("", "")
+                },
+                "never masked",
+            ),
+        ]);
         // The profile's new keys are this run's: masked in stdout, they pass after exit 0.
         let ok = Transcript {
             changed: &profile,
-            ..base()
+            ..base(&masks, &env)
         };
         assert_eq!(check(&ok), Vec::<String>::new());
-        let unmasked_profile = Transcript {
-            stdout: "",
-            env_file: "",
-            changed: &profile,
-            ..base()
-        };
-        assert!(
-            check(&unmasked_profile)
-                .iter()
-                .any(|v| v.contains("never masked"))
-        );
     }
 
     #[test]
