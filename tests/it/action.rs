@@ -299,7 +299,7 @@ async fn token_file_is_an_alternative_source() {
         .input("web-identity-token-file", "token.jwt")
         .run()
         .await;
-    out.assert_code(0).assert_no_leaks(&[&token]);
+    out.assert_code(0);
     let first_mask = out.stdout.lines().find(|l| l.starts_with("::add-mask::"));
     assert_eq!(
         first_mask,
@@ -374,9 +374,7 @@ async fn a_failed_export_is_exit_1_and_rolls_back() {
         .env_path("GITHUB_OUTPUT", "output-dir")
         .run()
         .await;
-    out.assert_code(1)
-        .assert_nothing_exported()
-        .assert_no_leaks(&[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
+    out.assert_code(1).assert_nothing_exported();
     insta::assert_snapshot!(out.report(), @"
     exit: 1
     --- stdout
@@ -401,9 +399,7 @@ async fn a_failed_export_is_exit_1_and_rolls_back() {
         .env("GITHUB_OUTPUT", "/dev/full")
         .run()
         .await;
-    out.assert_code(1)
-        .assert_nothing_exported()
-        .assert_no_leaks(&[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN]);
+    out.assert_code(1).assert_nothing_exported();
     insta::assert_snapshot!(out.report(), @"
     exit: 1
     --- stdout
@@ -461,8 +457,6 @@ async fn moto_end_to_end_and_the_aws_cli_accepts_the_credentials() {
         .await;
     out.assert_code(0);
     let env = out.env_vars();
-    let secrets: Vec<&str> = env.iter().take(3).map(|(_, v)| v.as_str()).collect();
-    out.assert_no_leaks(&secrets);
     let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,

@@ -3,6 +3,7 @@
 //! [`Scenario`] is the happy path of the action built from these parts; a test states only
 //! what differs. Snapshot rendering of the [`Outcome`] lives in `report.rs`.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,6 +14,8 @@ use serde_json::json;
 use tempfile::TempDir;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::watch::{HomeLease, Watch};
 
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/octo-deploy";
 pub const REQUEST_TOKEN: &str = "runner-request-token-5f0c9e";
@@ -28,6 +31,25 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// Secrets the harness plants in every run's environment, which the product has no reason to
+/// read: any of them in an output is a leak of the environment itself.
+pub const CANARIES: [(&str, &str); 2] = [
+    (
+        "ACTIONS_RUNTIME_TOKEN",
+        "canary-actions-runtime-token-3b9e71",
+    ),
+    ("GITHUB_TOKEN", "ghs_canaryGithubToken0c4f2a9d81e6b7"),
+];
+
+/// Variables whose value is a secret wherever a test sets them (inputs and the SDK's own).
+pub const SECRET_VARIABLES: [&str; 5] = [
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "INPUT_AWS-SECRET-ACCESS-KEY",
+    "INPUT_AWS-SESSION-TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
 /// Every secret the harness hands out (credentials, request token, each signed JWT): every run
 /// checks that none of them appears in its output outside `::add-mask::` lines.
 static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -36,7 +58,7 @@ fn register_secret(secret: &str) {
     SECRETS.lock().unwrap().push(secret.to_string());
 }
 
-fn known_secrets() -> Vec<String> {
+pub fn known_secrets() -> Vec<String> {
     let mut all: Vec<String> = [
         REQUEST_TOKEN,
         ACCESS_KEY_ID,
@@ -46,6 +68,7 @@ fn known_secrets() -> Vec<String> {
     .map(String::from)
     .to_vec();
     all.extend(SECRETS.lock().unwrap().iter().cloned());
+    all.extend(CANARIES.map(|(_, v)| v.to_string()));
     all
 }
 
@@ -230,6 +253,8 @@ pub struct Outcome {
     /// Loopback ports a [`Scenario`] knows by name (`GITHUB_PORT`, `STS_PORT`), so snapshots
     /// still say which server a URL names; other ports are shown as `PORT`.
     pub ports: Vec<(u16, &'static str)>,
+    /// How long the binary ran.
+    pub elapsed: Duration,
 }
 
 impl Outcome {
@@ -251,24 +276,6 @@ impl Outcome {
             "GITHUB_OUTPUT must stay empty on failure"
         );
         assert_eq!(self.summary, "", "no step summary on failure");
-        self
-    }
-
-    /// Asserts no secret appears in stdout or stderr except on `::add-mask::` lines.
-    pub fn assert_no_leaks(&self, secrets: &[&str]) -> &Self {
-        for (stream, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            for line in text.lines() {
-                if line.starts_with("::add-mask::") {
-                    continue;
-                }
-                for secret in secrets {
-                    assert!(
-                        !line.contains(secret),
-                        "{stream} leaks a secret outside ::add-mask::: {line}"
-                    );
-                }
-            }
-        }
         self
     }
 
@@ -322,10 +329,17 @@ fn parse_heredocs(text: &str) -> Vec<(String, String)> {
 }
 
 /// A run of the binary: scrubbed environment, its own temp dir as cwd and HOME, runner files.
+/// Every run of the binary goes through [`Run::run`], which checks the security invariants.
+/// Tests of the action's main step state what differs from [`Scenario`], which builds on this;
+/// `Run` itself is for what is not that step: the CLI subcommands (`audit`, `dry-run`,
+/// `credential-process`, …), post steps (no inputs, only `STATE_*`), and many jobs sharing one
+/// GitHub stand-in at once (`shared_home.rs`).
 pub struct Run {
     dir: TempDir,
     env: Vec<(String, String)>,
     args: Vec<String>,
+    stdin: Option<String>,
+    deadline: Duration,
 }
 
 impl Run {
@@ -342,17 +356,22 @@ impl Run {
             .env("GITHUB_STEP_SUMMARY", files[2].to_str().unwrap())
     }
 
-    /// A run with only PATH and HOME set.
+    /// A run with only PATH, HOME and the planted [`CANARIES`] set.
     pub fn bare() -> Run {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().to_str().unwrap().to_string();
+        let mut env: Vec<(String, String)> = vec![
+            ("PATH".into(), "/usr/bin:/bin".into()),
+            ("HOME".into(), home),
+        ];
+        env.extend(CANARIES.map(|(k, v)| (k.to_string(), v.to_string())));
         Run {
-            env: vec![
-                ("PATH".into(), "/usr/bin:/bin".into()),
-                ("HOME".into(), home),
-            ],
+            env,
             dir,
             args: Vec::new(),
+            stdin: None,
+            // Every run takes seconds at most; a hang fails the test instead of the suite.
+            deadline: Duration::from_secs(120),
         }
     }
 
@@ -404,19 +423,35 @@ impl Run {
         self
     }
 
-    /// Runs the binary (directly, no shell: hyphenated INPUT_ names must survive) and collects
-    /// what it wrote.
+    /// Feeds `text` to the binary's standard input (closed otherwise).
+    pub fn stdin(mut self, text: &str) -> Run {
+        self.stdin = Some(text.to_string());
+        self
+    }
+
+    /// Kills the binary and fails the test if it runs longer than `limit`.
+    pub fn deadline(mut self, limit: Duration) -> Run {
+        self.deadline = limit;
+        self
+    }
+
+    /// Runs the binary (directly, no shell: hyphenated INPUT_ names must survive), collects
+    /// what it wrote, and checks the security invariants on every run of every scenario, not
+    /// only where a test remembers to ask (see `invariants.rs`).
     pub async fn run(self) -> Outcome {
         let bin = env!("CARGO_BIN_EXE_oidc-assume");
         let mut cmd = Command::new(bin);
         cmd.env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .args(&self.args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null());
-        let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap();
+            .current_dir(self.dir.path());
+        let watch = Watch::start(self.dir.path(), &self.env);
+        let home = HomeLease::take(&self.env);
+        let (stdin, deadline) = (self.stdin.clone(), self.deadline);
+        let (output, elapsed) =
+            tokio::task::spawn_blocking(move || run_bounded(cmd, stdin, deadline))
+                .await
+                .unwrap();
         let read = |name: &str| std::fs::read_to_string(self.path(name)).unwrap_or_default();
         let outcome = Outcome {
             code: output.status.code().unwrap_or(-1),
@@ -428,13 +463,61 @@ impl Run {
             dir: self.dir.path().to_str().unwrap().to_string(),
             token: None,
             ports: Vec::new(),
+            elapsed,
         };
-        // Secret hygiene is checked on every run of every scenario, not only where a test
-        // remembers to ask.
-        let secrets = known_secrets();
-        outcome.assert_no_leaks(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
+        let data = self.args.first().is_some_and(|a| a == "credential-process");
+        outcome.check_invariants(&self.env, &watch, home.shared(), data);
         outcome
     }
+}
+
+/// Runs `cmd` to the end with `stdin` as its input, killed past `deadline` (a hang is a bug
+/// the test names instead of waiting for).
+fn run_bounded(
+    mut cmd: Command,
+    stdin: Option<String>,
+    deadline: Duration,
+) -> (std::process::Output, Duration) {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        std::thread::spawn(move || pipe.write_all(text.as_bytes()));
+    }
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            pipe.read_to_end(&mut buf).unwrap();
+            buf
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("the binary did not finish in {deadline:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    (output, started.elapsed())
 }
 
 /// The directory of the test venv's executables (moto_server, aws), installed by

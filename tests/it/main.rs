@@ -2,7 +2,9 @@
 //! the build links once. Servers bind 127.0.0.1 only; nothing touches the internet.
 
 mod common;
+mod invariants;
 mod report;
+mod watch;
 
 mod action;
 mod audit;

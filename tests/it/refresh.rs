@@ -91,18 +91,19 @@ pub async fn later_sdk_step(
 
 #[tokio::test]
 async fn a_later_steps_sdk_refreshes_the_session_by_itself() {
-    let github = Github::start().await;
-    let token = github.sign(&github.claims());
+    // The token is served to every request: the later step's SDK asks again on each refresh.
+    let scenario = Scenario::new().await.no_token();
+    let github = scenario.github();
+    let token = scenario.sign();
     serve_tokens(&github, &token).await;
     let sts = short_sts().await;
     let moto = Moto::start();
     let runner_temp = tempfile::tempdir().unwrap();
     let temp = runner_temp.path().to_str().unwrap().to_string();
 
-    let main = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .env("INPUT_REFRESH-CREDENTIALS", "true")
+    let main = scenario
+        .sts_at(&sts)
+        .input("refresh-credentials", "true")
         .env("RUNNER_TEMP", &temp)
         .run()
         .await;
@@ -170,12 +171,10 @@ async fn a_later_steps_sdk_refreshes_the_session_by_itself() {
 
 #[tokio::test]
 async fn the_container_action_refuses_refresh_before_any_request() {
-    let github = Github::start().await;
-    let sts = mock_sts(ResponseTemplate::new(200), 0).await;
-    let outcome = Run::action()
-        .with_github(&github)
-        .with_sts(&sts)
-        .env("INPUT_REFRESH-CREDENTIALS", "true")
+    let scenario = Scenario::new().await.no_token().sts_unreached();
+    let github = scenario.github();
+    let outcome = scenario
+        .input("refresh-credentials", "true")
         .env("RUNNER_TEMP", "/github/runner_temp")
         .run()
         .await;
@@ -197,7 +196,6 @@ async fn the_container_action_refuses_refresh_before_any_request() {
 
 #[tokio::test]
 async fn refresh_needs_the_token_and_one_role() {
-    let github = Github::start().await;
     for (name, value, problem) in [
         ("INPUT_ROLE-CHAINING", "true", "needs the job's OIDC token"),
         (
@@ -206,9 +204,11 @@ async fn refresh_needs_the_token_and_one_role() {
             "refreshes the step's own `role-to-assume` only",
         ),
     ] {
-        let outcome = Run::action()
-            .with_github(&github)
-            .env("INPUT_REFRESH-CREDENTIALS", "true")
+        let outcome = Scenario::new()
+            .await
+            .no_token()
+            .no_sts()
+            .input("refresh-credentials", "true")
             .env(name, value)
             .run()
             .await;

@@ -29,6 +29,23 @@ impl Outcome {
         report
     }
 
+    /// The exit code, stdout and stderr, normalised: for commands that write no runner files
+    /// (`audit`, `trust-policy`, `explain`), whose output is the product.
+    pub fn transcript(&self) -> String {
+        let mut text = format!("exit: {}\n", self.code);
+        for (name, stream) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if stream.is_empty() {
+                text.push_str(&format!("--- {name}: empty\n"));
+            } else {
+                text.push_str(&format!("--- {name}\n{}", self.normalize(stream)));
+                if !stream.ends_with('\n') {
+                    text.push_str("\n[no newline at end]\n");
+                }
+            }
+        }
+        text
+    }
+
     /// Only stderr, normalised, for tests where it alone is the product.
     pub fn stderr_normalized(&self) -> String {
         self.normalize(&self.stderr)
@@ -50,7 +67,8 @@ impl Outcome {
     /// - each `::stop-commands::` token with `[STOP-n]`, numbered in order of appearance (so
     ///   the snapshot still shows which fence each resume line closes);
     /// - heredoc delimiters with `EOF` (as [`Outcome::env_file_normalized`]);
-    /// - the run's temp dir with `[TMP]`, other temp dirs with `[TMPDIR]`;
+    /// - the run's temp dir with `[TMP]`, other temp dirs with `[TMPDIR]`, the repository
+    ///   (examples/) with `[REPO]`;
     /// - loopback ports with `GITHUB_PORT`/`STS_PORT` for a scenario's servers, else `PORT`;
     /// - retry delays and seconds-left or seconds-ago counts with `[N]`, a dry run's random
     ///   `jti` with `[JTI]`;
@@ -76,6 +94,7 @@ impl Outcome {
             .replace_all(&text, "EOF")
             .into_owned();
         text = text.replace(&self.dir, "[TMP]");
+        text = text.replace(env!("CARGO_MANIFEST_DIR"), "[REPO]");
         let tmp = std::env::temp_dir()
             .to_str()
             .unwrap()
@@ -139,6 +158,7 @@ fn normalize_replaces_only_what_varies() {
         dir: "/tmp/.tmpRunDir".into(),
         token: Some("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln".into()),
         ports: vec![(4100, "GITHUB_PORT")],
+        elapsed: std::time::Duration::ZERO,
     };
     let stop = |c: char| c.to_string().repeat(32);
     let (a, b) = (stop('a'), stop('b'));
@@ -146,10 +166,11 @@ fn normalize_replaces_only_what_varies() {
         "::add-mask::eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln\n\
          ::add-mask::eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ5In0.b3RoZXI\n\
          ::stop-commands::{a}\nx::{a}::\n::stop-commands::{b}\ny::{b}::\n\
-         http://127.0.0.1:4100 http://127.0.0.1:4200 /tmp/.tmpRunDir/p\n\
+         http://127.0.0.1:4100 http://127.0.0.1:4200 /tmp/.tmpRunDir/p {}/examples\n\
          retry 1 of 4 in 137 ms; the token expires in 19 s; expired 601 seconds ago\n\
          iat {} run_id 11843209874 account 123456789012\n\
          until {EXPIRATION}, moto until 2026-12-01T10:00:00.123Z\n",
+        env!("CARGO_MANIFEST_DIR"),
         now()
     );
     insta::assert_snapshot!(outcome.normalize(&text), @r"
@@ -159,7 +180,7 @@ fn normalize_replaces_only_what_varies() {
     x::[STOP-1]::
     ::stop-commands::[STOP-2]
     y::[STOP-2]::
-    http://127.0.0.1:GITHUB_PORT http://127.0.0.1:PORT [TMP]/p
+    http://127.0.0.1:GITHUB_PORT http://127.0.0.1:PORT [TMP]/p [REPO]/examples
     retry 1 of 4 in [N] ms; the token expires in [N] s; expired [N] seconds ago
     iat [EPOCH] run_id 11843209874 account 123456789012
     until 2026-11-24T13:00:00Z, moto until [TIME]
