@@ -139,14 +139,10 @@ pub struct TrustPolicyArgs {
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
     /// The token issuer (GHES: https://HOST/_services/token; enterprise: …/ENTERPRISE)
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = "https://token.actions.githubusercontent.com"
-    )]
+    #[arg(long, value_name = "URL", default_value = crate::github::GITHUB_COM_ISSUER)]
     pub issuer: String,
     /// The audience the workflow requests
-    #[arg(long, value_name = "AUD", default_value = "sts.amazonaws.com")]
+    #[arg(long, value_name = "AUD", default_value = crate::github::DEFAULT_AUDIENCE)]
     pub audience: String,
     /// Output format
     #[arg(long, value_enum, default_value = "json")]

@@ -4,7 +4,7 @@
 //! profiles, cleanup) is [`crate::handoff`]'s.
 //!
 //! The action and `credential-process` call [`Pipeline::produce_with_web_identity`] or
-//! [`Pipeline::produce_signed`], as their plans say; the dry run calls the same [`authorize`]
+//! [`Pipeline::produce_signed`], as their plans say; the dry run calls the same [`authorize()`]
 //! with a minted token and its own key set, and the same
 //! [`Pipeline::assume_with_web_identity`] at `--sts-endpoint`, so all reach the same decision by
 //! the same code. [`crate::commands`] prepares the pipeline once per run.
@@ -15,7 +15,7 @@ mod authorize;
 use std::future::Future;
 
 pub use assume::{as_is, web_identity_request};
-pub use authorize::{Authorized, MIN_TOKEN_LIFETIME, authorize};
+pub use authorize::{Authorized, authorize};
 
 use crate::aws::{RoleArn, RoleRef, partition_of_region};
 use crate::config::{Config, Source};

@@ -15,11 +15,11 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use credentials::{Source, SourceConfig, StaticKeys, WebIdentity};
+pub use credentials::{Source, SourceConfig};
 pub use exports::ExportConfig;
-pub use network::{MAX_REQUEST_TIMEOUT, NetworkConfig, OidcConfig};
-pub use roles::{DRY_RUN_ROLE, ProfileRole, RoleConfig, parse_roles};
-pub use session::{DRY_RUN_REGION, SessionConfig, Tagging};
+pub use network::{NetworkConfig, OidcConfig};
+pub use roles::{DRY_RUN_ROLE, ProfileRole, RoleConfig};
+pub use session::{DRY_RUN_REGION, SessionConfig};
 
 use crate::inputs::{Checker, Input, InputErrors, Inputs};
 use crate::policy::SimpleInputs;

@@ -1,5 +1,7 @@
 //! Table tests of the input checks: every input's good and bad values, defaults, fallbacks.
 
+use super::network::MAX_REQUEST_TIMEOUT;
+use super::roles::parse_roles;
 use super::*;
 use crate::aws::{RoleArn, RoleRef};
 use crate::env::Env;

@@ -24,7 +24,7 @@ use crate::runner::{Placement, ProfileFiles, Targets};
 
 pub use job::unset_only;
 pub use refresh::RefreshProfile;
-pub use state::{CleanupState, STATE_NAME, cleanup, save_state};
+pub use state::{CleanupState, cleanup, save_state};
 
 /// Where the step's profiles go (`None` when it writes none), checked before any request: in a
 /// container action's container, a place later steps cannot read is refused (exit 2).

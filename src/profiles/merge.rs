@@ -8,9 +8,11 @@ use super::{
     FileKind, MAX_NAME_LEN, ProfileEntry, ProfileError, Removed, Written, key_fingerprint,
 };
 
-/// Merges `entries` into the text of a shared credentials file. Sections with other names are
+/// Merges `entries` into the text of a shared credentials file (the tests' entry point: the
+/// writer calls [`merge`] for both files at once). Sections with other names are
 /// kept byte for byte; sections with an entry's name (every occurrence) are replaced when
 /// `overwrite`, else [`ProfileError::Exists`]. `origin` names the file in errors.
+#[cfg(test)]
 pub fn merge_credentials(
     existing: &str,
     origin: &Path,
@@ -24,6 +26,7 @@ pub fn merge_credentials(
 /// `region = …`. An entry without a region adds nothing, but still conflicts with an existing
 /// section that says anything (a `role_arn` or `sso_*` there would win over our keys). An
 /// existing section that says exactly what we would write is kept as it is, overwrite or not.
+#[cfg(test)]
 pub fn merge_config(
     existing: &str,
     origin: &Path,

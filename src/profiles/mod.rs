@@ -1,7 +1,7 @@
 //! Named AWS profiles in the shared credentials file (`~/.aws/credentials`) and config file
 //! (`~/.aws/config`): merge them in without disturbing the user's other profiles, take them out
 //! again in the post-step cleanup, and print the `credential_process` JSON. Parsing, merging
-//! and rendering are pure; [`rewrite`], [`write_profiles`] and [`remove_profiles`] do file I/O.
+//! and rendering are pure; [`write_profiles`] and [`remove_profiles`] do file I/O.
 //!
 //! These files belong to the user (a self-hosted runner's `~/.aws` is a developer's or a
 //! service account's), so every line we do not own is kept byte for byte: comments, blank
@@ -28,8 +28,7 @@ mod fixtures;
 #[cfg(test)]
 mod shared_home_tests;
 
-pub use merge::{merge_config, merge_credentials, remove_sections};
-pub use write::{LOCK_FILE, LOCK_TIMEOUT, remove_profiles, rewrite, write_profiles};
+pub use write::{LOCK_FILE, remove_profiles, write_profiles};
 
 /// Longest profile name accepted (the CLI has no limit; 64 is plenty and keeps messages short).
 const MAX_NAME_LEN: usize = 64;

@@ -26,28 +26,6 @@ pub const LOCK_FILE: &str = ".oidc-assume.lock";
 /// a hung holder; failing then beats hanging the job until its own timeout.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Read-modify-write of one file, under the lock: `edit` gets the current text (`""` when the
-/// file is absent) and returns the new text. A symbolic link at `path` is refused. The new
-/// text goes to a temporary file beside it (mode 0600) that is renamed over it; a missing
-/// parent directory is created with mode 0700. Nothing is written when the text is
-/// unchanged. Returns whether the file existed before.
-pub fn rewrite(
-    path: &Path,
-    edit: impl FnOnce(&str) -> Result<String, ProfileError>,
-) -> Result<bool, ProfileError> {
-    files::refuse_symlink(path)?;
-    files::create_parent_dir(path)?;
-    let _lock = lock_dirs(&[path], LOCK_TIMEOUT)?;
-    let old = read_existing(path)?;
-    let existed = old.is_some();
-    let old = old.unwrap_or_default();
-    let new = Zeroizing::new(edit(&old)?);
-    if *new != *old {
-        replace_file(path, &new)?;
-    }
-    Ok(existed)
-}
-
 /// Writes the profiles into both files, all or nothing: under the lock, both files are read
 /// and both new texts computed before either file is touched (so a conflict in either leaves
 /// both as they were), then the credentials file is written, then the config file; if that
@@ -264,13 +242,15 @@ mod tests {
     }
 
     #[test]
-    fn rewrite_refuses_a_symlink_and_leaves_its_target_alone() {
+    fn a_symlink_in_place_of_either_file_is_refused_and_its_target_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("bashrc");
         std::fs::write(&target, "# mine\n").unwrap();
         let link = dir.path().join("credentials");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let err = rewrite(&link, |old| Ok(format!("{old}[ci]\n"))).unwrap_err();
+        let config = dir.path().join("config");
+        let err =
+            write_profiles(&link, &config, &[entry("ci", Some("eu-west-1"))], false).unwrap_err();
         assert!(
             matches!(err, ProfileError::File(FileError::Symlink { .. })),
             "{err:?}"
@@ -282,39 +262,54 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+        assert!(
+            !config.exists(),
+            "all or nothing: the config file is not written either"
+        );
 
         // A dangling link is refused as well: writing through it would create the target.
-        let dangling = dir.path().join("config");
+        let credentials = dir.path().join("real-credentials");
+        let dangling = dir.path().join("dangling-config");
         std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
         assert!(matches!(
-            rewrite(&dangling, |_| Ok("x".into())),
+            write_profiles(
+                &credentials,
+                &dangling,
+                &[entry("ci", Some("eu-west-1"))],
+                false
+            ),
             Err(ProfileError::File(FileError::Symlink { .. }))
         ));
         assert!(!dir.path().join("nowhere").exists());
+        assert!(!credentials.exists());
     }
 
     #[test]
-    fn rewrite_creates_owner_only_files_and_dirs() {
+    fn files_and_dirs_are_owner_only() {
         let home = tempfile::tempdir().unwrap();
         let aws = home.path().join(".aws");
-        let path = aws.join("credentials");
-        assert!(!rewrite(&path, |old| Ok(format!("{old}[a]\n"))).unwrap());
+        let (credentials, config) = (aws.join("credentials"), aws.join("config"));
+        write_profiles(
+            &credentials,
+            &config,
+            &[entry("a", Some("eu-west-1"))],
+            false,
+        )
+        .unwrap();
         assert_eq!(mode(&aws), 0o700);
-        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&credentials), 0o600);
+        assert_eq!(mode(&config), 0o600);
         // An existing, looser file becomes owner-only: it now holds credentials.
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(rewrite(&path, |old| Ok(format!("{old}[b]\n"))).unwrap());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[a]\n[b]\n");
-        assert_eq!(mode(&path), 0o600);
+        std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_profiles(&credentials, &config, &[entry("b", None)], false).unwrap();
+        assert_eq!(mode(&credentials), 0o600);
+        let text = std::fs::read_to_string(&credentials).unwrap();
+        assert!(text.contains("[a]") && text.contains("[b]"), "{text}");
         assert_eq!(
             names_in(&aws),
-            [LOCK_FILE, "credentials"],
+            [LOCK_FILE, "config", "credentials"],
             "no temporary file is left behind, only the lock"
         );
-        // An error from `edit` leaves the file alone.
-        let err = rewrite(&path, |_| Err(ProfileError::NoHome)).unwrap_err();
-        assert!(matches!(err, ProfileError::NoHome));
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[a]\n[b]\n");
     }
 
     #[test]
@@ -437,7 +432,9 @@ mod tests {
             "no region: the config file is not created"
         );
         assert!(!config.exists());
-        rewrite(&credentials, |old| Ok(format!("{old}\n[other]\nk = v\n"))).unwrap();
+        // Another program appends a section of its own.
+        let before = std::fs::read_to_string(&credentials).unwrap();
+        std::fs::write(&credentials, format!("{before}\n[other]\nk = v\n")).unwrap();
         remove_profiles(&written).unwrap();
         assert_eq!(
             std::fs::read_to_string(&credentials).unwrap(),

@@ -301,11 +301,6 @@ impl StsBroker {
         }
     }
 
-    /// Where the web-identity call goes.
-    pub fn endpoint(&self) -> &str {
-        &self.web.endpoint
-    }
-
     /// Uses `provider` for [`Signer::Ambient`].
     pub fn with_ambient(mut self, provider: SharedCredentialsProvider) -> Self {
         self.signed.ambient = Some(provider);

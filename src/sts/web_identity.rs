@@ -12,7 +12,7 @@ pub(super) struct WebIdentityClient {
 }
 
 impl WebIdentityClient {
-    /// Opens the connection for [`WebIdentityClient::assume`]; best effort.
+    /// Opens the connection for [`WebIdentityClient::assume_with_web_identity`]; best effort.
     pub(super) async fn prewarm(&self) {
         // A HEAD carries nothing and names no action, so STS does no work and logs nothing;
         // its only effect is a pooled connection for the POST that follows.

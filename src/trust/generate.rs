@@ -129,7 +129,8 @@ impl Json {
         }
     }
 
-    /// As a `serde_json` value (for tests and callers that want one).
+    /// As a `serde_json` value, for the tests' structural checks.
+    #[cfg(test)]
     pub fn to_value(&self) -> serde_json::Value {
         match self {
             Json::Str(text) => text.clone().into(),

@@ -13,20 +13,20 @@
 //! - [`simulate`]: IAM's condition semantics applied to a token's claims, naming the condition
 //!   that failed. [`simulate::evaluate`] is the library entry point.
 
-pub mod checks;
-pub mod collect;
-pub mod document;
-pub mod finding;
+pub(crate) mod checks;
+pub(crate) mod collect;
+pub(crate) mod document;
+pub(crate) mod finding;
 pub mod forms;
-pub mod generate;
-pub mod github;
-pub mod iam;
-pub mod json;
-pub mod policy_file;
-pub mod power;
+pub(crate) mod generate;
+pub(crate) mod github;
+pub(crate) mod iam;
+pub(crate) mod json;
+pub(crate) mod policy_file;
+pub(crate) mod power;
 pub mod render;
-pub mod simulate;
-pub mod walk;
+pub(crate) mod simulate;
+pub(crate) mod walk;
 
 use std::path::PathBuf;
 

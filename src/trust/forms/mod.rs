@@ -9,10 +9,10 @@
 //! form, so the same document gets the same findings in every form, each at the line the user
 //! wrote.
 
-pub mod cfn;
+pub(crate) mod cfn;
 pub mod hcl;
-pub mod plan;
-pub mod yaml;
+pub(crate) mod plan;
+pub(crate) mod yaml;
 
 use super::document::{self, LoadError, SourceMap, TrustDocument};
 use super::json::{self, Member, Node, Value};
