@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::text::show;
+use crate::text::printable;
 
 /// A syntactically valid IAM role ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +102,7 @@ impl RoleArn {
         }
         if !value.starts_with("arn:") {
             return Err(ArnError {
-                problem: format!("{} is not an ARN", show(value)),
+                problem: format!("{} is not an ARN", printable(value)),
                 hint: format!("give the role's full ARN, such as `{example}`"),
             });
         }
@@ -127,7 +127,7 @@ impl RoleArn {
                 )
             };
             return Err(ArnError {
-                problem: format!("{} is not a valid IAM role ARN", show(value)),
+                problem: format!("{} is not a valid IAM role ARN", printable(value)),
                 hint,
             });
         };

@@ -17,7 +17,7 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, Connector};
 
 use crate::env::{self, Env};
-use crate::text::show;
+use crate::text::printable;
 
 /// How requests leave this process.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub fn read_ca_bundle(path: &Path) -> Result<CaBundle, NetError> {
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
     /// The proxy URL is unusable.
-    #[error("proxy {}: {problem}", show(.url))]
+    #[error("proxy {}: {problem}", printable(.url))]
     Proxy { url: String, problem: String },
     /// The CA bundle is unreadable or holds no certificate.
     #[error("CA bundle {path}: {problem}")]
@@ -269,28 +269,29 @@ impl NetConfig {
 /// Whether `url` may be used: `https://`, or `http://` to a loopback address only (tests,
 /// local issuers, emulators), never plain HTTP across a network.
 pub fn check_url(value: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(value).map_err(|e| format!("{} is not a URL: {e}", show(value)))?;
+    let url =
+        url::Url::parse(value).map_err(|e| format!("{} is not a URL: {e}", printable(value)))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(format!(
                 "{} uses plain `http://` to a host that is not loopback; tokens and credentials would cross the network unencrypted",
-                show(value)
+                printable(value)
             ));
         }
         other => {
             return Err(format!(
                 "{} has scheme `{other}`, expected https",
-                show(value)
+                printable(value)
             ));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{} has no host", show(value)));
+        return Err(format!("{} has no host", printable(value)));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("{} must not carry credentials", show(value)));
+        return Err(format!("{} must not carry credentials", printable(value)));
     }
     Ok(url)
 }

@@ -260,7 +260,7 @@ impl TokenSource for RunnerTokenSource {
                 body: if text.is_empty() {
                     String::new()
                 } else {
-                    crate::text::show(text)
+                    crate::text::printable(text)
                 },
             });
         }

@@ -8,7 +8,7 @@ use crate::aws::RoleArn;
 use crate::claims::Claims;
 use crate::config::Config;
 use crate::github::EXPLAINED_CLAIMS;
-use crate::text::show;
+use crate::text::printable;
 use crate::trust::document::TrustDocument;
 
 /// The role's trust policy as read in preflight (`trust-policy-file`).
@@ -42,7 +42,7 @@ pub fn claims_and_statement(config: &Config, role: &RoleArn, claims: &Claims) ->
     for name in EXPLAINED_CLAIMS {
         let value = claims
             .get(name)
-            .map_or_else(|| "<absent>".to_string(), show);
+            .map_or_else(|| "<absent>".to_string(), printable);
         text.push_str(&format!("  {name:<17} {value}\n"));
     }
     let provider = crate::github::provider_for_issuer(&config.issuer);

@@ -1,9 +1,9 @@
 //! Text rules for showing untrusted values: quoting for messages, one-line log safety and the
 //! runner's workflow-command escaping; and the one did-you-mean rule for misspelt names. Pure: no I/O; depends on nothing else in the crate.
 
-/// Shows a user-supplied value safely in a message: control characters escaped, long values
+/// A user-supplied value made printable in a message: control characters escaped, long values
 /// cut, so an error cannot inject lines into the log or flood it.
-pub fn show(value: &str) -> String {
+pub fn printable(value: &str) -> String {
     const MAX: usize = 120;
     let mut out = String::new();
     for (i, c) in value.chars().enumerate() {
@@ -87,8 +87,8 @@ mod tests {
 
     #[test]
     fn show_escapes_and_truncates() {
-        assert_eq!(show("a\nb\u{0}"), "`a\\nb\\u{0}`");
-        assert!(show(&"x".repeat(500)).contains("(500 characters in all)"));
+        assert_eq!(printable("a\nb\u{0}"), "`a\\nb\\u{0}`");
+        assert!(printable(&"x".repeat(500)).contains("(500 characters in all)"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::aws::{RoleArn, is_access_key_id, is_account_id};
 use crate::inputs::{Checker, Input};
 use crate::secret::Secret;
-use crate::text::show;
+use crate::text::printable;
 
 use super::Mode;
 
@@ -63,7 +63,7 @@ impl SourceConfig {
             if !is_account_id(account) {
                 c.fail(
                     Input::AllowedAccountIds.name(),
-                    format!("{} is not a 12-digit account id", show(account)),
+                    format!("{} is not a 12-digit account id", printable(account)),
                     "list account ids such as `123456789012`, separated by commas or newlines",
                 );
             }

@@ -3,7 +3,7 @@
 
 use crate::aws::is_profile_name;
 use crate::inputs::{Checker, Input};
-use crate::text::show;
+use crate::text::printable;
 
 /// The checked export inputs.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ impl ExportConfig {
         {
             c.fail(
                 Input::AwsProfile.name(),
-                format!("{} is not a usable profile name", show(name)),
+                format!("{} is not a usable profile name", printable(name)),
                 "use 1 to 64 of A-Z a-z 0-9 and ._@+- (not starting with -)",
             );
         }

@@ -10,7 +10,7 @@ use crate::github::{GITHUB_COM_ISSUER, issuer_for_server};
 use crate::inputs::{Checker, Input};
 use crate::net::NetConfig;
 use crate::retry::RetryPolicy;
-use crate::text::show;
+use crate::text::printable;
 
 use super::Mode;
 
@@ -40,7 +40,7 @@ impl OidcConfig {
         {
             c.fail(
                 Input::Audience.name(),
-                format!("{} is not a valid audience", show(&audience)),
+                format!("{} is not a valid audience", printable(&audience)),
                 "use the audience of your IAM OIDC provider, normally `sts.amazonaws.com`",
             );
         }
@@ -152,7 +152,7 @@ fn net(c: &mut Checker<'_>) -> NetConfig {
     {
         c.fail(
             Input::NoProxy.name(),
-            format!("{} is not a list of hosts", show(list)),
+            format!("{} is not a list of hosts", printable(list)),
             "give host names, domains (.example.com), IP addresses or *, separated by commas",
         );
     }

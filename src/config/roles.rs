@@ -8,7 +8,7 @@ use crate::aws::{
     is_valid_external_id, partition_of_region,
 };
 use crate::inputs::{Checker, Input};
-use crate::text::{one_line, show};
+use crate::text::{one_line, printable};
 
 use super::Mode;
 use super::credentials::{Source, SourceConfig};
@@ -92,7 +92,7 @@ impl RoleConfig {
         {
             c.fail(
                 Input::RoleExternalId.name(),
-                format!("{} is not a valid external id", show(id)),
+                format!("{} is not a valid external id", printable(id)),
                 "use 2 to 1224 characters of A-Z a-z 0-9 and +=,.@:/-",
             );
         }
@@ -127,7 +127,7 @@ pub fn role_to_assume(c: &mut Checker<'_>, mode: Mode, source: &SourceConfig) ->
                 (Source::WebIdentity(_), _) => {
                     c.fail(
                         name,
-                        format!("{} is a bare role name, and an OIDC token does not tell which account it is in", show(v)),
+                        format!("{} is a bare role name, and an OIDC token does not tell which account it is in", printable(v)),
                         "give the role's full ARN (arn:aws:iam::ACCOUNT:role/NAME), or exactly one `allowed-account-ids`",
                     );
                     None
@@ -228,7 +228,7 @@ pub fn parse_roles(text: &str) -> Result<Vec<ProfileRole>, String> {
         if !is_profile_name(&profile) {
             return Err(format!(
                 "{} is not a usable profile name (1 to 64 of A-Z a-z 0-9 ._@+-)",
-                show(&profile)
+                printable(&profile)
             ));
         }
         let entry: Entry = value.try_into().map_err(|e: toml::de::Error| {
@@ -260,7 +260,7 @@ pub fn parse_roles(text: &str) -> Result<Vec<ProfileRole>, String> {
         if let Some(r) = &table.region
             && !is_region(r)
         {
-            return Err(at(format!("{} is not an AWS region", show(r))));
+            return Err(at(format!("{} is not an AWS region", printable(r))));
         }
         let role = arn(&table.role)?;
         out.push(ProfileRole {

@@ -4,7 +4,7 @@
 use crate::aws::{is_region, is_valid_session_name, managed_policy_partition, partition_of_region};
 use crate::env;
 use crate::inputs::{Checker, Input};
-use crate::text::show;
+use crate::text::printable;
 
 use super::Mode;
 
@@ -46,7 +46,7 @@ impl SessionConfig {
         {
             c.fail(
                 Input::RoleSessionName.name(),
-                format!("{} is not a valid session name", show(name)),
+                format!("{} is not a valid session name", printable(name)),
                 "use 2 to 64 characters of A-Z a-z 0-9 and _+=,.@-",
             );
         }
@@ -66,7 +66,7 @@ impl SessionConfig {
             if !crate::tags::is_valid_key(key) {
                 c.fail(
                     Input::TransitiveTagKeys.name(),
-                    format!("{} is not a valid session tag key", show(key)),
+                    format!("{} is not a valid session tag key", printable(key)),
                     "list tag keys of 1 to 128 letters, digits, spaces and _.:/=+-@",
                 );
             }
@@ -98,7 +98,7 @@ pub fn region(c: &mut Checker<'_>, mode: Mode) -> Option<String> {
         (Some((source, v)), _) => {
             c.fail(
                 source,
-                format!("{} is not an AWS region", show(v)),
+                format!("{} is not an AWS region", printable(v)),
                 "write a region code such as `us-east-1` or `eu-central-1`",
             );
             None
@@ -162,12 +162,12 @@ fn managed_policies(c: &mut Checker<'_>, region: Option<&str>) -> Vec<String> {
             Some(partition) if region.is_none_or(|r| partition_of_region(r) == partition) => {}
             Some(partition) => c.fail(
                 name,
-                format!("{} is in partition `{partition}`, the region is not", show(arn)),
+                format!("{} is in partition `{partition}`, the region is not", printable(arn)),
                 "use policies of the region's partition",
             ),
             None => c.fail(
                 name,
-                format!("{} is not a managed policy ARN", show(arn)),
+                format!("{} is not a managed policy ARN", printable(arn)),
                 "give ARNs such as `arn:aws:iam::aws:policy/ReadOnlyAccess`, separated by commas or newlines",
             ),
         }
@@ -218,7 +218,7 @@ fn custom_tags(c: &mut Checker<'_>) -> Vec<(String, String)> {
                     Input::CustomTags.name(),
                     format!(
                         "tag {} has a value that is not a string: {other}",
-                        show(&key)
+                        printable(&key)
                     ),
                     hint,
                 );
@@ -230,8 +230,8 @@ fn custom_tags(c: &mut Checker<'_>) -> Vec<(String, String)> {
                 Input::CustomTags.name(),
                 format!(
                     "tag {} = {} is not a valid session tag",
-                    show(&key),
-                    show(&value)
+                    printable(&key),
+                    printable(&value)
                 ),
                 "keys: 1 to 128, values: up to 256 of letters, digits, spaces and _.:/=+-@",
             );

@@ -26,6 +26,12 @@ pub fn record_path(env: &Env) -> Option<PathBuf> {
         .map(|t| Path::new(t).join(JOB_RECORD))
 }
 
+/// A failure of the machine (a full disk, a permission), not a bug: exit 1 without "please
+/// report it".
+fn machine(message: String) -> Error {
+    Error::Other(anyhow::anyhow!(message))
+}
+
 /// Adds what a step wrote to the job's record: one line, appended in one write.
 pub fn record(path: &Path, written: &Written) -> Result<(), Error> {
     let mut line = serde_json::to_string(written)
@@ -33,7 +39,7 @@ pub fn record(path: &Path, written: &Written) -> Result<(), Error> {
     line.push('\n');
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Internal(format!("could not create {}: {e}", dir.display())))?;
+            .map_err(|e| machine(format!("could not create {}: {e}", dir.display())))?;
     }
     export::append_atomically(path, line.as_bytes())?;
     Ok(())
@@ -70,10 +76,7 @@ pub fn unset_only(env: &Env, targets: &Targets, out: &Reporter) -> Result<(), Er
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => {
-                return Err(Error::Internal(format!(
-                    "could not read {}: {e}",
-                    path.display()
-                )));
+                return Err(machine(format!("could not read {}: {e}", path.display())));
             }
         };
         for written in parse_record(&text) {
@@ -85,10 +88,7 @@ pub fn unset_only(env: &Env, targets: &Targets, out: &Reporter) -> Result<(), Er
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(Error::Internal(format!(
-                    "could not remove {}: {e}",
-                    path.display()
-                )));
+                return Err(machine(format!("could not remove {}: {e}", path.display())));
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::aws::RoleArn;
 use crate::net::check_url;
-use crate::text::show;
+use crate::text::printable;
 
 use super::{Input, Inputs};
 
@@ -106,7 +106,7 @@ impl<'a> Checker<'a> {
             Some(v) => {
                 self.fail(
                     input.name(),
-                    format!("{} is not a boolean", show(v)),
+                    format!("{} is not a boolean", printable(v)),
                     "write `true` or `false`",
                 );
                 default
@@ -144,7 +144,7 @@ impl<'a> Checker<'a> {
                     input.name(),
                     format!(
                         "{} is not a whole number from {} to {}",
-                        show(value),
+                        printable(value),
                         range.start(),
                         range.end()
                     ),

@@ -3,7 +3,7 @@
 
 use super::{Condition, DANGEROUS_EVENTS, Rule};
 use crate::claims::Claims;
-use crate::text::show;
+use crate::text::printable;
 
 /// Why an allow rule's condition failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,7 +247,7 @@ impl Denial {
                 let actual = first
                     .actual
                     .as_deref()
-                    .map_or_else(|| "absent".to_string(), show);
+                    .map_or_else(|| "absent".to_string(), printable);
                 format!(
                     "no allow rule matched; closest `{closest}`: `{}` is {actual}, expected {}",
                     first.claim,
@@ -265,7 +265,7 @@ impl Denial {
                 out.push_str(&format!("deny rule `{rule}` matched:\n"));
                 for (claim, actual, expected) in conditions {
                     match actual {
-                        Some(v) => out.push_str(&format!("  {claim} is {} (rule: {})\n", show(v), expected_list(expected))),
+                        Some(v) => out.push_str(&format!("  {claim} is {} (rule: {})\n", printable(v), expected_list(expected))),
                         None => out.push_str(&format!(
                             "  {claim} is absent: a missing claim counts as a match in deny rules (rule: {})\n",
                             expected_list(expected)
@@ -304,7 +304,7 @@ impl Denial {
                     let actual = f
                         .actual
                         .as_deref()
-                        .map_or_else(|| "<absent>".to_string(), show);
+                        .map_or_else(|| "<absent>".to_string(), printable);
                     out.push_str(&format!("    actual:   {actual}\n"));
                     let source = if f.from_defaults {
                         " (defaults.allowed_events)"
@@ -335,7 +335,7 @@ impl Denial {
 }
 
 fn expected_list(values: &[String]) -> String {
-    let quoted: Vec<String> = values.iter().map(|v| show(v)).collect();
+    let quoted: Vec<String> = values.iter().map(|v| printable(v)).collect();
     match quoted.len() {
         1 => quoted[0].clone(),
         _ => format!("one of {}", quoted.join(", ")),

@@ -116,20 +116,20 @@ pub fn foreign_answer(
         return None;
     }
     let content_type = content_type
-        .map(|c| crate::text::show(c.trim()))
+        .map(|c| crate::text::printable(c.trim()))
         .unwrap_or_else(|| "none".to_string());
     let text = crate::text::one_line(&text);
     let body = if text.is_empty() {
         "an empty body".to_string()
     } else {
-        format!("a body that starts {}", crate::text::show(&text))
+        format!("a body that starts {}", crate::text::printable(&text))
     };
     Some(StsError {
         operation,
         code: None,
         message: format!(
             "{NOT_STS}: {} answered HTTP 200 with content type {content_type} and {body}",
-            crate::text::show(endpoint)
+            crate::text::printable(endpoint)
         ),
         transient: true,
     })
@@ -153,7 +153,7 @@ pub fn parse_error(operation: &'static str, status: u16, body: &str) -> StsError
                 if start.trim().is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", crate::text::show(start.trim()))
+                    format!(": {}", crate::text::printable(start.trim()))
                 }
             )
         },

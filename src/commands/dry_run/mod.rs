@@ -10,8 +10,6 @@ mod report;
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-
 pub use claims::{ClaimOverrides, Minted, Origin, apply_overrides, default_claims, derive_claims};
 
 use crate::app::{self, Authorized};
@@ -29,7 +27,7 @@ use crate::oidc::{
 use crate::output::Reporter;
 use crate::secret::Secret;
 use crate::sts::{Broker, Timeouts, form};
-use crate::text::show;
+use crate::text::printable;
 
 use super::prepare::{self, Prepared};
 
@@ -152,7 +150,7 @@ impl DryRun<'_> {
         );
         for (name, value) in minted.claims.iter() {
             let marker = minted.origin(name).marker();
-            report.push_str(&format!("  {name:<22} {}{marker}\n", show(value)));
+            report.push_str(&format!("  {name:<22} {}{marker}\n", printable(value)));
         }
         self.out.data(&report);
         Ok(Token {
@@ -195,7 +193,7 @@ impl DryRun<'_> {
         let mut report =
             format!("token: read from web-identity-token-file; {checked}\n\nclaims:\n");
         for (name, value) in unverified_claims(token.expose()).iter() {
-            report.push_str(&format!("  {name:<22} {}\n", show(value)));
+            report.push_str(&format!("  {name:<22} {}\n", printable(value)));
         }
         self.out.data(&report);
         Ok(Token {
@@ -262,14 +260,6 @@ impl DryRun<'_> {
 
 /// A token's payload, decoded without checking anything, for display: the checks come after.
 fn unverified_claims(token: &str) -> Claims {
-    token
-        .split('.')
-        .nth(1)
-        .and_then(|payload| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload.trim_end_matches('='))
-                .ok()
-        })
-        .and_then(|bytes| Claims::from_payload(&bytes).ok())
-        .unwrap_or_else(|| Claims::from_pairs(std::iter::empty::<(&str, &str)>()))
+    Claims::from_jwt_unverified(token)
+        .unwrap_or_else(|_| Claims::from_pairs(std::iter::empty::<(&str, &str)>()))
 }
