@@ -157,7 +157,7 @@ pub fn audit_found(
             power: found.power.clone(),
         });
         let power = found.power.as_ref().map(power::Power::summary);
-        for finding in checks::audit_document(&found.doc, stem) {
+        for finding in checks::audit_role(&found.doc, stem, found.power.as_ref()) {
             let path = finding
                 .loc
                 .file

@@ -338,3 +338,124 @@ fn same_document_same_findings_in_every_form() {
     );
     assert_eq!(ids(read_text("stack.yaml", &yaml).unwrap()), want);
 }
+
+/// `ID severity: message` of OA102 and OA107 for a trust policy whose role holds `power`.
+fn with_power(condition: &str, role: Option<&str>, grants: &[&str], unknown: bool) -> Vec<String> {
+    use crate::trust::power::Power;
+    let mut power = Power::default();
+    for g in grants {
+        if g.starts_with("arn:") {
+            power.attach(g);
+        } else {
+            let doc = format!(
+                r#"{{"Statement": [{{"Effect": "Allow", "Action": "{g}", "Resource": "*"}}]}}"#
+            );
+            power.add_document("inline", &crate::trust::json::parse(&doc, "").unwrap().root);
+        }
+    }
+    if unknown {
+        power
+            .unknown
+            .push("policy arn:aws:iam::123456789012:policy/team".into());
+    }
+    let docs = load(&policy(condition)).unwrap();
+    let mut out: Vec<String> = docs
+        .iter()
+        .flat_map(|d| super::audit_role(d, role, Some(&power)))
+        .filter(|f| f.meta.id == "OA102" || f.meta.id == "OA107")
+        .map(|f| {
+            format!(
+                "{} {} {}: {}",
+                f.meta.id,
+                f.severity.as_str(),
+                f.confidence.as_str(),
+                f.message
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_role_s_permissions_decide_its_purpose_before_its_name() {
+    let any_ref = r#""StringLike": {"P:sub": "repo:octo-org/app:*"}"#;
+    let why = "`token.actions.githubusercontent.com:sub` value `repo:octo-org/app:*`: every branch, tag, pull request and environment of `octo-org/app` can assume the role: anyone who can push a branch or open a pull request from one";
+    /// (case, role name, grants: managed ARNs or actions on `*`, something unclassified, want)
+    type PowerCase<'a> = (&'a str, Option<&'a str>, &'a [&'a str], bool, String);
+    let cases: &[PowerCase<'_>] = &[
+        // Read-only by its permissions, whatever the name says: low.
+        (
+            "read permissions, a deploy name",
+            Some("prod-deploy"),
+            &["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+            false,
+            format!("OA102 low medium: {why} (the role's permissions: reads data: ReadOnlyAccess)"),
+        ),
+        // Write by its permissions, whatever the name says: high, and sure of it.
+        (
+            "write permissions, a read-only name",
+            Some("plan-readonly"),
+            &["s3:PutObject"],
+            false,
+            format!("OA102 high high: {why} (the role's permissions: write: s3:PutObject on *)"),
+        ),
+        // Something unclassified: reads alone do not prove read-only; the name decides.
+        (
+            "reads and an unknown policy, a read-only name",
+            Some("plan-readonly"),
+            &["ec2:DescribeInstances"],
+            true,
+            format!("OA102 low medium: {why} (the role's name says it is read-only)"),
+        ),
+        (
+            "reads and an unknown policy, no name",
+            None,
+            &["ec2:DescribeInstances"],
+            true,
+            format!("OA102 high medium: {why} (nothing shows the role is read-only)"),
+        ),
+        // An unknown part does not hide a write that is known.
+        (
+            "admin and an unknown policy",
+            Some("plan-readonly"),
+            &["arn:aws:iam::aws:policy/AdministratorAccess"],
+            true,
+            format!(
+                "OA102 high high: {why} (the role's permissions: at least administrator: AdministratorAccess; not classified: policy arn:aws:iam::123456789012:policy/team)"
+            ),
+        ),
+        // Nothing found beside the role (attached in another stack?): the name decides.
+        (
+            "no permissions found",
+            Some("github-actions"),
+            &[],
+            false,
+            format!("OA102 high medium: {why} (nothing shows the role is read-only)"),
+        ),
+    ];
+    for (name, role, grants, unknown, want) in cases {
+        assert_eq!(
+            with_power(any_ref, *role, grants, *unknown),
+            std::slice::from_ref(want),
+            "{name}"
+        );
+    }
+    // Pull requests on a role whose permissions only read: no OA107; on one that writes: high.
+    let pr = r#""StringEquals": {"P:sub": "repo:octo-org/app:pull_request"}"#;
+    assert!(
+        with_power(
+            pr,
+            Some("deploy"),
+            &["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"],
+            false
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        with_power(pr, None, &["ecr:PutImage"], false),
+        [
+            "OA107 high high: `repo:octo-org/app:pull_request` admits every pull_request job of the repository; the role's permissions: write: ecr:PutImage on *"
+        ]
+    );
+}

@@ -53,6 +53,7 @@ use super::document::TrustDocument;
 use super::finding::{Finding, Meta};
 use super::github::{RoleKind, role_kind};
 use super::policy_file::PolicyFile;
+use super::power::{Level, Power};
 
 /// What a check is; implemented by `check_meta!`.
 pub trait Described {
@@ -71,8 +72,11 @@ pub trait Check: Described + Sync {
 /// A document with what the checks want to know about it.
 pub struct Audited<'a> {
     pub doc: &'a TrustDocument,
-    /// From the role's name (get-role output) or the file's name.
+    /// What the role is for: from its permissions where the tree shows them, else guessed from
+    /// the role's name (get-role output) or the file's name.
     pub role_kind: RoleKind,
+    /// The role's power summary when its permissions decided `role_kind` (messages say so).
+    pub power: Option<String>,
 }
 
 impl<'a> Audited<'a> {
@@ -82,7 +86,51 @@ impl<'a> Audited<'a> {
         Audited {
             doc,
             role_kind: role_kind(doc.role_name.as_deref().or(name_hint)),
+            power: None,
         }
+    }
+
+    /// Wraps a role's document with what the tree says it may do. Permissions are evidence,
+    /// a name only a hint: a role that can write is one whatever its name, and one whose
+    /// permissions are all read is read-only. Where the permissions are incomplete or none are
+    /// found (they may be attached in another stack) and they show no write, the name decides.
+    pub fn with_power(
+        doc: &'a TrustDocument,
+        name_hint: Option<&str>,
+        power: Option<&Power>,
+    ) -> Self {
+        let mut audited = Audited::new(doc, name_hint);
+        let Some(power) = power else {
+            return audited;
+        };
+        let level = power.level();
+        let kind = if level.writes() {
+            Some(RoleKind::Write)
+        } else if power.complete() && level > Level::Nothing {
+            Some(RoleKind::ReadOnly)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            audited.role_kind = kind;
+            audited.power = Some(power.summary());
+        }
+        audited
+    }
+
+    /// Why the checks read the role as read-only, as a message says it.
+    pub fn read_only_because(&self) -> String {
+        match &self.power {
+            Some(power) => format!("the role's permissions: {power}"),
+            None => "the role's name says it is read-only".into(),
+        }
+    }
+
+    /// Why the checks read the role as able to write, where its permissions say so.
+    pub fn writes_because(&self) -> Option<String> {
+        self.power
+            .as_ref()
+            .map(|power| format!("the role's permissions: {power}"))
     }
 
     /// The statements most checks are about: `Allow`s for a GitHub identity provider.
@@ -116,7 +164,17 @@ pub static CHECKS: &[&dyn Check] = &[
 
 /// Runs every check on a document; findings sorted by location, then id.
 pub fn audit_document(doc: &TrustDocument, name_hint: Option<&str>) -> Vec<Finding> {
-    let audited = Audited::new(doc, name_hint);
+    audit_role(doc, name_hint, None)
+}
+
+/// Runs every check on a role's trust policy, knowing what the role may do where the tree
+/// says (its permissions calibrate the findings that depend on the role's purpose).
+pub fn audit_role(
+    doc: &TrustDocument,
+    name_hint: Option<&str>,
+    power: Option<&Power>,
+) -> Vec<Finding> {
+    let audited = Audited::with_power(doc, name_hint, power);
     let mut out = Vec::new();
     for check in CHECKS {
         check.document(&audited, &mut out);

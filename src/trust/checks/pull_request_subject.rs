@@ -15,18 +15,19 @@ check_meta! {
 
 impl Check for PullRequestSubject {
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
-        let (severity, confidence, note) = match audited.role_kind {
-            RoleKind::ReadOnly => return,
-            RoleKind::Write => (
+        let (severity, confidence, note) = match (audited.role_kind, audited.writes_because()) {
+            (RoleKind::ReadOnly, _) => return,
+            (RoleKind::Write, Some(because)) => (Severity::High, Confidence::High, because),
+            (RoleKind::Write, None) => (
                 Severity::High,
                 Confidence::Medium,
-                "the role's name suggests it can write",
+                "the role's name suggests it can write".to_string(),
             ),
             // A reviewer assumes a role can write unless shown otherwise.
-            RoleKind::Unknown => (
+            (RoleKind::Unknown, _) => (
                 Severity::High,
                 Confidence::Medium,
-                "nothing shows the role is read-only",
+                "nothing shows the role is read-only".to_string(),
             ),
         };
         for st in audited.github_allows() {

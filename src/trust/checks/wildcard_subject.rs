@@ -27,7 +27,7 @@ impl Check for WildcardSubject {
                         continue;
                     }
                     let verdict = match claim.as_str() {
-                        "sub" => classify_sub(&v.value, st, audited.role_kind),
+                        "sub" => classify_sub(&v.value, st, audited),
                         "repository" => classify_repository(&v.value),
                         "repository_id" => Some((
                             if literal_prefix(&v.value).is_empty() { Severity::Critical } else { Severity::High },
@@ -52,7 +52,7 @@ impl Check for WildcardSubject {
 
 type Verdict = Option<(Severity, String, Confidence)>;
 
-fn classify_sub(value: &str, st: &Statement, role: RoleKind) -> Verdict {
+fn classify_sub(value: &str, st: &Statement, role: &Audited<'_>) -> Verdict {
     let lit = literal_prefix(value);
     let everything = || {
         Some((
@@ -105,13 +105,20 @@ fn classify_sub(value: &str, st: &Statement, role: RoleKind) -> Verdict {
             Confidence::Medium,
         )
     } else {
-        match role {
+        match role.role_kind {
             RoleKind::ReadOnly => (
                 Severity::Low,
-                format!("{why} (the role's name says it is read-only)"),
+                format!("{why} ({})", role.read_only_because()),
                 Confidence::Medium,
             ),
-            RoleKind::Write => (Severity::High, why, Confidence::Medium),
+            RoleKind::Write => match role.writes_because() {
+                Some(because) => (
+                    Severity::High,
+                    format!("{why} ({because})"),
+                    Confidence::High,
+                ),
+                None => (Severity::High, why, Confidence::Medium),
+            },
             // A reviewer assumes a role can write unless shown otherwise.
             RoleKind::Unknown => (
                 Severity::High,
@@ -130,7 +137,7 @@ fn classify_context(
     owner: &str,
     repo: &str,
     st: &Statement,
-    role: RoleKind,
+    role: &Audited<'_>,
 ) -> Verdict {
     let context = &value[value
         .find(&format!("{owner}/{repo}:"))
@@ -159,7 +166,7 @@ fn classify_context(
         .iter()
         .any(|k| st.positively_constrains(k));
     let why = format!("admits {what}");
-    Some(match (pinned, role) {
+    Some(match (pinned, role.role_kind) {
         (true, _) => (
             Severity::Low,
             format!("{why} (other conditions of this statement narrow it)"),
@@ -167,10 +174,17 @@ fn classify_context(
         ),
         (false, RoleKind::ReadOnly) => (
             Severity::Low,
-            format!("{why} (the role's name says it is read-only)"),
+            format!("{why} ({})", role.read_only_because()),
             Confidence::Medium,
         ),
-        (false, RoleKind::Write) => (Severity::Medium, why, Confidence::High),
+        (false, RoleKind::Write) => match role.writes_because() {
+            Some(because) => (
+                Severity::Medium,
+                format!("{why} ({because})"),
+                Confidence::High,
+            ),
+            None => (Severity::Medium, why, Confidence::High),
+        },
         (false, RoleKind::Unknown) => (
             Severity::Medium,
             format!("{why} (nothing shows the role is read-only)"),
