@@ -85,17 +85,36 @@ fn upper(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     string(text_of(&same(eval, call)).to_uppercase(), call.offset)
 }
 
-/// `format(spec, values…)` with `%s` verbs only.
+/// `format(spec, values…)`: the verbs that print a value as it is (`%s`, `%v`, `%d`, `%t`),
+/// `%q` (a JSON string) and `%%`. Any other verb, flag, width or explicit index (`%5s`,
+/// `%[2]s`) is not evaluated and is noted: reading `format("repo:%v/*", x)` as literal text
+/// would misread the condition silently.
 fn format(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     let v = values(eval, call);
     let mut rest = v[1..].iter();
     let fmt = text_of(&v[0]);
     let mut out = String::new();
-    let mut parts = fmt.split("%s");
-    out.push_str(parts.next().unwrap_or(""));
-    for part in parts {
-        out.push_str(&rest.next().map(text_of).unwrap_or_default());
-        out.push_str(part);
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('s' | 'v' | 'd' | 't') => {
+                out.push_str(&rest.next().map(text_of).unwrap_or_default())
+            }
+            Some('q') => {
+                let value = rest.next().map(text_of).unwrap_or_default();
+                out.push_str(&serde_json::Value::String(value).to_string());
+            }
+            other => {
+                let verb = other.map_or_else(|| "%".to_string(), |o| format!("%{o}"));
+                let why = format!("the `format` verb `{verb}` is not evaluated");
+                return eval.unresolved(call.whole, call.cx, &why);
+            }
+        }
     }
     string(out, call.offset)
 }
@@ -210,8 +229,8 @@ mod tests {
             ("upper", r#"upper("ab")"#, r#""AB""#),
             (
                 "format",
-                r#"format("repo:%s/%s:*", "o", "r")"#,
-                r#""repo:o/r:*""#,
+                r#"format("repo:%s/%v:ref:%q %d%%", "o", "r", "main", 5)"#,
+                r#""repo:o/r:ref:\"main\" 5%""#,
             ),
             (
                 "templatefile",
@@ -247,6 +266,10 @@ mod tests {
                 "the function `lower` is not evaluated",
             ),
             (r#"file("missing")"#, "no `missing`"),
+            (
+                r#"format("repo:%5s/*", "o")"#,
+                "the `format` verb `%5` is not evaluated",
+            ),
         ];
         for (text, why) in cases {
             let (got, notes) = eval(text);
