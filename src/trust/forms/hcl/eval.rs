@@ -33,6 +33,9 @@ const MAX_EVAL_DEPTH: usize = 32;
 /// bound; past this budget every further value is unresolved.
 const MAX_EVAL_STEPS: usize = 200_000;
 
+/// The note for values past [`MAX_EVAL_STEPS`].
+const OVER_BUDGET: &str = "the module's expressions refer to each other more than 200,000 times (an exponential chain of locals?): this and every later value is read as `${…}`, one value without wildcards";
+
 /// One piece of a string built from a template: where its text starts in the string and in the
 /// sources, and whether it is literal text (offsets inside it map one to one).
 #[derive(Debug, Clone, Copy)]
@@ -271,6 +274,15 @@ impl<'a> Eval<'a> {
         }
         self.steps.set(self.steps.get() + 1);
         if self.steps.get() > MAX_EVAL_STEPS {
+            // Said once per document: every value past the budget is unresolved.
+            let said = self
+                .assumptions
+                .borrow()
+                .iter()
+                .any(|(_, m)| m == OVER_BUDGET);
+            if !said {
+                self.assume(offset, OVER_BUDGET.to_string());
+            }
             return string("${…}", offset);
         }
         match expr {
