@@ -24,8 +24,8 @@ pub(super) const FUNCTIONS: &[Function] = &[
     function("lower", Arity::Exactly(1), lower),
     function("upper", Arity::Exactly(1), upper),
     function("format", Arity::AtLeast(1), format),
-    function("templatefile", Arity::AtLeast(1), templatefile),
-    function("file", Arity::AtLeast(1), file),
+    function("templatefile", Arity::Exactly(2), templatefile),
+    function("file", Arity::Exactly(1), file),
 ];
 
 const fn function(
@@ -266,6 +266,12 @@ mod tests {
                 "the function `lower` is not evaluated",
             ),
             (r#"file("missing")"#, "no `missing`"),
+            // Terraform refuses these: so does the reader, with a note.
+            (
+                r#"templatefile("t.tftpl")"#,
+                "the function `templatefile` is not evaluated",
+            ),
+            (r#"file("a", "b")"#, "the function `file` is not evaluated"),
             (
                 r#"format("repo:%5s/*", "o")"#,
                 "the `format` verb `%5` is not evaluated",
