@@ -171,28 +171,13 @@ fn form_of(expr: &Expression, referenced: &mut Vec<String>) -> &'static str {
             _ => "terraform",
         },
         Expression::HeredocTemplate(_) => "terraform heredoc",
-        Expression::Traversal(t) => {
-            let names: Vec<String> = t
-                .operators
-                .iter()
-                .filter_map(|op| match &**op {
-                    hcl_edit::expr::TraversalOperator::GetAttr(id) => Some(id.as_str().to_string()),
-                    _ => None,
-                })
-                .collect();
-            if matches!(&t.expr, Expression::Variable(v) if v.as_str() == "data")
-                && names
-                    .first()
-                    .is_some_and(|n| n == "aws_iam_policy_document")
-            {
-                if let Some(n) = names.get(1) {
-                    referenced.push(n.clone());
-                }
+        Expression::Traversal(_) => match parse::reference(expr).as_deref() {
+            Some(["data", "aws_iam_policy_document", name, ..]) => {
+                referenced.push(name.to_string());
                 "terraform aws_iam_policy_document"
-            } else {
-                "terraform"
             }
-        }
+            _ => "terraform",
+        },
         _ => "terraform",
     }
 }

@@ -116,6 +116,26 @@ pub(super) fn labels(block: &Block) -> Vec<&str> {
     block.labels.iter().map(|l| l.as_str()).collect()
 }
 
+/// A reference as its names: `data.aws_iam_policy_document.x.json` → `["data",
+/// "aws_iam_policy_document", "x", "json"]`; the names up to the first index. `None` for any
+/// other expression.
+pub(super) fn reference(expr: &Expression) -> Option<Vec<&str>> {
+    let Expression::Traversal(t) = expr else {
+        return None;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    let mut names = vec![root.as_str()];
+    for op in &t.operators {
+        match &**op {
+            hcl_edit::expr::TraversalOperator::GetAttr(id) => names.push(id.as_str()),
+            _ => break,
+        }
+    }
+    Some(names)
+}
+
 /// Attribute `name` of a body.
 pub(super) fn attr<'b>(body: &'b Body, name: &str) -> Option<&'b Expression> {
     body.attributes()

@@ -4,11 +4,11 @@
 //! `aws_iam_role_policy_attachments_exclusive`), with `aws_iam_policy` resources of the module
 //! read as their documents. Pure.
 
-use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
 
 use super::eval::{Bodies, Cx, Eval};
-use super::parse::{attr, labels};
+use super::parse::{self, attr, labels};
 use crate::trust::json::{self, Node, Value};
 use crate::trust::power::Power;
 
@@ -99,16 +99,8 @@ fn names_role(expr: &Expression, name: &str) -> bool {
 
 /// `KIND.NAME.…` as (KIND, NAME).
 fn reference(expr: &Expression) -> Option<(String, String)> {
-    let Expression::Traversal(t) = expr else {
-        return None;
-    };
-    let Expression::Variable(kind) = &t.expr else {
-        return None;
-    };
-    match t.operators.first().map(|op| &**op) {
-        Some(TraversalOperator::GetAttr(id)) => {
-            Some((kind.as_str().to_string(), id.as_str().to_string()))
-        }
+    match parse::reference(expr)?.as_slice() {
+        [kind, name, ..] => Some((kind.to_string(), name.to_string())),
         _ => None,
     }
 }
