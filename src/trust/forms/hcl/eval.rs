@@ -53,7 +53,7 @@ pub(super) type Bodies = [(String, usize, Body)];
 pub(super) struct Scope<'a> {
     /// `locals { name = … }`: expression and the base offset of its file.
     pub locals: HashMap<String, (&'a Expression, usize)>,
-    /// `variable "name" { default = … }`: the default if any, and the block's offset.
+    /// `variable "name" { default = … }`: the default if any, and the base offset of its file.
     pub variables: HashMap<String, (Option<&'a Expression>, usize)>,
     /// `data "aws_iam_policy_document" "name"`: the block and the base offset of its file.
     pub policy_documents: HashMap<String, (&'a Block, usize)>,
@@ -88,10 +88,10 @@ impl<'a> Scope<'a> {
                 }
             }
             ("variable", [name]) => {
-                self.variables.insert(
-                    name.to_string(),
-                    (attr(&block.body, "default"), base + start(block.span())),
-                );
+                // The file's base: spans are offsets in the file (the block's own offset
+                // added here once put findings in a variable default lines below it).
+                self.variables
+                    .insert(name.to_string(), (attr(&block.body, "default"), base));
             }
             ("data", ["aws_iam_policy_document", name]) => {
                 self.policy_documents

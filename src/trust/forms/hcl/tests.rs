@@ -205,6 +205,32 @@ resource "aws_iam_role" "deploy" {
             &["OA101 critical main.tf:19", "OA112 low main.tf:19"],
         ),
         (
+            "a finding in a variable default points at the default",
+            module(
+                r#"
+variable "subject" {
+  type    = string
+  default = "repo:octo-org/*"
+}
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = var.subject }
+      }
+    }]
+  })
+}
+"#,
+            ),
+            &["OA102 high main.tf:8", "OA109 low main.tf:19"],
+        ),
+        (
             "a provider from a module input is read as the GitHub provider its keys name",
             r#"
 variable "github_provider_arn" {
