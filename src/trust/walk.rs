@@ -35,8 +35,8 @@ pub const MAX_DEPTH: usize = 32;
 pub const SKIPPED_DIRS: &[&str] = &["target", "node_modules", ".terraform", ".git"];
 
 /// File name endings the walker reads: JSON (policies, get-role output, CloudFormation, CDK
-/// output, `terraform show -json`), Terraform, YAML (CloudFormation).
-pub const EXTENSIONS: &[&str] = &["json", "tf", "yaml", "yml", "template"];
+/// output, `terraform show -json`), Terraform and its variable files, YAML (CloudFormation).
+pub const EXTENSIONS: &[&str] = &["json", "tf", "tfvars", "yaml", "yml", "template"];
 
 /// Why a file was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,13 +156,14 @@ fn visit(dir: &Path, root: &Path, depth: usize, out: &mut Walk) -> Result<(), st
     Ok(())
 }
 
-/// The regular `.tf` files of one directory (not below it), sorted: a module's files.
+/// The regular `.tf` and `.tfvars` files of one directory (not below it), sorted: a module's
+/// files and the variable values Terraform may load with it.
 pub fn module_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .filter(|p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"))
         .collect();
     files.sort();
     Ok(files)
@@ -285,7 +286,10 @@ mod tests {
             ("Stack.template", true),
             ("README.md", false),
             ("tf", false),
-            ("x.tfvars", false),
+            // Variable files are read with their module (only the ones Terraform loads count).
+            ("terraform.tfvars", true),
+            ("x.tfvars.json", true),
+            ("x.tfstate", false),
         ] {
             assert_eq!(wanted(name), want, "{name}");
         }

@@ -75,6 +75,21 @@ impl<'a> Scope<'a> {
                 scope.declare(block, *base);
             }
         }
+        // Then the values Terraform loads by itself, in its order (later wins): they replace
+        // the defaults of declared variables; a value for an undeclared one is ignored, as
+        // Terraform ignores it.
+        let mut loaded: Vec<&(String, usize, Body)> = bodies
+            .iter()
+            .filter(|(path, _, _)| auto_loaded(path).is_some())
+            .collect();
+        loaded.sort_by_key(|(path, _, _)| auto_loaded(path));
+        for (_, base, body) in loaded {
+            for a in body.attributes() {
+                if let Some(entry) = scope.variables.get_mut(a.key.as_str()) {
+                    *entry = (Some(&a.value), *base);
+                }
+            }
+        }
         scope
     }
 
@@ -111,6 +126,23 @@ impl<'a> Scope<'a> {
             }
             _ => {}
         }
+    }
+}
+
+/// Where a variable file stands in the order Terraform loads it without `-var-file`:
+/// `terraform.tfvars` first, then `*.auto.tfvars` by name. `None` for a file it does not load
+/// by itself (`prod.tfvars` is for `-var-file`) and for `.tf` files.
+pub(super) fn auto_loaded(path: &str) -> Option<(u8, String)> {
+    let name = std::path::Path::new(path)
+        .file_name()?
+        .to_str()?
+        .to_string();
+    if name == "terraform.tfvars" {
+        Some((0, name))
+    } else if name.ends_with(".auto.tfvars") {
+        Some((1, name))
+    } else {
+        None
     }
 }
 

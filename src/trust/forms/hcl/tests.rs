@@ -535,3 +535,75 @@ module "github_oidc_role" {
         )]
     );
 }
+
+#[test]
+fn variable_files_terraform_loads_by_itself_set_the_values() {
+    let main = module(
+        r#"
+variable "subject" {
+  type    = string
+  default = "repo:octo-org/app:ref:refs/heads/release-*"
+}
+variable "audience" {
+  type    = string
+  default = "sts.amazonaws.com"
+}
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = var.audience }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = var.subject }
+      }
+    }]
+  })
+}
+"#,
+    );
+    /// (case, variable files beside main.tf, findings)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case<'_>] = &[
+        // The default alone: release branches, at the default's line.
+        (
+            "no variable file",
+            &[],
+            &["OA102 medium main.tf:8", "OA109 low main.tf:23"],
+        ),
+        // terraform.tfvars widens the subject: the finding is where the value is written.
+        (
+            "terraform.tfvars",
+            &[("terraform.tfvars", "subject = \"repo:octo-org/*\"\n")],
+            &["OA102 high terraform.tfvars:1", "OA109 low main.tf:23"],
+        ),
+        // *.auto.tfvars is loaded after terraform.tfvars and wins.
+        (
+            "auto.tfvars after terraform.tfvars",
+            &[
+                ("terraform.tfvars", "subject = \"repo:octo-org/*\"\n"),
+                (
+                    "ci.auto.tfvars",
+                    "audience = \"sts.amazonaws.com\"\nsubject  = \"repo:octo-org/app:environment:prod\"\n",
+                ),
+            ],
+            &["OA109 low main.tf:23", "OA110 low ci.auto.tfvars:2"],
+        ),
+        // A file for `-var-file` is not loaded by Terraform alone; an undeclared name is ignored.
+        (
+            "prod.tfvars and an undeclared variable",
+            &[
+                ("prod.tfvars", "subject = \"repo:octo-org/*\"\n"),
+                ("terraform.tfvars", "unknown = \"repo:*\"\n"),
+            ],
+            &["OA102 medium main.tf:8", "OA109 low main.tf:23"],
+        ),
+    ];
+    for (name, vars, want) in cases {
+        let mut files: Vec<(&str, &str)> = vec![("main.tf", main.as_str())];
+        files.extend(vars.iter().copied());
+        assert_eq!(findings(&files, &NoFiles), *want, "{name}");
+    }
+}
