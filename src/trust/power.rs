@@ -149,8 +149,12 @@ impl Power {
         line
     }
 
-    /// Adds an attached managed policy given by ARN.
+    /// Adds an attached managed policy given by ARN. An ARN a reader could not resolve (it
+    /// holds `${…}`) is not classified: its name is not known, whatever the text says.
     pub fn attach(&mut self, arn: &str) {
+        if arn.contains("${") {
+            return self.unknown.push(format!("policy {arn}"));
+        }
         match managed(arn) {
             Some(level) => self.grants.push(Grant {
                 level,
@@ -567,12 +571,14 @@ mod tests {
         let mut power = Power::default();
         power.attach("arn:aws:iam::aws:policy/ReadOnlyAccess");
         power.attach("arn:aws:iam::123456789012:policy/deploy");
+        // An unresolved name is not read for words like `Admin` or `FullAccess`.
+        power.attach("arn:aws:iam::aws:policy/${var.AdminPolicy}");
         power.add_document("aws_iam_policy.bad", &doc(r#"{"Version": "2012-10-17"}"#));
         assert_eq!(power.level(), Level::DataRead);
         assert!(!power.complete());
         assert_eq!(
             power.summary(),
-            "at least reads data: ReadOnlyAccess; not classified: policy arn:aws:iam::123456789012:policy/deploy, aws_iam_policy.bad (no `Statement`)"
+            "at least reads data: ReadOnlyAccess; not classified: policy arn:aws:iam::123456789012:policy/deploy, policy arn:aws:iam::aws:policy/${var.AdminPolicy}, aws_iam_policy.bad (no `Statement`)"
         );
         assert_eq!(
             Power::default().summary(),

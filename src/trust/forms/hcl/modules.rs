@@ -160,12 +160,7 @@ fn module_power(eval: &Eval<'_>, block: &Block, cx: &Cx) -> Power {
     if let Some(policies) = attr(&block.body, "policies") {
         let value = eval.eval(policies, cx);
         for m in value.members().unwrap_or(&[]) {
-            match m.value.as_str() {
-                Some(arn) if !arn.contains("${") => power.attach(arn),
-                _ => power
-                    .unknown
-                    .push(format!("policy `{}` ({})", m.key, text_of(&m.value))),
-            }
+            power.attach(&text_of(&m.value));
         }
         if value.members().is_none() {
             power

@@ -112,7 +112,7 @@ fn attach_list(eval: &Eval<'_>, bodies: &Bodies, arns: &Expression, cx: &Cx, pow
             .for_each(|a| attach(eval, bodies, a, cx, power)),
         other => {
             for item in eval.eval(other, cx).one_or_many() {
-                attach_value(item, power);
+                power.attach(&text(item));
             }
         }
     }
@@ -141,15 +141,8 @@ fn attach(eval: &Eval<'_>, bodies: &Bodies, arn: &Expression, cx: &Cx, power: &m
         }
         return;
     }
-    let value = eval.eval(arn, cx);
-    attach_value(&value, power);
-}
-
-fn attach_value(value: &Node, power: &mut Power) {
-    match value.as_str() {
-        Some(arn) if !arn.contains("${") => power.attach(arn),
-        _ => power.unknown.push(format!("policy {}", text(value))),
-    }
+    // Anything that is not an AWS-managed ARN (unresolved, a list, a number) is unclassified.
+    power.attach(&text(&eval.eval(arn, cx)));
 }
 
 fn policy_resource<'b>(bodies: &'b Bodies, name: &str) -> Option<(&'b Block, usize)> {
