@@ -9,8 +9,7 @@
 //! `runner_environment`, `repository_owner_id`, `workflow_ref`, …) are *not* condition keys: a
 //! condition on them never matches, and only a custom `sub` template can carry them to AWS.
 
-/// The github.com issuer's key prefix.
-pub use crate::github::GITHUB_COM_PROVIDER as GITHUB_COM;
+use crate::github::GITHUB_COM_PROVIDER;
 
 /// Claims STS exposes as `<provider>:<claim>` condition keys for GitHub providers.
 pub const IAM_KEYS: &[&str] = &[
@@ -74,10 +73,10 @@ pub enum GithubIssuer {
 /// Classifies a provider path (case-insensitive: hosts are).
 pub fn github_issuer(path: &str) -> Option<GithubIssuer> {
     let lower = path.to_ascii_lowercase();
-    if lower == GITHUB_COM {
+    if lower == GITHUB_COM_PROVIDER {
         Some(GithubIssuer::Public)
     } else if lower
-        .strip_prefix(GITHUB_COM)
+        .strip_prefix(GITHUB_COM_PROVIDER)
         .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
     {
         Some(GithubIssuer::Enterprise)
@@ -203,7 +202,7 @@ mod tests {
             provider_path(
                 "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
             ),
-            GITHUB_COM
+            GITHUB_COM_PROVIDER
         );
     }
 

@@ -240,7 +240,9 @@ pub fn pick_document(
 /// IAM's verdict on `doc` for a token with `claims`, its condition keys prefixed by the provider
 /// of the token's issuer (github.com's when the claims name none).
 pub fn explain(doc: &document::TrustDocument, claims: &crate::claims::Claims) -> simulate::Verdict {
-    let issuer = claims.get("iss").unwrap_or(github::GITHUB_COM);
+    let issuer = claims
+        .get("iss")
+        .unwrap_or(crate::github::GITHUB_COM_ISSUER);
     simulate::evaluate(doc, claims, crate::github::provider_for_issuer(issuer))
 }
 
