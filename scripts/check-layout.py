@@ -50,12 +50,6 @@ def module_path(path):
     return tuple(parts)
 
 
-def top_module(path):
-    rel = os.path.relpath(path, SRC)
-    first = rel.split(os.sep)[0]
-    return first[:-3] if first.endswith(".rs") else first
-
-
 def non_test_lines(path):
     """The file's lines up to its `#[cfg(test)]` module (test-only files count zero)."""
     lines = open(path, encoding="utf-8").read().split("\n")
@@ -79,14 +73,6 @@ def code(lines):
             continue
         out.append(re.sub(r"//.*$", "", line) if '"' not in line else line)
     return "\n".join(out)
-
-
-def imports(lines):
-    text = code(lines)
-    found = set(re.findall(r"\bcrate::([a-z_][a-z0-9_]*)", text))
-    for group in re.findall(r"\bcrate::\{([^}]*)\}", text):
-        found.update(re.findall(r"(?:^|,)\s*([a-z_][a-z0-9_]*)", group))
-    return found
 
 
 def expand_use(tree):
@@ -164,23 +150,31 @@ def resolve(current, children, segs, modules):
     return best
 
 
-def file_cycles(files):
-    """Cycles between files (strongly connected components over resolved module paths)."""
+def resolved(files):
+    """Every module a file names, resolved to the file that defines it: {module path: targets}."""
     modules = {module_path(p): p for p in files}
-    graph = {}
+    out = {}
     for path, lines in files.items():
         current = module_path(path)
         children = set(re.findall(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", "\n".join(lines), re.M))
-        deps = set()
-        for segs in file_paths(lines):
-            target = resolve(current, children, segs, modules)
-            if target is None or target == current:
-                continue
-            if target[: len(current)] == current:
-                continue  # a module's own descendants: structure, not a dependency
-            deps.add(target)
-        graph[current] = deps
+        targets = {resolve(current, children, segs, modules) for segs in file_paths(lines)}
+        out[current] = {t for t in targets if t is not None and t != current}
+    return out
+
+
+def file_cycles(deps):
+    """Cycles between files (strongly connected components over resolved module paths); a
+    module's own descendants are structure, not a dependency."""
+    graph = {m: {t for t in targets if t[: len(m)] != m} for m, targets in deps.items()}
     return [["::".join(m) for m in scc] for scc in cycles(graph)]
+
+
+def top_level(deps):
+    """The top-level module graph, from the same resolution: each file's targets by top module."""
+    graph = {}
+    for m, targets in deps.items():
+        graph.setdefault(m[0], set()).update(t[0] for t in targets if t[0] != m[0])
+    return graph
 
 
 def long_functions(path, lines):
@@ -280,27 +274,24 @@ def lib_doc_problems():
 
 def check():
     """Every problem of the tree under SRC, the top-level graph and each module's layer."""
-    problems, graph, files = [], {}, {}
+    problems, files = [], {}
     for path in rust_files():
-        module = top_module(path)
         lines = non_test_lines(path)
         files[path] = lines
         if len(lines) > MAX_FILE:
             problems.append(f"{os.path.relpath(path, SRC)}: {len(lines)} lines without tests (max {MAX_FILE})")
         problems.extend(long_functions(path, lines))
-        if module in ("main", "lib"):
-            continue
-        deps = {d for d in imports(lines) if d != module}
-        graph.setdefault(module, set()).update(deps)
+    # lib.rs and main.rs declare the modules and sit above them all.
+    deps = resolved({p: l for p, l in files.items() if module_path(p)})
+    graph = top_level(deps)
     for scc in cycles(graph):
         problems.append("import cycle between top-level modules: " + " <-> ".join(scc))
-    files = {p: l for p, l in files.items() if module_path(p)}
-    for scc in file_cycles(files):
+    for scc in file_cycles(deps):
         problems.append("import cycle between files (modules): " + " <-> ".join(scc))
     layered, layer_of = layer_problems(graph)
     problems.extend(layered)
     problems.extend(lib_doc_problems())
-    return problems, graph, layer_of, len(files)
+    return problems, graph, layer_of, len(deps)
 
 
 def self_test():
