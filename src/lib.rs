@@ -9,7 +9,8 @@
 //! - leaf rules, pure: [`text`], [`aws`], [`github`], [`claims`], [`secret`], [`tags`], [`exit`];
 //! - leaf I/O: [`mod@env`] (the process environment, read once), [`platform`] (the Unix/Windows
 //!   corner), [`output`] (the reporter, which masks);
-//! - rules over the leaves: [`files`], [`mint`], [`verify`], [`policy`], [`net`], [`retry`];
+//! - rules over the leaves: [`files`], [`mint`], [`verify`], [`policy`], [`net`], [`retry`],
+//!   [`token_claims`] (the claims GitHub derives for a job's token);
 //! - what users write: [`inputs`] (what was typed), [`config`] (checked, pure), [`trust`] (trust
 //!   policies read, audited, generated and explained; pure but for its bounded walker) and
 //!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure);
@@ -59,6 +60,7 @@ pub(crate) mod secret;
 pub(crate) mod sts;
 pub(crate) mod tags;
 pub(crate) mod text;
+pub(crate) mod token_claims;
 pub mod trust;
 pub mod verify;
 // Public until `paths` (#19) and `migrate` (#20) use it: tested, not yet wired to a command.

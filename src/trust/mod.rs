@@ -115,8 +115,9 @@ pub fn audit_trust_text(path: &str, text: &str) -> Result<Vec<Reported>, TrustEr
     Ok(attach(path, text, findings))
 }
 
-/// One trust policy document an audit read: for the summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One trust policy document an audit read: for the summary, and for `paths`, which evaluates
+/// it against every workflow job's tokens.
+#[derive(Debug, Clone)]
 pub struct DocumentRead {
     /// The file the document (or its role) is written in.
     pub path: String,
@@ -127,6 +128,8 @@ pub struct DocumentRead {
     pub form: String,
     /// What the role may do, where the form says it (`None` for a bare trust document).
     pub power: Option<power::Power>,
+    /// The document itself.
+    pub trust: document::TrustDocument,
 }
 
 /// Audits what a reader found in one input (`input` as named on the command line, `text` its
@@ -155,6 +158,7 @@ pub fn audit_found(
             resource: found.resource.clone(),
             form: found.form.clone(),
             power: found.power.clone(),
+            trust: found.doc.clone(),
         });
         let power = found.power.as_ref().map(power::Power::summary);
         for finding in checks::audit_role(&found.doc, stem, found.power.as_ref()) {

@@ -12,6 +12,7 @@ use crate::claims::Claims;
 use crate::config::Config;
 use crate::error::Error;
 use crate::output::random_hex;
+use crate::token_claims;
 
 /// How the dry run's claims differ from the defaults.
 #[derive(Debug, Clone, Default)]
@@ -119,60 +120,23 @@ pub fn default_claims(config: &Config, now: i64) -> Claims {
     claims
 }
 
-/// Fills in what GitHub derives from other claims, unless given explicitly:
-/// - `event_name=pull_request`: `ref` is the merge ref `refs/pull/N/merge`, `head_ref` and
-///   `base_ref` name the branches; other events have empty `head_ref`/`base_ref`.
-/// - `ref`: `ref_type` (`tag` for `refs/tags/…`, else `branch`) and `ref_protected` (only the
-///   imagined repository's `main` is protected; tags are not, unless `ref_protected` is set).
-/// - `sub` (environment, then pull request, then ref), `repository_owner`, `workflow_ref` and
-///   `job_workflow_ref` (`…@ref`).
-///
-/// So `--claim ref=refs/tags/v1.2.3` yields the token a tag push would get.
+/// Fills in what GitHub derives from other claims, unless given explicitly, by the one
+/// derivation `paths` uses too ([`crate::token_claims::derive`]), for the dry run's imagined
+/// repository: pull request #7 from `feature` into `main`, only `main` protected, the workflow
+/// `.github/workflows/deploy.yml`. So `--claim ref=refs/tags/v1.2.3` yields the token a tag
+/// push would get.
 pub fn derive_claims(claims: &mut Claims, explicit: &[String]) {
-    let is_explicit = |name: &str| explicit.iter().any(|e| e == name);
-    let derive = |claims: &mut Claims, name: &str, value: String| {
-        if !is_explicit(name) {
-            claims.set(name, value);
-        }
+    let protected = [PROTECTED_BRANCH.to_string()];
+    let how = token_claims::Derivation {
+        protected: &protected,
+        pr_number: PR_NUMBER,
+        head_branch: "feature",
+        base_branch: "main",
+        workflow_path: ".github/workflows/deploy.yml",
+        job_workflow: None,
+        sub_template: None,
     };
-    let event = claims.get("event_name").unwrap_or("").to_string();
-    if event == "pull_request" {
-        derive(claims, "ref", format!("refs/pull/{PR_NUMBER}/merge"));
-        derive(claims, "head_ref", "feature".into());
-        derive(claims, "base_ref", "main".into());
-    } else if event == "pull_request_target" {
-        // pull_request_target runs on the base branch, but still names both branches.
-        derive(claims, "head_ref", "feature".into());
-        derive(claims, "base_ref", "main".into());
-    } else {
-        derive(claims, "head_ref", String::new());
-        derive(claims, "base_ref", String::new());
-    }
-    let git_ref = claims.get("ref").unwrap_or("").to_string();
-    let ref_type = if git_ref.starts_with("refs/tags/") {
-        "tag"
-    } else {
-        "branch"
-    };
-    derive(claims, "ref_type", ref_type.into());
-    derive(
-        claims,
-        "ref_protected",
-        (git_ref == PROTECTED_BRANCH).to_string(),
-    );
-    let repository = claims.get("repository").unwrap_or("").to_string();
-    let owner = repository.split('/').next().unwrap_or("").to_string();
-    derive(claims, "repository_owner", owner);
-    // GitHub's default subject: environment wins, then pull_request, then the ref.
-    let context = match (claims.get("environment"), event.as_str()) {
-        (Some(env), _) => format!("environment:{}", env.replace(':', "%3A")),
-        (None, "pull_request") => "pull_request".to_string(),
-        _ => format!("ref:{git_ref}"),
-    };
-    derive(claims, "sub", format!("repo:{repository}:{context}"));
-    let workflow_ref = format!("{repository}/.github/workflows/deploy.yml@{git_ref}");
-    derive(claims, "workflow_ref", workflow_ref.clone());
-    derive(claims, "job_workflow_ref", workflow_ref);
+    token_claims::derive(claims, explicit, &how);
 }
 
 /// Applies the overrides (file, `--claim`, `--without-claim`) to the defaults and derives the
