@@ -74,6 +74,12 @@ pub enum Commands {
     ///
     /// Exit codes: 0 admitted, 3 denied, 2 bad input.
     Explain(ExplainArgs),
+    /// Attack paths: which workflow job, started by whom and running whose code, can become
+    /// which AWS role the tree defines, with what power.
+    ///
+    /// Exit codes: 0 no path at or above `--min-severity`, 10 low, 11 medium, 12 high, 13
+    /// critical, 2 bad input. JSON contract and rules: docs/paths.md.
+    Paths(PathsArgs),
 }
 
 /// Options of `dry-run`.
@@ -121,6 +127,39 @@ pub struct AuditArgs {
     /// Report (and set the exit code from) findings at or above this severity
     #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
     pub min_severity: Severity,
+}
+
+/// Options of `paths`.
+#[derive(Debug, Args)]
+pub struct PathsArgs {
+    /// The repository's root: its `.github/workflows`, and roles anywhere below it (every form
+    /// `audit` reads)
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// More files or directories that define roles (an infrastructure repository)
+    #[arg(long, value_name = "PATH")]
+    pub roles: Vec<PathBuf>,
+    /// The repository, OWNER/REPO (default: the git remote `origin`, else the one repository
+    /// `.github/oidc-assume.toml` names)
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
+    /// The default branch (default: the one `origin/HEAD` names, else `main`)
+    #[arg(long, value_name = "BRANCH")]
+    pub default_branch: Option<String>,
+    /// The repository's custom OIDC `sub` template, as its `include_claim_keys`
+    /// (`repo,context,job_workflow_ref`)
+    #[arg(long, value_name = "KEYS")]
+    pub sub_template: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Report (and set the exit code from) paths at or above this severity
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub min_severity: Severity,
+    /// List every refused (workflow, job, trigger, role) in the human output, not only the
+    /// roles a step names
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Options of `trust-policy`.

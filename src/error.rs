@@ -66,6 +66,8 @@ pub enum Error {
     RefreshArgument { input: &'static str },
     #[error("{0}")]
     Trust(#[from] TrustError),
+    #[error("{0}")]
+    Paths(#[from] crate::paths::PathsError),
     /// A bug: a state the code rules out was reached.
     #[error("internal error: {0}")]
     Internal(String),
@@ -132,7 +134,8 @@ impl Error {
             | Error::RefreshNeedsNative
             | Error::RefreshNoRunnerTemp
             | Error::RefreshArgument { .. }
-            | Error::Trust(_) => EXIT_CONFIG,
+            | Error::Trust(_)
+            | Error::Paths(_) => EXIT_CONFIG,
             Error::Denied(_) => EXIT_DENIED,
             Error::Token(_) | Error::Keys(_) | Error::Verify(_) => EXIT_TOKEN,
             Error::Sts { .. } => EXIT_STS,
@@ -181,6 +184,7 @@ impl Error {
                 vec!["give --role-to-assume, so the keys are exchanged for a session".into()]
             }
             Error::Trust(e) => e.hint().into_iter().collect(),
+            Error::Paths(e) => e.hint().into_iter().collect(),
             Error::Internal(_) => vec!["this is a bug; please report it".into()],
             Error::RefreshNeedsNative => vec![
                 "use the native action, which runs the binary on the host (`uses: oidc-assume/oidc-assume/native@v1`), or drop refresh-credentials".into(),

@@ -13,7 +13,8 @@
 //!   [`token_claims`] (the claims GitHub derives for a job's token);
 //! - what users write: [`inputs`] (what was typed), [`config`] (checked, pure), [`trust`] (trust
 //!   policies read, audited, generated and explained; pure but for its bounded walker) and
-//!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure);
+//!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure) and
+//!   [`paths`] (which workflow job can become which role, joining the two; pure);
 //! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`];
 //! - the error model over them and the decisions that explain refusals: [`error`], [`refusal`];
 //! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`runner`]
@@ -48,6 +49,7 @@ pub mod mint;
 pub(crate) mod net;
 pub(crate) mod oidc;
 pub(crate) mod output;
+pub(crate) mod paths;
 pub(crate) mod plan;
 pub(crate) mod platform;
 pub mod policy;

@@ -26,6 +26,7 @@ pub enum TemplateError {
 
 impl SubTemplate {
     /// GitHub's default: `repo`, then `context`.
+    #[cfg(test)]
     pub fn default_template() -> SubTemplate {
         SubTemplate(vec!["repo".into(), "context".into()])
     }
@@ -136,7 +137,7 @@ pub fn derive(claims: &mut Claims, explicit: &[String], how: &Derivation<'_>) {
     derive(
         claims,
         "ref_protected",
-        how.protected.iter().any(|p| *p == git_ref).to_string(),
+        how.protected.contains(&git_ref).to_string(),
     );
     let repository = claims.get("repository").unwrap_or("").to_string();
     let owner = repository.split('/').next().unwrap_or("").to_string();
@@ -184,7 +185,8 @@ mod tests {
     #[test]
     fn sub_by_the_default_and_custom_templates() {
         // (claims set, template, expected sub)
-        let cases: &[(&[(&str, &str)], Option<&str>, &str)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
+        let cases: &[Case] = &[
             (&[], None, "repo:acme/app:ref:refs/heads/main"),
             (
                 &[("event_name", "pull_request")],

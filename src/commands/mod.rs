@@ -6,6 +6,7 @@
 mod action;
 mod credential_process;
 pub mod dry_run;
+mod paths;
 mod prepare;
 mod trust;
 
@@ -63,7 +64,12 @@ pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
                 credential_process::command(&args.inputs.0, env, out).await
             }
             // Dispatched above, before the runtime starts.
-            Some(Commands::Audit(_) | Commands::TrustPolicy(_) | Commands::Explain(_)) => Ok(()),
+            Some(
+                Commands::Audit(_)
+                | Commands::TrustPolicy(_)
+                | Commands::Explain(_)
+                | Commands::Paths(_),
+            ) => Ok(()),
             None => action::command(&cli.inputs.0, &cli.runner, env, out).await,
         }
     })?;

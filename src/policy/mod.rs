@@ -62,6 +62,27 @@ pub struct Policy {
     deny: Vec<Rule>,
 }
 
+impl Policy {
+    /// The repositories the allow rules name exactly (`repository = "acme/app"`), sorted and
+    /// without repeats: the repository a policy is for, when a tool is not told.
+    pub fn named_repositories(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .allow
+            .iter()
+            .flat_map(|r| r.conditions.iter())
+            .filter(|c| c.claim == "repository")
+            .flat_map(|c| c.patterns.iter())
+            .filter_map(|p| match p {
+                Pattern::Exact(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 /// One allow or deny rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {

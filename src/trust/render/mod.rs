@@ -4,7 +4,7 @@
 mod github;
 mod human;
 mod json;
-mod sarif;
+pub(crate) mod sarif;
 
 pub use github::render as github;
 pub use human::render as human;

@@ -29,7 +29,7 @@ fn security_severity(severity: Severity) -> &'static str {
 }
 
 /// A relative URI reference for a path as given (`stdin` for `-`).
-fn uri(path: &str) -> String {
+pub(crate) fn uri(path: &str) -> String {
     let mut out = String::new();
     for b in path.replace('\\', "/").bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {

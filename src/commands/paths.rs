@@ -1,0 +1,173 @@
+//! `oidc-assume paths [DIR]`: reads the repository's workflows and every role the tree defines
+//! (the audit's readers), names the repository, runs the analysis ([`crate::paths`]) and prints
+//! the report. I/O: reads the tree (through the audit's bounded walker and reader), `.git/config`
+//! and `.git/HEAD`-style files for the repository and default branch; writes stdout/stderr only.
+
+use std::path::Path;
+
+use crate::cli::PathsArgs;
+use crate::error::{EXIT_CONFIG, EXIT_OK, Error};
+use crate::output::Reporter;
+use crate::paths::render::{self, Context};
+use crate::paths::{self, PathsError, Role, Setting};
+use crate::token_claims::SubTemplate;
+use crate::trust::collect::{Collected, Notice, display};
+use crate::trust::finding::Severity;
+use crate::trust::render::Format;
+use crate::trust::walk;
+use crate::workflow::{self, Workflow};
+
+/// Runs `paths`; returns the exit code (0, 10–13 by the worst path at or above
+/// `--min-severity`, 2 when a workflow or role input could not be read).
+pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
+    let template = args
+        .sub_template
+        .as_deref()
+        .map(SubTemplate::parse)
+        .transpose()
+        .map_err(PathsError::Template)?;
+    let (workflows, mut bad) = read_workflows(&args.dir, out)?;
+    let mut collected = Collected::default();
+    collected.input(&args.dir);
+    for extra in &args.roles {
+        collected.input(extra);
+    }
+    bad |= collected.bad();
+    print_notices(std::mem::take(&mut collected.notices), out);
+    let roles: Vec<Role> = collected
+        .documents
+        .iter()
+        .map(Role::from_document)
+        .collect();
+    let repository = repository(args)?;
+    let default_branch = args
+        .default_branch
+        .clone()
+        .or_else(|| git_default_branch(&args.dir))
+        .unwrap_or_else(|| "main".into());
+    let setting = Setting {
+        repository: repository.clone(),
+        default_branch: default_branch.clone(),
+        issuer: crate::github::GITHUB_COM_ISSUER.into(),
+        audience: crate::github::DEFAULT_AUDIENCE.into(),
+        sub_template: template.clone(),
+    };
+    let analysis = paths::analyse(&workflows, &roles, &setting);
+    let worst = analysis
+        .records
+        .iter()
+        .filter(|r| render::shown(r, args.min_severity))
+        .filter_map(|r| r.severity)
+        .max();
+    let code = if bad {
+        EXIT_CONFIG
+    } else {
+        worst.map_or(EXIT_OK, Severity::exit_code)
+    };
+    let cx = Context {
+        repository: &repository,
+        default_branch: &default_branch,
+        sub_template: template.as_ref().map(SubTemplate::keys),
+        roles: &roles,
+        min_severity: args.min_severity,
+        all: args.all,
+    };
+    let text = match args.format {
+        Format::Human => render::human(&analysis, &cx),
+        Format::Json => render::json(&analysis, &cx, worst, code),
+        Format::Sarif => render::sarif(&analysis, &cx),
+        Format::Github => render::github(&analysis, &cx),
+    };
+    out.print(&text);
+    Ok(code)
+}
+
+/// Reads `DIR/.github/workflows/*.yml|yaml`, in name order. A workflow that cannot be read is
+/// reported and the others analysed (the exit code is then 2); no workflow directory at all is
+/// an error.
+fn read_workflows(dir: &Path, out: &Reporter) -> Result<(Vec<Workflow>, bool), PathsError> {
+    let wdir = dir.join(".github").join("workflows");
+    let entries = std::fs::read_dir(&wdir).map_err(|e| PathsError::NoWorkflows {
+        dir: display(&wdir),
+        why: e.to_string(),
+    })?;
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    files.sort();
+    let mut workflows = Vec::new();
+    let mut bad = false;
+    let mut stderr = out.lines();
+    for file in files {
+        let name = display(&file);
+        let result = walk::read_file(&file, false)
+            .map_err(|skip| format!("{name}: not read: {skip}"))
+            .and_then(|text| workflow::read(&name, &text).map_err(|e| e.to_string()));
+        match result {
+            Ok(w) => {
+                for (line, problem) in &w.problems {
+                    let _ = writeln!(stderr, "note: {name}:{line}: {problem}");
+                }
+                workflows.push(w);
+            }
+            Err(e) => {
+                bad = true;
+                let _ = writeln!(stderr, "error: {e}");
+            }
+        }
+    }
+    Ok((workflows, bad))
+}
+
+use std::io::Write as _;
+
+fn print_notices(notices: Vec<Notice>, out: &Reporter) {
+    let mut stderr = out.lines();
+    for notice in notices {
+        let text = match notice {
+            Notice::Note(text) => format!("note: {text}\n"),
+            Notice::Error(e) => Error::from(e).render(),
+        };
+        let _ = stderr.write_all(text.as_bytes());
+    }
+}
+
+/// `--repository`, else the git remote `origin`, else the one repository the claim policy names.
+fn repository(args: &PathsArgs) -> Result<String, PathsError> {
+    if let Some(r) = &args.repository {
+        return paths::check_repository(r).map(str::to_string);
+    }
+    if let Some(r) = git_origin(&args.dir) {
+        return Ok(r);
+    }
+    let policy = args.dir.join(".github").join("oidc-assume.toml");
+    if let Ok(text) = std::fs::read_to_string(&policy)
+        && let Ok(p) = crate::policy::Policy::from_toml(&text, &display(&policy))
+        && let [one] = &p.named_repositories()[..]
+    {
+        return Ok(one.clone());
+    }
+    Err(PathsError::NoRepository)
+}
+
+/// The `OWNER/REPO` of the remote `origin` in `DIR/.git/config`.
+fn git_origin(dir: &Path) -> Option<String> {
+    let config = walk::read_file(&dir.join(".git").join("config"), false).ok()?;
+    paths::origin_repository(&config)
+}
+
+/// The branch `origin/HEAD` points at (`DIR/.git/refs/remotes/origin/HEAD`).
+fn git_default_branch(dir: &Path) -> Option<String> {
+    let head = dir
+        .join(".git")
+        .join("refs")
+        .join("remotes")
+        .join("origin")
+        .join("HEAD");
+    let text = walk::read_file(&head, false).ok()?;
+    text.trim()
+        .strip_prefix("ref: refs/remotes/origin/")
+        .map(str::to_string)
+}

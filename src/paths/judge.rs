@@ -1,0 +1,358 @@
+//! One job on one trigger against one role: the roles it names matched to the tree, its tokens
+//! evaluated by IAM's rules ([`crate::trust::explain`]), and the record that says why. Pure.
+
+use super::tokens::{self, JobAt, Samples, Setting, Token};
+use super::{Decisive, Record, Role, Target, severity};
+use crate::trust::simulate::{Decision, Scope, StatementResult, Verdict};
+use crate::workflow::actors::Exposure;
+use crate::workflow::credentials::RoleRef;
+use crate::workflow::{Job, Trigger, Workflow};
+
+pub(super) struct Judge<'a> {
+    pub roles: &'a [Role],
+    pub setting: &'a Setting,
+    pub samples: &'a Samples,
+}
+
+/// The job and trigger a record is about.
+pub(super) struct Base<'a> {
+    pub workflow: &'a Workflow,
+    pub job: &'a Job,
+    pub called: Option<&'a str>,
+    pub trigger: &'a Trigger,
+    pub exposure: &'a Exposure,
+    pub environment: Option<&'a str>,
+}
+
+/// A role to judge a job against.
+pub(super) struct Aim {
+    pub target: Target,
+    /// The role as shown.
+    pub role: String,
+    /// The step that names it or requests the token.
+    pub step_line: Option<usize>,
+    /// A step names it (else: reached by requesting a token in unreviewed code).
+    pub named: bool,
+}
+
+impl Aim {
+    fn named(target: Target, role: String, line: usize) -> Aim {
+        Aim {
+            target,
+            role,
+            step_line: Some(line),
+            named: true,
+        }
+    }
+}
+
+/// `arn:aws:iam::1:role/ci/deploy` → `deploy`; a plain name stays.
+fn role_name(text: &str) -> &str {
+    match text.split_once(":role/") {
+        Some((_, rest)) => rest.rsplit('/').next().unwrap_or(rest),
+        None => text,
+    }
+}
+
+/// A name reduced for matching a variable's name to a role's: lower case, letters and digits,
+/// without the words that name the kind of value.
+fn stem(text: &str) -> String {
+    let mut s: String = text
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    for word in ["aws", "iam", "arn", "role", "github", "oidc", "actions"] {
+        s = s.replace(word, "");
+    }
+    s
+}
+
+impl Judge<'_> {
+    /// The roles the job's steps name: matched to the tree by name, else external or unresolved.
+    pub fn targets(&self, named: &[(RoleRef, usize)]) -> Vec<Aim> {
+        let mut out: Vec<Aim> = Vec::new();
+        for (role, line) in named {
+            let aim = match role {
+                RoleRef::Literal(text) => {
+                    let name = role_name(text);
+                    match self.roles.iter().position(|r| r.name == name) {
+                        Some(i) => Aim::named(Target::Tree(i), text.clone(), *line),
+                        None => Aim::named(Target::External(text.clone()), text.clone(), *line),
+                    }
+                }
+                RoleRef::Expression(expr) => {
+                    let inner = expr.trim_start_matches("${{").trim_end_matches("}}").trim();
+                    let key = stem(inner.rsplit('.').next().unwrap_or(inner));
+                    match self.by_name(&key)[..] {
+                        [i] => Aim::named(Target::Tree(i), self.roles[i].name.clone(), *line),
+                        _ => Aim::named(
+                            Target::Unresolved(inner.to_string()),
+                            format!("unresolved:{inner}"),
+                            *line,
+                        ),
+                    }
+                }
+            };
+            let seen = out.iter().any(|a| match (&a.target, &aim.target) {
+                (Target::Tree(a), Target::Tree(b)) => a == b,
+                (Target::External(a), Target::External(b))
+                | (Target::Unresolved(a), Target::Unresolved(b)) => a == b,
+                _ => false,
+            });
+            if !seen {
+                out.push(aim);
+            }
+        }
+        out
+    }
+
+    /// The roles whose name has `key` as its stem, or ends with it (`PREVIEW_ROLE_ARN` →
+    /// `acme-app-preview`).
+    fn by_name(&self, key: &str) -> Vec<usize> {
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let exact: Vec<usize> = (0..self.roles.len())
+            .filter(|i| stem(&self.roles[*i].name) == key)
+            .collect();
+        if !exact.is_empty() {
+            return exact;
+        }
+        (0..self.roles.len())
+            .filter(|i| stem(&self.roles[*i].name).ends_with(key))
+            .collect()
+    }
+
+    /// Every role of the tree that trusts a GitHub web identity, beyond those already named.
+    pub fn add_every_role(&self, targets: &mut Vec<Aim>, by_hand: Option<usize>) {
+        for (i, role) in self.roles.iter().enumerate() {
+            let named = targets
+                .iter()
+                .any(|a| matches!(a.target, Target::Tree(j) if j == i));
+            if !named && trusts_github(role, self.setting) {
+                targets.push(Aim {
+                    target: Target::Tree(i),
+                    role: role.name.clone(),
+                    step_line: by_hand,
+                    named: false,
+                });
+            }
+        }
+    }
+
+    pub fn record(&self, base: &Base<'_>, aim: Aim, granted: bool) -> Record {
+        let exposure = base.exposure;
+        let Aim {
+            target,
+            role,
+            step_line,
+            named,
+        } = aim;
+        let mut record = Record {
+            workflow: base.workflow.path.clone(),
+            job: base.job.id.clone(),
+            job_line: base.job.line,
+            called: base.called.map(str::to_string),
+            trigger: base.trigger.event.clone(),
+            trigger_line: base.trigger.line,
+            role,
+            target: target.clone(),
+            step_line,
+            reachable: false,
+            assumed: false,
+            untrusted_code: exposure.untrusted_code,
+            actor: exposure.actor,
+            severity: None,
+            power: None,
+            exposure: exposure.because.clone(),
+            because: String::new(),
+            unless: exposure.unless.clone(),
+            token: None,
+            decisive: None,
+        };
+        if !granted {
+            record.because = "the job is not granted `id-token: write`, so it cannot request a token (GitHub's default grants none)".into();
+            return record;
+        }
+        let job = JobAt {
+            workflow: base.workflow,
+            environment: base.environment,
+            called: base.called,
+        };
+        let mut tokens = tokens::tokens(job, base.trigger, self.setting, self.samples);
+        // Unreviewed code can only request its own token on the refs where it runs; the worst
+        // case first, so a named role's record shows it.
+        if !named {
+            tokens.retain(|t| !t.reviewed);
+        }
+        tokens.sort_by_key(|t| t.reviewed);
+        match target {
+            Target::Tree(i) => self.evaluate(&mut record, &self.roles[i], tokens),
+            Target::External(_) | Target::Unresolved(_) => {
+                record.reachable = true;
+                record.assumed = true;
+                record.untrusted_code &= !tokens.first().is_some_and(|t| t.reviewed);
+                record.token = tokens.into_iter().next();
+                record.because = "assumed reachable: the step assumes this role, and the tree holds no trust policy for it to prove otherwise".into();
+            }
+        }
+        if record.reachable {
+            record.severity = Some(severity(
+                record.actor,
+                record.untrusted_code,
+                record.power.as_ref(),
+            ));
+        }
+        record
+    }
+
+    fn evaluate(&self, record: &mut Record, role: &Role, tokens: Vec<Token>) {
+        record.power = role.power.clone();
+        let mut closest: Option<(usize, Token, Verdict)> = None;
+        for token in tokens {
+            let verdict = crate::trust::explain(&role.trust, &token.claims);
+            if let Decision::Allowed { statement } = verdict.decision {
+                let st = &verdict.statements[statement];
+                record.reachable = true;
+                record.untrusted_code &= !token.reviewed;
+                record.because = admitted(st, &token);
+                record.decisive = Some(decisive(role, st, None));
+                record.token = Some(token);
+                return;
+            }
+            let distance = distance(&verdict);
+            if closest.as_ref().is_none_or(|(d, _, _)| distance < *d) {
+                closest = Some((distance, token, verdict));
+            }
+        }
+        let Some((_, token, verdict)) = closest else {
+            record.because = "no token: the trigger runs on no ref the filters admit".into();
+            return;
+        };
+        let (because, decisive) = refused(role, &verdict, &token);
+        record.because = because;
+        record.decisive = decisive;
+        record.token = Some(token);
+    }
+}
+
+/// Whether any statement of the role could admit a GitHub token at all.
+fn trusts_github(role: &Role, setting: &Setting) -> bool {
+    let claims = crate::claims::Claims::from_pairs([("iss", setting.issuer.as_str())]);
+    crate::trust::explain(&role.trust, &claims)
+        .statements
+        .iter()
+        .any(|s| s.scope == Scope::Applies && s.effect == "Allow")
+}
+
+/// How far a verdict is from admitting: failed conditions of the closest applicable Allow.
+fn distance(verdict: &Verdict) -> usize {
+    verdict
+        .statements
+        .iter()
+        .filter(|s| s.scope == Scope::Applies && s.effect == "Allow")
+        .map(|s| s.conditions.iter().filter(|c| c.held != Some(true)).count())
+        .min()
+        .unwrap_or(usize::MAX)
+}
+
+fn statement_name(st: &StatementResult) -> String {
+    match &st.sid {
+        Some(sid) => format!("statement {} (`{sid}`)", st.index + 1),
+        None => format!("statement {}", st.index + 1),
+    }
+}
+
+fn admitted(st: &StatementResult, token: &Token) -> String {
+    let conditions: Vec<String> = st
+        .conditions
+        .iter()
+        .map(|c| format!("`{}` {} {}", c.key, c.operator, quoted(&c.values)))
+        .collect();
+    let what = if conditions.is_empty() {
+        "with no condition".to_string()
+    } else {
+        conditions.join(", ")
+    };
+    format!("{} admits {}: {what}", statement_name(st), token.how)
+}
+
+fn quoted(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn refused(role: &Role, verdict: &Verdict, token: &Token) -> (String, Option<Decisive>) {
+    if let Decision::ExplicitDeny { statement } = verdict.decision {
+        let st = &verdict.statements[statement];
+        let text = format!("{} denies {}", statement_name(st), token.how);
+        return (text, Some(decisive(role, st, None)));
+    }
+    let best = verdict
+        .statements
+        .iter()
+        .filter(|s| s.scope == Scope::Applies && s.effect == "Allow")
+        .min_by_key(|s| s.conditions.iter().filter(|c| c.held != Some(true)).count());
+    let Some(st) = best else {
+        return (
+            "no statement trusts a GitHub token for `sts:AssumeRoleWithWebIdentity`".into(),
+            None,
+        );
+    };
+    let Some(c) = st.conditions.iter().find(|c| c.held != Some(true)) else {
+        return (
+            format!("{} does not admit {}", statement_name(st), token.how),
+            None,
+        );
+    };
+    let has = match &c.actual {
+        Some(v) => format!("the token has `{v}`"),
+        None => "the token has no such value".to_string(),
+    };
+    let text = format!(
+        "refused by {}: `{}` {} {}; on {} {has}",
+        statement_name(st),
+        c.key,
+        c.operator,
+        quoted(&c.values),
+        token.how
+    );
+    (text, Some(decisive(role, st, Some(c.loc.line))))
+}
+
+fn decisive(role: &Role, st: &StatementResult, line: Option<usize>) -> Decisive {
+    let path = st.loc.file.clone().unwrap_or_else(|| role.path.clone());
+    Decisive {
+        path,
+        line: line.unwrap_or(st.loc.line),
+        text: statement_name(st),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_stems() {
+        assert_eq!(
+            role_name("arn:aws:iam::123456789012:role/ci/deploy"),
+            "deploy"
+        );
+        assert_eq!(role_name("deploy-prod"), "deploy-prod");
+        // (variable, role name, same stem)
+        let cases = [
+            ("DEPLOY_ROLE_ARN", "deploy", true),
+            ("AWS_DEPLOY_ROLE", "github-actions-deploy", true),
+            ("DEPLOY_ROLE", "deploy-prod", false),
+            ("PROD_ROLE", "prod", true),
+        ];
+        for (var, name, same) in cases {
+            assert_eq!(stem(var) == stem(name), same, "{var} ~ {name}");
+        }
+    }
+}
