@@ -19,5 +19,6 @@ mod messages;
 mod native;
 mod packaging;
 mod parity;
+mod paths;
 mod refresh;
 mod shared_home;
