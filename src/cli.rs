@@ -127,6 +127,10 @@ pub struct AuditArgs {
     /// Report (and set the exit code from) findings at or above this severity
     #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
     pub min_severity: Severity,
+    /// The repository a walked directory's workflows belong to, for its attack paths (OA300):
+    /// OWNER/REPO (default: the git remote `origin`, else the claim policy's repository)
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
 }
 
 /// Options of `paths`.

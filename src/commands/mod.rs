@@ -6,7 +6,7 @@
 mod action;
 mod credential_process;
 pub mod dry_run;
-mod paths;
+pub(crate) mod paths;
 mod prepare;
 mod trust;
 

@@ -15,6 +15,7 @@ use crate::trust::collect::{Collected, Notice, display};
 use crate::trust::finding::Severity;
 use crate::trust::render::Format;
 use crate::trust::walk;
+use crate::trust::{DocumentRead, Reported};
 use crate::workflow::{self, Workflow};
 
 /// Runs `paths`; returns the exit code (0, 10–13 by the worst path at or above
@@ -26,7 +27,7 @@ pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
         .map(SubTemplate::parse)
         .transpose()
         .map_err(PathsError::Template)?;
-    let (workflows, mut bad) = read_workflows(&args.dir, out)?;
+    let (workflows, _, mut bad) = read_workflows(&args.dir, out)?;
     let mut collected = Collected::default();
     collected.input(&args.dir);
     for extra in &args.roles {
@@ -39,7 +40,7 @@ pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
         .iter()
         .map(Role::from_document)
         .collect();
-    let repository = repository(args)?;
+    let repository = repository(args.repository.as_deref(), &args.dir)?;
     let default_branch = args
         .default_branch
         .clone()
@@ -85,7 +86,10 @@ pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
 /// Reads `DIR/.github/workflows/*.yml|yaml`, in name order. A workflow that cannot be read is
 /// reported and the others analysed (the exit code is then 2); no workflow directory at all is
 /// an error.
-fn read_workflows(dir: &Path, out: &Reporter) -> Result<(Vec<Workflow>, bool), PathsError> {
+/// The workflows, their texts (for quoting lines), and whether one could not be read.
+type Workflows = (Vec<Workflow>, Vec<(String, String)>, bool);
+
+fn read_workflows(dir: &Path, out: &Reporter) -> Result<Workflows, PathsError> {
     let wdir = dir.join(".github").join("workflows");
     let entries = std::fs::read_dir(&wdir).map_err(|e| PathsError::NoWorkflows {
         dir: display(&wdir),
@@ -98,15 +102,20 @@ fn read_workflows(dir: &Path, out: &Reporter) -> Result<(Vec<Workflow>, bool), P
         .collect();
     files.sort();
     let mut workflows = Vec::new();
+    let mut texts = Vec::new();
     let mut bad = false;
     let mut stderr = out.lines();
     for file in files {
         let name = display(&file);
         let result = walk::read_file(&file, false)
             .map_err(|skip| format!("{name}: not read: {skip}"))
-            .and_then(|text| workflow::read(&name, &text).map_err(|e| e.to_string()));
+            .and_then(|text| {
+                let w = workflow::read(&name, &text).map_err(|e| e.to_string())?;
+                Ok((w, text))
+            });
         match result {
-            Ok(w) => {
+            Ok((w, text)) => {
+                texts.push((name.clone(), text));
                 for (line, problem) in &w.problems {
                     let _ = writeln!(stderr, "note: {name}:{line}: {problem}");
                 }
@@ -118,7 +127,7 @@ fn read_workflows(dir: &Path, out: &Reporter) -> Result<(Vec<Workflow>, bool), P
             }
         }
     }
-    Ok((workflows, bad))
+    Ok((workflows, texts, bad))
 }
 
 use std::io::Write as _;
@@ -134,15 +143,66 @@ fn print_notices(notices: Vec<Notice>, out: &Reporter) {
     }
 }
 
+/// Attack-path findings (OA300) for `audit DIR`: when `DIR` holds `.github/workflows`, its
+/// workflows judged against the roles the audit read. Nothing when it holds none; a note when the
+/// repository is not known or a workflow cannot be read (the audit of the roles goes on).
+pub fn audit_findings(
+    dir: &Path,
+    documents: &[DocumentRead],
+    repository_flag: Option<&str>,
+    min: Severity,
+    out: &Reporter,
+) -> Vec<Reported> {
+    if !dir.join(".github").join("workflows").is_dir() {
+        return Vec::new();
+    }
+    let mut stderr = out.lines();
+    let (workflows, texts, _) = match read_workflows(dir, out) {
+        Ok(read) => read,
+        Err(e) => {
+            let _ = writeln!(stderr, "note: attack paths not analysed: {e}");
+            return Vec::new();
+        }
+    };
+    let repository = match repository(repository_flag, dir) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(
+                stderr,
+                "note: attack paths not analysed: {e} (pass `--repository OWNER/REPO`)"
+            );
+            return Vec::new();
+        }
+    };
+    let roles: Vec<Role> = documents.iter().map(Role::from_document).collect();
+    let setting = Setting {
+        repository,
+        default_branch: git_default_branch(dir).unwrap_or_else(|| "main".into()),
+        issuer: crate::github::GITHUB_COM_ISSUER.into(),
+        audience: crate::github::DEFAULT_AUDIENCE.into(),
+        sub_template: None,
+    };
+    let analysis = paths::analyse(&workflows, &roles, &setting);
+    let mut reported = Vec::new();
+    for (file, finding) in paths::findings(&analysis, min.max(Severity::Medium)) {
+        let text = texts
+            .iter()
+            .find(|(n, _)| *n == file)
+            .map_or("", |(_, t)| t.as_str());
+        reported.extend(crate::trust::attach(&file, text, vec![finding]));
+    }
+    reported
+}
+
 /// `--repository`, else the git remote `origin`, else the one repository the claim policy names.
-fn repository(args: &PathsArgs) -> Result<String, PathsError> {
-    if let Some(r) = &args.repository {
+fn repository(flag: Option<&str>, dir: &Path) -> Result<String, PathsError> {
+    if let Some(r) = flag {
         return paths::check_repository(r).map(str::to_string);
     }
-    if let Some(r) = git_origin(&args.dir) {
+    if let Some(r) = git_origin(dir) {
         return Ok(r);
     }
-    let policy = args.dir.join(".github").join("oidc-assume.toml");
+    let policy = dir.join(".github").join("oidc-assume.toml");
     if let Ok(text) = std::fs::read_to_string(&policy)
         && let Ok(p) = crate::policy::Policy::from_toml(&text, &display(&policy))
         && let [one] = &p.named_repositories()[..]

@@ -84,6 +84,16 @@ fn audit(args: &AuditArgs, out: &Reporter) -> Result<u8, TrustError> {
     }
     let bad = collected.bad();
     print_notices(std::mem::take(&mut collected.notices), out);
+    for dir in args.paths.iter().filter(|p| p.is_dir()) {
+        let found = super::paths::audit_findings(
+            dir,
+            &collected.documents,
+            args.repository.as_deref(),
+            args.min_severity,
+            out,
+        );
+        collected.findings.extend(found);
+    }
     // A security gate that reads nothing must not pass: say what was looked at.
     if collected.documents.is_empty() && args.policy.is_none() && !bad {
         return Err(TrustError::NothingFound(collected.looked.describe()));

@@ -280,6 +280,46 @@ fn judge_job(judge: &judge::Judge<'_>, j: &Judged<'_>, out: &mut Vec<Record>) {
     }
 }
 
+/// The reachable paths that run unreviewed code, at or above `min`, as audit findings (OA300)
+/// in the file whose step (or job) starts them.
+pub fn findings(
+    analysis: &Analysis,
+    min: Severity,
+) -> Vec<(String, crate::trust::finding::Finding)> {
+    use crate::trust::checks::ATTACK_PATH;
+    let mut out = Vec::new();
+    for r in &analysis.records {
+        let Some(severity) = r
+            .severity
+            .filter(|s| r.reachable && r.untrusted_code && *s >= min)
+        else {
+            continue;
+        };
+        let file = r.called.clone().unwrap_or_else(|| r.workflow.clone());
+        let loc = crate::trust::document::Loc {
+            file: None,
+            line: r.step_line.unwrap_or(r.job_line),
+            column: 1,
+            pointer: format!("jobs.{}", r.job),
+        };
+        let power = r
+            .power
+            .as_ref()
+            .map_or_else(|| "power unknown".to_string(), Power::summary);
+        let message = format!(
+            "{} can become `{}` ({power}) through job `{}` on {}: {}; {}",
+            r.actor.name(),
+            r.role,
+            r.job,
+            r.trigger,
+            r.exposure,
+            r.because
+        );
+        out.push((file, ATTACK_PATH.at(&loc, message).severity(severity)));
+    }
+    out
+}
+
 /// How severe a reachable path is: critical when a stranger or a commenter runs their code
 /// with a role that can write; unknown power never rates above what is known.
 pub fn severity(actor: Actor, untrusted_code: bool, power: Option<&Power>) -> Severity {

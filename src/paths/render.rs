@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::{Analysis, Record, Role, Target};
 use crate::text::{escape_data, escape_property, neutralize_legacy, printable};
+use crate::trust::checks::ATTACK_PATH;
 use crate::trust::finding::Severity;
 use crate::trust::render::sarif::uri;
 use crate::workflow::actors::Actor;
@@ -339,7 +340,7 @@ pub fn sarif(analysis: &Analysis, cx: &Context<'_>) -> String {
                 flow.push(flow_step(&cx.roles[*i].path, cx.roles[*i].line, format!("power: {}", power_line(r))));
             }
             json!({
-                "ruleId": "OA200",
+                "ruleId": ATTACK_PATH.id,
                 "ruleIndex": 0,
                 "level": if severity >= Severity::High { "error" } else if severity == Severity::Medium { "warning" } else { "note" },
                 "message": {"text": format!("{} can become {} through {} on {}: {}", r.actor.name(), r.role, job_name(r), r.trigger, r.because)},
@@ -357,11 +358,11 @@ pub fn sarif(analysis: &Analysis, cx: &Context<'_>) -> String {
                 "name": "oidc-assume",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": [{
-                    "id": "OA200",
-                    "name": "attack-path",
-                    "shortDescription": {"text": "A workflow job can become an AWS role"},
-                    "fullDescription": {"text": "Someone who can start this job, running the code it runs, gets a token the role's trust policy admits."},
-                    "help": {"text": "Narrow the trust policy's `sub` condition to the refs or environments that deploy, or stop the job from running unreviewed code with `id-token: write`.", "markdown": "Narrow the trust policy's `sub` condition to the refs or environments that deploy, or stop the job from running unreviewed code with `id-token: write`."},
+                    "id": ATTACK_PATH.id,
+                    "name": ATTACK_PATH.name,
+                    "shortDescription": {"text": ATTACK_PATH.title},
+                    "fullDescription": {"text": ATTACK_PATH.why},
+                    "help": {"text": format!("{}\n\nfix: {}", ATTACK_PATH.why, ATTACK_PATH.fix), "markdown": format!("{}\n\n**Fix:** {}", ATTACK_PATH.why, ATTACK_PATH.fix)},
                     "defaultConfiguration": {"level": "error"},
                     "properties": {"tags": ["security"], "security-severity": "9.5", "precision": "high"},
                 }],

@@ -187,7 +187,7 @@ pub fn audit_policy_text(path: &str, text: &str) -> Result<Vec<Reported>, TrustE
     Ok(attach(path, text, checks::audit_policy(&file)))
 }
 
-fn attach(path: &str, text: &str, findings: Vec<Finding>) -> Vec<Reported> {
+pub(crate) fn attach(path: &str, text: &str, findings: Vec<Finding>) -> Vec<Reported> {
     let index = LineIndex::new(text);
     findings
         .into_iter()

@@ -213,3 +213,44 @@ async fn exit_codes_and_bad_input() {
     }
     insta::assert_snapshot!("bad_input", report);
 }
+
+/// `audit DIR` on a repository with workflows adds the paths that run unreviewed code as
+/// OA300 findings (the repository from the claim policy); without a known repository it says
+/// why it did not, and still audits the roles.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_reports_attack_paths() {
+    let run = Run::bare().args(&["audit", "acme-app", "--format", "json"]);
+    copy("acme-app", &run.path("acme-app"));
+    let out = run.run().await;
+    out.assert_code(13);
+    let doc = json(&out);
+    let paths: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "OA300")
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["severity"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect();
+    assert!(
+        paths.contains(&"critical acme-app/.github/workflows/preview.yml:19".to_string()),
+        "{paths:?}"
+    );
+    assert!(paths.iter().all(|p| !p.starts_with("low")), "{paths:?}");
+    let run = Run::bare().args(&["audit", "acme-app"]);
+    copy("acme-app", &run.path("acme-app"));
+    std::fs::remove_file(run.path("acme-app/.github/oidc-assume.toml")).unwrap();
+    let out = run.run().await;
+    out.assert_code(12);
+    assert!(
+        out.stderr.starts_with("note: attack paths not analysed: the repository is not known"),
+        "{}",
+        out.stderr
+    );
+}

@@ -197,9 +197,22 @@ fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| (&a.loc, a.meta.id, &a.message).cmp(&(&b.loc, b.meta.id, &b.message)));
 }
 
+/// The attack-path finding `audit` adds when the tree holds workflows: made by `paths`, which
+/// joins the workflows to these trust policies (not a check of one document).
+pub static ATTACK_PATH: Meta = Meta {
+    id: "OA300",
+    name: "attack-path",
+    title: "A workflow job can become this role, running code no reviewer approved",
+    severity: super::finding::Severity::High,
+    why: "Someone who can start the job (anyone with a GitHub account, anyone who can comment, anyone with write access) makes it run their code while it holds `id-token: write`; that code can request a token itself, and the role's trust policy admits it. What the role may do is theirs.",
+    fix: "narrow the role's `sub` condition to the refs or environments that deploy, or stop the job from running unreviewed code with `id-token: write` (split it: build without the token, deploy from the default branch)",
+};
+
 /// The metadata of every check, in id order (for SARIF rules and docs).
 pub fn all_meta() -> Vec<&'static Meta> {
-    CHECKS.iter().map(|c| c.meta()).collect()
+    let mut out: Vec<&'static Meta> = CHECKS.iter().map(|c| c.meta()).collect();
+    out.push(&ATTACK_PATH);
+    out
 }
 
 #[cfg(test)]
