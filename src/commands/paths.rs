@@ -10,6 +10,7 @@ use crate::error::{EXIT_CONFIG, EXIT_OK, Error};
 use crate::output::Reporter;
 use crate::paths::render::{self, Context};
 use crate::paths::{self, PathsError, Role, Setting};
+use crate::policy::Policy;
 use crate::token_claims::SubTemplate;
 use crate::trust::collect::{Collected, Notice, display};
 use crate::trust::finding::Severity;
@@ -21,12 +22,11 @@ use crate::workflow::{self, Workflow};
 /// Runs `paths`; returns the exit code (0, 10–13 by the worst path at or above
 /// `--min-severity`, 2 when a workflow or role input could not be read).
 pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
-    let template = args
-        .sub_template
-        .as_deref()
-        .map(SubTemplate::parse)
-        .transpose()
-        .map_err(PathsError::Template)?;
+    let policy = claim_policy(&args.dir);
+    let template = match args.sub_template.as_deref() {
+        Some(text) => Some(SubTemplate::parse(text).map_err(PathsError::Template)?),
+        None => policy.as_ref().and_then(|p| p.sub_template().cloned()),
+    };
     let (workflows, _, mut bad) = read_workflows(&args.dir, out)?;
     let mut collected = Collected::default();
     collected.input(&args.dir);
@@ -40,7 +40,7 @@ pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
         .iter()
         .map(Role::from_document)
         .collect();
-    let repository = repository(args.repository.as_deref(), &args.dir)?;
+    let repository = repository(args.repository.as_deref(), &args.dir, policy.as_ref())?;
     let default_branch = args
         .default_branch
         .clone()
@@ -164,7 +164,8 @@ pub fn audit_findings(
             return Vec::new();
         }
     };
-    let repository = match repository(repository_flag, dir) {
+    let policy = claim_policy(dir);
+    let repository = match repository(repository_flag, dir, policy.as_ref()) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(
@@ -180,7 +181,7 @@ pub fn audit_findings(
         default_branch: git_default_branch(dir).unwrap_or_else(|| "main".into()),
         issuer: crate::github::GITHUB_COM_ISSUER.into(),
         audience: crate::github::DEFAULT_AUDIENCE.into(),
-        sub_template: None,
+        sub_template: policy.as_ref().and_then(|p| p.sub_template().cloned()),
     };
     let analysis = paths::analyse(&workflows, &roles, &setting);
     let mut reported = Vec::new();
@@ -195,21 +196,29 @@ pub fn audit_findings(
 }
 
 /// `--repository`, else the git remote `origin`, else the one repository the claim policy names.
-fn repository(flag: Option<&str>, dir: &Path) -> Result<String, PathsError> {
+fn repository(
+    flag: Option<&str>,
+    dir: &Path,
+    policy: Option<&Policy>,
+) -> Result<String, PathsError> {
     if let Some(r) = flag {
         return paths::check_repository(r).map(str::to_string);
     }
     if let Some(r) = git_origin(dir) {
         return Ok(r);
     }
-    let policy = dir.join(".github").join("oidc-assume.toml");
-    if let Ok(text) = std::fs::read_to_string(&policy)
-        && let Ok(p) = crate::policy::Policy::from_toml(&text, &display(&policy))
-        && let [one] = &p.named_repositories()[..]
-    {
-        return Ok(one.clone());
+    match policy.map(Policy::named_repositories).as_deref() {
+        Some([one]) => Ok(one.clone()),
+        _ => Err(PathsError::NoRepository),
     }
-    Err(PathsError::NoRepository)
+}
+
+/// The repository's claim policy, `DIR/.github/oidc-assume.toml`, when it exists and compiles
+/// (the action reports a broken one; here it only names the repository and `sub` template).
+fn claim_policy(dir: &Path) -> Option<Policy> {
+    let path = dir.join(".github").join("oidc-assume.toml");
+    let text = walk::read_file(&path, false).ok()?;
+    Policy::from_toml(&text, &display(&path)).ok()
 }
 
 /// The `OWNER/REPO` of the remote `origin` in `DIR/.git/config`.

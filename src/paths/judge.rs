@@ -1,6 +1,10 @@
 //! One job on one trigger against one role: the roles it names matched to the tree, its tokens
 //! evaluated by IAM's rules ([`crate::trust::explain`]), and the record that says why. Pure.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use super::tokens::{self, JobAt, Samples, Setting, Token};
 use super::{Decisive, Record, Role, Target, severity};
 use crate::trust::simulate::{Decision, Scope, StatementResult, Verdict};
@@ -12,6 +16,12 @@ pub(super) struct Judge<'a> {
     pub roles: &'a [Role],
     pub setting: &'a Setting,
     pub samples: &'a Samples,
+    /// Per role: whether any statement could admit a GitHub token at all.
+    pub trusts_github: Vec<bool>,
+    /// Per role: the claims its conditions test (lower case), which alone decide its verdict.
+    keys: Vec<Vec<String>>,
+    /// Verdicts by role and the values of those claims: most jobs' tokens look alike to a role.
+    verdicts: RefCell<HashMap<(usize, Vec<Option<String>>), Rc<Verdict>>>,
 }
 
 /// The job and trigger a record is about.
@@ -68,7 +78,48 @@ fn stem(text: &str) -> String {
     s
 }
 
-impl Judge<'_> {
+impl<'a> Judge<'a> {
+    pub fn new(roles: &'a [Role], setting: &'a Setting, samples: &'a Samples) -> Judge<'a> {
+        let trusts_github = roles.iter().map(|r| trusts_github(r, setting)).collect();
+        let keys = roles.iter().map(tested_claims).collect();
+        Judge {
+            roles,
+            setting,
+            samples,
+            trusts_github,
+            keys,
+            verdicts: RefCell::default(),
+        }
+    }
+
+    /// IAM's verdict on role `i` for `token`, evaluated once per distinct set of the values the
+    /// role's conditions test.
+    fn verdict(&self, i: usize, token: &Token) -> Rc<Verdict> {
+        let values = self.keys[i]
+            .iter()
+            .map(|k| token.claims.get(k).map(str::to_string))
+            .collect();
+        let key = (i, values);
+        if let Some(v) = self.verdicts.borrow().get(&key) {
+            return Rc::clone(v);
+        }
+        let verdict = Rc::new(crate::trust::explain(&self.roles[i].trust, &token.claims));
+        self.verdicts.borrow_mut().insert(key, Rc::clone(&verdict));
+        verdict
+    }
+
+    /// Every token the job can get on the base's trigger, those running unreviewed code first.
+    pub fn tokens(&self, base: &Base<'_>) -> Vec<Token> {
+        let job = JobAt {
+            workflow: base.workflow,
+            environment: base.environment,
+            called: base.called,
+        };
+        let mut tokens = tokens::tokens(job, base.trigger, self.setting, self.samples);
+        tokens.sort_by_key(|t| t.reviewed);
+        tokens
+    }
+
     /// The roles the job's steps name: matched to the tree by name, else external or unresolved.
     pub fn targets(&self, named: &[(RoleRef, usize)]) -> Vec<Aim> {
         let mut out: Vec<Aim> = Vec::new();
@@ -130,7 +181,7 @@ impl Judge<'_> {
             let named = targets
                 .iter()
                 .any(|a| matches!(a.target, Target::Tree(j) if j == i));
-            if !named && trusts_github(role, self.setting) {
+            if !named && self.trusts_github[i] {
                 targets.push(Aim {
                     target: Target::Tree(i),
                     role: role.name.clone(),
@@ -141,7 +192,9 @@ impl Judge<'_> {
         }
     }
 
-    pub fn record(&self, base: &Base<'_>, aim: Aim, granted: bool) -> Record {
+    /// The record of `aim` for the job, whose tokens are `tokens` (`None`: it may not request
+    /// one).
+    pub fn record(&self, base: &Base<'_>, aim: Aim, tokens: Option<&[Token]>) -> Record {
         let exposure = base.exposure;
         let Aim {
             target,
@@ -171,29 +224,21 @@ impl Judge<'_> {
             token: None,
             decisive: None,
         };
-        if !granted {
+        let Some(tokens) = tokens else {
             record.because = "the job is not granted `id-token: write`, so it cannot request a token (GitHub's default grants none)".into();
             return record;
-        }
-        let job = JobAt {
-            workflow: base.workflow,
-            environment: base.environment,
-            called: base.called,
         };
-        let mut tokens = tokens::tokens(job, base.trigger, self.setting, self.samples);
         // Unreviewed code can only request its own token on the refs where it runs; the worst
-        // case first, so a named role's record shows it.
-        if !named {
-            tokens.retain(|t| !t.reviewed);
-        }
-        tokens.sort_by_key(|t| t.reviewed);
+        // case comes first, so a named role's record shows it.
+        let tokens = tokens.iter().filter(|t| named || !t.reviewed);
         match target {
-            Target::Tree(i) => self.evaluate(&mut record, &self.roles[i], tokens),
+            Target::Tree(i) => self.evaluate(&mut record, i, tokens),
             Target::External(_) | Target::Unresolved(_) => {
+                let first = tokens.into_iter().next();
                 record.reachable = true;
                 record.assumed = true;
-                record.untrusted_code &= !tokens.first().is_some_and(|t| t.reviewed);
-                record.token = tokens.into_iter().next();
+                record.untrusted_code &= !first.is_some_and(|t| t.reviewed);
+                record.token = first.cloned();
                 record.because = "assumed reachable: the step assumes this role, and the tree holds no trust policy for it to prove otherwise".into();
             }
         }
@@ -207,18 +252,19 @@ impl Judge<'_> {
         record
     }
 
-    fn evaluate(&self, record: &mut Record, role: &Role, tokens: Vec<Token>) {
+    fn evaluate<'t>(&self, record: &mut Record, i: usize, tokens: impl Iterator<Item = &'t Token>) {
+        let role = &self.roles[i];
         record.power = role.power.clone();
-        let mut closest: Option<(usize, Token, Verdict)> = None;
+        let mut closest: Option<(usize, &Token, Rc<Verdict>)> = None;
         for token in tokens {
-            let verdict = crate::trust::explain(&role.trust, &token.claims);
+            let verdict = self.verdict(i, token);
             if let Decision::Allowed { statement } = verdict.decision {
                 let st = &verdict.statements[statement];
                 record.reachable = true;
                 record.untrusted_code &= !token.reviewed;
-                record.because = admitted(st, &token);
+                record.because = admitted(st, token);
                 record.decisive = Some(decisive(role, st, None));
-                record.token = Some(token);
+                record.token = Some(token.clone());
                 return;
             }
             let distance = distance(&verdict);
@@ -230,11 +276,27 @@ impl Judge<'_> {
             record.because = "no token: the trigger runs on no ref the filters admit".into();
             return;
         };
-        let (because, decisive) = refused(role, &verdict, &token);
+        let (because, decisive) = refused(role, &verdict, token);
         record.because = because;
         record.decisive = decisive;
-        record.token = Some(token);
+        record.token = Some(token.clone());
     }
+}
+
+/// The claims a role's conditions test, in lower case (IAM matches key names so), and the
+/// issuer, whose provider decides which statements apply.
+fn tested_claims(role: &Role) -> Vec<String> {
+    let mut keys: Vec<String> = role
+        .trust
+        .statements
+        .iter()
+        .flat_map(|s| s.conditions.iter())
+        .map(|c| c.key_parts().1.to_ascii_lowercase())
+        .collect();
+    keys.push("iss".into());
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// Whether any statement of the role could admit a GitHub token at all.

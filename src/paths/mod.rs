@@ -167,11 +167,7 @@ pub fn analyse(workflows: &[Workflow], roles: &[Role], setting: &Setting) -> Ana
         .flat_map(|s| s.conditions.iter())
         .flat_map(|c| c.values.iter().map(|v| v.value.as_str()));
     let samples = tokens::Samples::from_values(values, &setting.default_branch);
-    let judge = judge::Judge {
-        roles,
-        setting,
-        samples: &samples,
-    };
+    let judge = judge::Judge::new(roles, setting, &samples);
     let mut analysis = Analysis {
         workflows: workflows.len(),
         ..Analysis::default()
@@ -274,8 +270,9 @@ fn judge_job(judge: &judge::Judge<'_>, j: &Judged<'_>, out: &mut Vec<Record>) {
         if any_role {
             judge.add_every_role(&mut targets, by_hand);
         }
+        let tokens = granted.then(|| judge.tokens(&base));
         for aim in targets {
-            out.push(judge.record(&base, aim, granted));
+            out.push(judge.record(&base, aim, tokens.as_deref()));
         }
     }
 }

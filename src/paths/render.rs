@@ -232,6 +232,31 @@ fn record_json(r: &Record, roles: &[Role]) -> Value {
     })
 }
 
+/// The records, serialised one at a time (a large tree has tens of thousands).
+struct Records<'a>(&'a [Record], &'a [Role]);
+
+impl serde::Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for r in self.0 {
+            seq.serialize_element(&record_json(r, self.1))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    version: u32,
+    repository: &'a str,
+    default_branch: &'a str,
+    sub_template: Option<&'a [String]>,
+    summary: Value,
+    paths: Records<'a>,
+    notes: &'a [String],
+}
+
 /// JSON output: the contract in docs/paths.md.
 pub fn json(
     analysis: &Analysis,
@@ -239,18 +264,13 @@ pub fn json(
     worst: Option<Severity>,
     exit_code: u8,
 ) -> String {
-    let paths: Vec<Value> = analysis
-        .records
-        .iter()
-        .map(|r| record_json(r, cx.roles))
-        .collect();
     let reachable = analysis.records.iter().filter(|r| r.reachable).count();
-    let doc = json!({
-        "version": 1,
-        "repository": cx.repository,
-        "default_branch": cx.default_branch,
-        "sub_template": cx.sub_template,
-        "summary": {
+    let report = Report {
+        version: 1,
+        repository: cx.repository,
+        default_branch: cx.default_branch,
+        sub_template: cx.sub_template,
+        summary: json!({
             "workflows": analysis.workflows,
             "jobs": analysis.jobs,
             "roles": cx.roles.len(),
@@ -258,11 +278,11 @@ pub fn json(
             "reachable": reachable,
             "worst": worst.map(Severity::as_str),
             "exit_code": exit_code,
-        },
-        "paths": paths,
-        "notes": analysis.notes,
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        }),
+        paths: Records(&analysis.records, cx.roles),
+        notes: &analysis.notes,
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -60,9 +60,17 @@ pub struct Policy {
     allowed_events: Vec<String>,
     allow: Vec<Rule>,
     deny: Vec<Rule>,
+    /// The repository's custom `sub` template, when the policy states it.
+    sub_template: Option<crate::token_claims::SubTemplate>,
 }
 
 impl Policy {
+    /// The repository's custom `sub` template (`sub_template = [...]`), which the dry run mints
+    /// and `paths` derives tokens with.
+    pub fn sub_template(&self) -> Option<&crate::token_claims::SubTemplate> {
+        self.sub_template.as_ref()
+    }
+
     /// The repositories the allow rules name exactly (`repository = "acme/app"`), sorted and
     /// without repeats: the repository a policy is for, when a tool is not told.
     pub fn named_repositories(&self) -> Vec<String> {
@@ -230,6 +238,7 @@ impl Policy {
                 conditions,
             }],
             deny: Vec::new(),
+            sub_template: None,
         }))
     }
 

@@ -17,8 +17,9 @@ use super::{
 use crate::aws::RoleArn;
 use crate::claims::{KNOWN_CLAIMS, TIME_CLAIMS, is_known_claim};
 use crate::text::did_you_mean;
+use crate::token_claims::SubTemplate;
 
-const TOP_KEYS: &[&str] = &["version", "defaults", "allow", "deny"];
+const TOP_KEYS: &[&str] = &["version", "sub_template", "defaults", "allow", "deny"];
 const DEFAULTS_KEYS: &[&str] = &["allowed_events"];
 
 struct Ctx<'a> {
@@ -91,8 +92,13 @@ pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
         .collect();
     let mut allow = Vec::new();
     let mut deny = Vec::new();
+    let mut sub_template = None;
     for (key, value) in doc.get_ref() {
         match key.get_ref().as_ref() {
+            "sub_template" => match sub_template_of(&ctx, value) {
+                Ok(t) => sub_template = Some(t),
+                Err(e) => errors.push(e),
+            },
             "version" => {
                 let ok = value
                     .get_ref()
@@ -169,6 +175,7 @@ pub fn parse(source: &str, origin: &str) -> Result<Policy, PolicyError> {
             allowed_events,
             allow,
             deny,
+            sub_template,
         }),
         1 => Err(errors.remove(0)),
         _ => Err(PolicyError::Several(errors)),
@@ -219,6 +226,23 @@ fn defaults(
         }
     }
     allowed
+}
+
+/// `sub_template = ["repo", "context", "job_workflow_ref"]`: the repository's OIDC `sub`
+/// customization, as its `include_claim_keys`.
+fn sub_template_of(
+    ctx: &Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+) -> Result<SubTemplate, PolicyError> {
+    let keys = strings(ctx, "sub_template", value)?;
+    let text: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    SubTemplate::parse(&text.join(",")).map_err(|e| {
+        ctx.error(
+            value.span(),
+            format!("`sub_template`: {e}"),
+            Some("list the claim keys of the repository's OIDC `sub` customization (`include_claim_keys`), e.g. `sub_template = [\"repo\", \"context\", \"job_workflow_ref\"]`".into()),
+        )
+    })
 }
 
 /// A string or a non-empty list of strings, with the span of each.

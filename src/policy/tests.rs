@@ -424,7 +424,7 @@ fn parse_errors_name_file_line_key_and_fix() {
         (
             "version = 1\nrules = []\n",
             "p.toml:2:1: unknown key `rules` in the policy",
-            "version, defaults, allow, deny",
+            "version, sub_template, defaults, allow, deny",
         ),
         (
             "version = 1\n[defaults]\nallowed_event = [\"push\"]\n",
@@ -797,4 +797,47 @@ roles = "not-an-arn"
         one.to_string(),
         "p.toml:4:1: unknown key `repo` in [[allow]]: not a GitHub OIDC claim"
     );
+}
+
+#[test]
+fn sub_template_is_read_strictly() {
+    let policy = |template: &str| {
+        Policy::from_toml(
+            &format!(
+                "version = 1\nsub_template = {template}\n[[allow]]\nname = \"a\"\nrepository = \"acme/app\"\n"
+            ),
+            "p.toml",
+        )
+    };
+    let keys = |p: &Policy| p.sub_template().map(|t| t.keys().join(","));
+    let ok = policy(r#"["repo", "context", "job_workflow_ref"]"#).unwrap();
+    assert_eq!(keys(&ok).as_deref(), Some("repo,context,job_workflow_ref"));
+    assert_eq!(
+        keys(&policy(r#""repository_owner""#).unwrap()).as_deref(),
+        Some("repository_owner")
+    );
+    assert_eq!(ok.named_repositories(), ["acme/app"]);
+    // (template, message)
+    let cases = [
+        (
+            r#"["repo", "branch"]"#,
+            "p.toml:2:16: `sub_template`: `branch` is not a claim GitHub can put in `sub`",
+        ),
+        (
+            r#"["repo", "repo"]"#,
+            "p.toml:2:16: `sub_template`: `repo` is listed twice",
+        ),
+        (
+            "[]",
+            "p.toml:2:16: `sub_template` is an empty list, which matches nothing",
+        ),
+        (
+            "3",
+            "p.toml:2:16: `sub_template` must be a string or a list of strings, not integer",
+        ),
+    ];
+    for (template, want) in cases {
+        let err = policy(template).unwrap_err().to_string();
+        assert!(err.starts_with(want), "{template}: {err}");
+    }
 }

@@ -226,3 +226,39 @@ async fn dry_run_against_moto_prints_masked_results() {
     // The request as sent and STS's answer with every credential masked.
     insta::assert_snapshot!(out.report());
 }
+
+/// The claim policy's `sub_template` shapes the minted `sub` (the derivation `paths` uses), and a
+/// rule on `sub` is judged against it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_policys_sub_template_shapes_the_minted_subject() {
+    let policy = "version = 1\nsub_template = [\"repo\", \"context\", \"job_workflow_ref\"]\n\n[[allow]]\nname = \"main through the deploy workflow\"\nsub = \"repo:octo-org/octo-repo:ref:refs/heads/main:job_workflow_ref:octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/main\"\n";
+    let out = Run::bare()
+        .file("p.toml", policy)
+        .args(&["dry-run", "--policy", "p.toml"])
+        .run()
+        .await;
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("sub                    `repo:octo-org/octo-repo:ref:refs/heads/main:job_workflow_ref:octo-org/octo-repo/.github/workflows/deploy.yml@refs/heads/… (124 characters in all)`"),
+        "{}",
+        out.stdout
+    );
+    let out = Run::bare()
+        .file("p.toml", policy)
+        .args(&[
+            "dry-run",
+            "--policy",
+            "p.toml",
+            "--claim",
+            "ref=refs/heads/dev",
+        ])
+        .run()
+        .await;
+    out.assert_code(3);
+    assert!(
+        out.stderr
+            .contains("actual:   `repo:octo-org/octo-repo:ref:refs/heads/dev:job_workflow_ref:"),
+        "{}",
+        out.stderr
+    );
+}

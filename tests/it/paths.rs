@@ -249,7 +249,8 @@ async fn audit_reports_attack_paths() {
     let out = run.run().await;
     out.assert_code(12);
     assert!(
-        out.stderr.starts_with("note: attack paths not analysed: the repository is not known"),
+        out.stderr
+            .starts_with("note: attack paths not analysed: the repository is not known"),
         "{}",
         out.stderr
     );

@@ -12,7 +12,7 @@ use crate::claims::Claims;
 use crate::config::Config;
 use crate::error::Error;
 use crate::output::random_hex;
-use crate::token_claims;
+use crate::token_claims::{self, SubTemplate};
 
 /// How the dry run's claims differ from the defaults.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +84,7 @@ const PR_NUMBER: &str = "7";
 const PROTECTED_BRANCH: &str = "refs/heads/main";
 
 /// Claims that look like a push to `main` of `octo-org/octo-repo` on a GitHub-hosted runner.
-pub fn default_claims(config: &Config, now: i64) -> Claims {
+pub fn default_claims(config: &Config, now: i64, template: Option<&SubTemplate>) -> Claims {
     let mut claims = Claims::from_pairs([
         ("actor", "octocat"),
         ("actor_id", "583231"),
@@ -116,7 +116,7 @@ pub fn default_claims(config: &Config, now: i64) -> Claims {
     claims.set_time("iat", now);
     claims.set_time("nbf", now - 300);
     claims.set_time("exp", now + 300);
-    derive_claims(&mut claims, &[]);
+    derive_claims(&mut claims, &[], template);
     claims
 }
 
@@ -125,7 +125,7 @@ pub fn default_claims(config: &Config, now: i64) -> Claims {
 /// repository: pull request #7 from `feature` into `main`, only `main` protected, the workflow
 /// `.github/workflows/deploy.yml`. So `--claim ref=refs/tags/v1.2.3` yields the token a tag
 /// push would get.
-pub fn derive_claims(claims: &mut Claims, explicit: &[String]) {
+pub fn derive_claims(claims: &mut Claims, explicit: &[String], template: Option<&SubTemplate>) {
     let protected = [PROTECTED_BRANCH.to_string()];
     let how = token_claims::Derivation {
         protected: &protected,
@@ -134,14 +134,18 @@ pub fn derive_claims(claims: &mut Claims, explicit: &[String]) {
         base_branch: "main",
         workflow_path: ".github/workflows/deploy.yml",
         job_workflow: None,
-        sub_template: None,
+        sub_template: template,
     };
     token_claims::derive(claims, explicit, &how);
 }
 
 /// Applies the overrides (file, `--claim`, `--without-claim`) to the defaults and derives the
 /// rest, recording which claims were set and which derived.
-pub fn apply_overrides(defaults: Claims, overrides: &ClaimOverrides) -> Result<Minted, Error> {
+pub fn apply_overrides(
+    defaults: Claims,
+    overrides: &ClaimOverrides,
+    template: Option<&SubTemplate>,
+) -> Result<Minted, Error> {
     let mut claims = defaults.clone();
     let mut explicit: Vec<String> = Vec::new();
     if let Some(path) = &overrides.file {
@@ -167,7 +171,7 @@ pub fn apply_overrides(defaults: Claims, overrides: &ClaimOverrides) -> Result<M
         claims.set(name.clone(), value.clone());
         explicit.push(name.clone());
     }
-    derive_claims(&mut claims, &explicit);
+    derive_claims(&mut claims, &explicit, template);
     for name in &overrides.remove {
         claims.remove(name);
     }
@@ -197,7 +201,7 @@ mod tests {
     fn base() -> Claims {
         let env = Env::default();
         let config = Config::from_inputs(Inputs::new(&Flags::new(), &env), Mode::DryRun).unwrap();
-        default_claims(&config, 1_000)
+        default_claims(&config, 1_000, None)
     }
 
     fn mint(set: &[(&str, &str)]) -> Minted {
@@ -208,7 +212,7 @@ mod tests {
                 .collect(),
             ..Default::default()
         };
-        apply_overrides(base(), &overrides).unwrap()
+        apply_overrides(base(), &overrides, None).unwrap()
     }
 
     #[test]
@@ -243,6 +247,7 @@ mod tests {
                 remove: vec!["ref_protected".into()],
                 ..Default::default()
             },
+            None,
         )
         .unwrap();
         let claims = &minted.claims;

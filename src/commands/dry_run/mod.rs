@@ -142,7 +142,14 @@ impl DryRun<'_> {
     /// Mints a token for the default claims with the overrides, and prints its claims marked
     /// by origin.
     fn mint(&self, overrides: &ClaimOverrides) -> Result<Token, Error> {
-        let minted = apply_overrides(default_claims(&self.prepared.config, self.now), overrides)?;
+        let template = self
+            .prepared
+            .loaded
+            .policy
+            .as_ref()
+            .and_then(|p| p.sub_template());
+        let defaults = default_claims(&self.prepared.config, self.now, template);
+        let minted = apply_overrides(defaults, overrides, template)?;
         let key = SigningKey::generate("oidc-assume-dry-run")?;
         let token = key.mint(&minted.claims)?;
         let mut report = String::from(
