@@ -21,7 +21,7 @@ pub(super) struct Judge<'a> {
     /// Per role: the claims its conditions test (lower case), which alone decide its verdict.
     keys: Vec<Vec<String>>,
     /// Verdicts by role and the values of those claims: most jobs' tokens look alike to a role.
-    verdicts: RefCell<HashMap<(usize, Vec<Option<String>>), Rc<Verdict>>>,
+    verdicts: RefCell<HashMap<VerdictKey, Rc<Verdict>>>,
 }
 
 /// The job and trigger a record is about.
@@ -33,6 +33,9 @@ pub(super) struct Base<'a> {
     pub exposure: &'a Exposure,
     pub environment: Option<&'a str>,
 }
+
+/// A role's index and the values of the claims it tests.
+type VerdictKey = (usize, Vec<Option<String>>);
 
 /// A role to judge a job against.
 pub(super) struct Aim {
