@@ -21,7 +21,7 @@ pub(super) struct Judge<'a> {
     /// Per role: the claims its conditions test (lower case), which alone decide its verdict.
     keys: Vec<Vec<String>>,
     /// Verdicts by role and the values of those claims: most jobs' tokens look alike to a role.
-    verdicts: RefCell<HashMap<VerdictKey, Rc<Verdict>>>,
+    verdicts: RefCell<HashMap<VerdictKey, Verdicts>>,
 }
 
 /// The job and trigger a record is about.
@@ -34,8 +34,12 @@ pub(super) struct Base<'a> {
     pub environment: Option<&'a str>,
 }
 
-/// A role's index and the values of the claims it tests.
-type VerdictKey = (usize, Vec<Option<String>>);
+/// A role's index and a hash of the values of the claims it tests.
+type VerdictKey = (usize, u64);
+
+/// Verdicts under one key, each with the values it was evaluated for (checked on every hit, so
+/// a hash collision cannot lend one token another's verdict).
+type Verdicts = Vec<(Vec<Option<String>>, Rc<Verdict>)>;
 
 /// A role to judge a job against.
 pub(super) struct Aim {
@@ -98,21 +102,37 @@ impl<'a> Judge<'a> {
     /// IAM's verdict on role `i` for `token`, evaluated once per distinct set of the values the
     /// role's conditions test.
     fn verdict(&self, i: usize, token: &Token) -> Rc<Verdict> {
-        let values = self.keys[i]
-            .iter()
-            .map(|k| token.claims.get(k).map(str::to_string))
-            .collect();
-        let key = (i, values);
-        if let Some(v) = self.verdicts.borrow().get(&key) {
+        use std::hash::{Hash, Hasher};
+        let keys = &self.keys[i];
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        keys.iter()
+            .for_each(|k| token.claims.get(k).hash(&mut hasher));
+        let key = (i, hasher.finish());
+        let same = |seen: &[Option<String>]| {
+            seen.iter()
+                .map(Option::as_deref)
+                .eq(keys.iter().map(|k| token.claims.get(k)))
+        };
+        if let Some(list) = self.verdicts.borrow().get(&key)
+            && let Some((_, v)) = list.iter().find(|(seen, _)| same(seen))
+        {
             return Rc::clone(v);
         }
         let verdict = Rc::new(crate::trust::explain(&self.roles[i].trust, &token.claims));
-        self.verdicts.borrow_mut().insert(key, Rc::clone(&verdict));
+        let seen = keys
+            .iter()
+            .map(|k| token.claims.get(k).map(str::to_string))
+            .collect();
+        self.verdicts
+            .borrow_mut()
+            .entry(key)
+            .or_default()
+            .push((seen, Rc::clone(&verdict)));
         verdict
     }
 
     /// Every token the job can get on the base's trigger, those running unreviewed code first.
-    pub fn tokens(&self, base: &Base<'_>) -> Vec<Token> {
+    pub fn tokens(&self, base: &Base<'_>) -> Vec<Rc<Token>> {
         let job = JobAt {
             workflow: base.workflow,
             environment: base.environment,
@@ -120,7 +140,7 @@ impl<'a> Judge<'a> {
         };
         let mut tokens = tokens::tokens(job, base.trigger, self.setting, self.samples);
         tokens.sort_by_key(|t| t.reviewed);
-        tokens
+        tokens.into_iter().map(Rc::new).collect()
     }
 
     /// The roles the job's steps name: matched to the tree by name, else external or unresolved.
@@ -197,7 +217,7 @@ impl<'a> Judge<'a> {
 
     /// The record of `aim` for the job, whose tokens are `tokens` (`None`: it may not request
     /// one).
-    pub fn record(&self, base: &Base<'_>, aim: Aim, tokens: Option<&[Token]>) -> Record {
+    pub fn record(&self, base: &Base<'_>, aim: Aim, tokens: Option<&[Rc<Token>]>) -> Record {
         let exposure = base.exposure;
         let Aim {
             target,
@@ -241,7 +261,7 @@ impl<'a> Judge<'a> {
                 record.reachable = true;
                 record.assumed = true;
                 record.untrusted_code &= !first.is_some_and(|t| t.reviewed);
-                record.token = first.cloned();
+                record.token = first.map(Rc::clone);
                 record.because = "assumed reachable: the step assumes this role, and the tree holds no trust policy for it to prove otherwise".into();
             }
         }
@@ -249,16 +269,21 @@ impl<'a> Judge<'a> {
             record.severity = Some(severity(
                 record.actor,
                 record.untrusted_code,
-                record.power.as_ref(),
+                record.power.as_deref(),
             ));
         }
         record
     }
 
-    fn evaluate<'t>(&self, record: &mut Record, i: usize, tokens: impl Iterator<Item = &'t Token>) {
+    fn evaluate<'t>(
+        &self,
+        record: &mut Record,
+        i: usize,
+        tokens: impl Iterator<Item = &'t Rc<Token>>,
+    ) {
         let role = &self.roles[i];
         record.power = role.power.clone();
-        let mut closest: Option<(usize, &Token, Rc<Verdict>)> = None;
+        let mut closest: Option<(usize, &Rc<Token>, Rc<Verdict>)> = None;
         for token in tokens {
             let verdict = self.verdict(i, token);
             if let Decision::Allowed { statement } = verdict.decision {
@@ -267,7 +292,7 @@ impl<'a> Judge<'a> {
                 record.untrusted_code &= !token.reviewed;
                 record.because = admitted(st, token);
                 record.decisive = Some(decisive(role, st, None));
-                record.token = Some(token.clone());
+                record.token = Some(Rc::clone(token));
                 return;
             }
             let distance = distance(&verdict);
@@ -282,7 +307,7 @@ impl<'a> Judge<'a> {
         let (because, decisive) = refused(role, &verdict, token);
         record.because = because;
         record.decisive = decisive;
-        record.token = Some(token.clone());
+        record.token = Some(Rc::clone(token));
     }
 }
 

@@ -14,6 +14,8 @@ pub mod render;
 mod repository;
 pub mod tokens;
 
+use std::rc::Rc;
+
 use crate::trust::DocumentRead;
 use crate::trust::document::TrustDocument;
 use crate::trust::finding::Severity;
@@ -62,7 +64,7 @@ pub struct Role {
     /// `aws_iam_role.deploy`, `DeployRole`, …
     pub resource: String,
     pub trust: TrustDocument,
-    pub power: Option<Power>,
+    pub power: Option<Rc<Power>>,
 }
 
 impl Role {
@@ -81,7 +83,7 @@ impl Role {
             line: d.line,
             resource: d.resource.clone(),
             trust: d.trust.clone(),
-            power: d.power.clone(),
+            power: d.power.clone().map(Rc::new),
         }
     }
 }
@@ -126,14 +128,14 @@ pub struct Record {
     pub untrusted_code: bool,
     pub actor: Actor,
     pub severity: Option<Severity>,
-    pub power: Option<Power>,
+    pub power: Option<Rc<Power>>,
     /// Who starts it and whose code runs.
     pub exposure: String,
     /// Why the role admits or refuses the token.
     pub because: String,
     pub unless: Option<String>,
     /// The token that proves the path (or the closest refused one).
-    pub token: Option<Token>,
+    pub token: Option<Rc<Token>>,
     pub decisive: Option<Decisive>,
 }
 
@@ -301,7 +303,7 @@ pub fn findings(
         };
         let power = r
             .power
-            .as_ref()
+            .as_deref()
             .map_or_else(|| "power unknown".to_string(), Power::summary);
         let message = format!(
             "{} can become `{}` ({power}) through job `{}` on {}: {}; {}",

@@ -10,6 +10,7 @@ use super::{Analysis, Record, Role, Target};
 use crate::text::{escape_data, escape_property, neutralize_legacy, printable};
 use crate::trust::checks::ATTACK_PATH;
 use crate::trust::finding::Severity;
+use crate::trust::power::Power;
 use crate::trust::render::sarif::uri;
 use crate::workflow::actors::Actor;
 
@@ -200,7 +201,7 @@ fn record_json(r: &Record, roles: &[Role]) -> Value {
         ),
         _ => (Value::Null, Value::Null, Value::Null),
     };
-    let power = r.power.as_ref().map_or(
+    let power = r.power.as_deref().map_or(
         Value::Null,
         |p| json!({"level": p.level().key(), "summary": p.summary(), "complete": p.complete()}),
     );
@@ -221,7 +222,7 @@ fn record_json(r: &Record, roles: &[Role]) -> Value {
         "actor": actor_key(r.actor),
         "actor_text": r.actor.name(),
         "severity": r.severity.map(Severity::as_str),
-        "permissions": r.power.as_ref().map(|p| p.permissions()).unwrap_or_default(),
+        "permissions": r.power.as_deref().map(Power::permissions).unwrap_or_default(),
         "power": power,
         "because": r.because,
         "exposure": r.exposure,

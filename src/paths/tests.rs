@@ -1,5 +1,7 @@
 //! Table tests of the analysis: triggers × checkouts × trust conditions × power.
 
+use std::rc::Rc;
+
 use super::*;
 use crate::token_claims::SubTemplate;
 use crate::trust::finding::Severity;
@@ -26,7 +28,7 @@ fn role(name: &str, sub_op: &str, subs: &[&str], managed: &[&str]) -> Role {
         line: 1,
         resource: "-".into(),
         trust,
-        power: Some(power),
+        power: Some(Rc::new(power)),
     }
 }
 
