@@ -83,12 +83,12 @@ pub fn command(args: &PathsArgs, out: &Reporter) -> Result<u8, Error> {
     Ok(code)
 }
 
-/// Reads `DIR/.github/workflows/*.yml|yaml`, in name order. A workflow that cannot be read is
-/// reported and the others analysed (the exit code is then 2); no workflow directory at all is
-/// an error.
 /// The workflows, their texts (for quoting lines), and whether one could not be read.
 type Workflows = (Vec<Workflow>, Vec<(String, String)>, bool);
 
+/// Reads `DIR/.github/workflows/*.yml|yaml`, in name order, with the local composite actions
+/// their steps use put in place. A workflow that cannot be read is reported and the others
+/// analysed (the exit code is then 2); no workflow directory at all is an error.
 fn read_workflows(dir: &Path, out: &Reporter) -> Result<Workflows, PathsError> {
     let wdir = dir.join(".github").join("workflows");
     let entries = std::fs::read_dir(&wdir).map_err(|e| PathsError::NoWorkflows {
@@ -127,7 +127,63 @@ fn read_workflows(dir: &Path, out: &Reporter) -> Result<Workflows, PathsError> {
             }
         }
     }
+    let actions = read_actions(dir, &workflows, &mut texts, out);
+    for w in &mut workflows {
+        workflow::expand_actions(w, &actions);
+    }
     Ok((workflows, texts, bad))
+}
+
+/// The local composite actions the workflows' steps use (`uses: ./PATH`), read from
+/// `DIR/PATH/action.yml` (or `.yaml`), as `(PATH, steps)`; one that cannot be read is noted and
+/// left out (its steps then go unseen, which the note says).
+fn read_actions(
+    dir: &Path,
+    workflows: &[Workflow],
+    texts: &mut Vec<(String, String)>,
+    out: &Reporter,
+) -> Vec<(String, Vec<workflow::Step>)> {
+    let mut wanted: Vec<String> = workflows
+        .iter()
+        .flat_map(|w| w.jobs.iter())
+        .flat_map(|j| j.steps.iter())
+        .filter_map(|s| s.uses.as_deref()?.strip_prefix("./"))
+        .map(|p| p.trim_end_matches('/').to_string())
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut stderr = out.lines();
+    let mut actions = Vec::new();
+    for local in wanted {
+        let found = ["action.yml", "action.yaml"]
+            .iter()
+            .map(|f| dir.join(&local).join(f))
+            .find(|p| p.is_file());
+        let Some(file) = found else {
+            let _ = writeln!(
+                stderr,
+                "note: `./{local}` has no action.yml: its steps are not analysed"
+            );
+            continue;
+        };
+        let name = display(&file);
+        let read = walk::read_file(&file, false)
+            .map_err(|skip| format!("not read: {skip}"))
+            .and_then(|text| {
+                let steps = workflow::read_action(&name, &text).map_err(|e| e.to_string())?;
+                Ok((steps, text))
+            });
+        match read {
+            Ok((steps, text)) => {
+                texts.push((name, text));
+                actions.push((local, steps));
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "note: {name}: {e}: its steps are not analysed");
+            }
+        }
+    }
+    actions
 }
 
 use std::io::Write as _;

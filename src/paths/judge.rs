@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::tokens::{self, JobAt, Samples, Setting, Token};
-use super::{Decisive, Record, Role, Target, severity};
+use super::{Decisive, Record, Role, StepAt, Target, severity};
 use crate::trust::simulate::{Decision, Scope, StatementResult, Verdict};
 use crate::workflow::actors::Exposure;
 use crate::workflow::credentials::RoleRef;
@@ -48,16 +48,19 @@ pub(super) struct Aim {
     pub role: String,
     /// The step that names it or requests the token.
     pub step_line: Option<usize>,
+    /// The file of that step, when not the job's workflow.
+    pub step_file: Option<String>,
     /// A step names it (else: reached by requesting a token in unreviewed code).
     pub named: bool,
 }
 
 impl Aim {
-    fn named(target: Target, role: String, line: usize) -> Aim {
+    fn named(target: Target, role: String, (line, file): StepAt) -> Aim {
         Aim {
             target,
             role,
             step_line: Some(line),
+            step_file: file,
             named: true,
         }
     }
@@ -144,26 +147,30 @@ impl<'a> Judge<'a> {
     }
 
     /// The roles the job's steps name: matched to the tree by name, else external or unresolved.
-    pub fn targets(&self, named: &[(RoleRef, usize)]) -> Vec<Aim> {
+    pub fn targets(&self, named: &[(RoleRef, StepAt)]) -> Vec<Aim> {
         let mut out: Vec<Aim> = Vec::new();
         for (role, line) in named {
             let aim = match role {
                 RoleRef::Literal(text) => {
                     let name = role_name(text);
                     match self.roles.iter().position(|r| r.name == name) {
-                        Some(i) => Aim::named(Target::Tree(i), text.clone(), *line),
-                        None => Aim::named(Target::External(text.clone()), text.clone(), *line),
+                        Some(i) => Aim::named(Target::Tree(i), text.clone(), line.clone()),
+                        None => {
+                            Aim::named(Target::External(text.clone()), text.clone(), line.clone())
+                        }
                     }
                 }
                 RoleRef::Expression(expr) => {
                     let inner = expr.trim_start_matches("${{").trim_end_matches("}}").trim();
                     let key = stem(inner.rsplit('.').next().unwrap_or(inner));
                     match self.by_name(&key)[..] {
-                        [i] => Aim::named(Target::Tree(i), self.roles[i].name.clone(), *line),
+                        [i] => {
+                            Aim::named(Target::Tree(i), self.roles[i].name.clone(), line.clone())
+                        }
                         _ => Aim::named(
                             Target::Unresolved(inner.to_string()),
                             format!("unresolved:{inner}"),
-                            *line,
+                            line.clone(),
                         ),
                     }
                 }
@@ -199,7 +206,7 @@ impl<'a> Judge<'a> {
     }
 
     /// Every role of the tree that trusts a GitHub web identity, beyond those already named.
-    pub fn add_every_role(&self, targets: &mut Vec<Aim>, by_hand: Option<usize>) {
+    pub fn add_every_role(&self, targets: &mut Vec<Aim>, by_hand: Option<&StepAt>) {
         for (i, role) in self.roles.iter().enumerate() {
             let named = targets
                 .iter()
@@ -208,7 +215,8 @@ impl<'a> Judge<'a> {
                 targets.push(Aim {
                     target: Target::Tree(i),
                     role: role.name.clone(),
-                    step_line: by_hand,
+                    step_line: by_hand.map(|(line, _)| *line),
+                    step_file: by_hand.and_then(|(_, file)| file.clone()),
                     named: false,
                 });
             }
@@ -223,6 +231,7 @@ impl<'a> Judge<'a> {
             target,
             role,
             step_line,
+            step_file,
             named,
         } = aim;
         let mut record = Record {
@@ -235,6 +244,7 @@ impl<'a> Judge<'a> {
             role,
             target: target.clone(),
             step_line,
+            step_file,
             reachable: false,
             assumed: false,
             untrusted_code: exposure.untrusted_code,

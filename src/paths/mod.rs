@@ -122,6 +122,8 @@ pub struct Record {
     pub target: Target,
     /// The step that names the role (`None`: reached by requesting a token by hand).
     pub step_line: Option<usize>,
+    /// The file that step is written in, when not the job's workflow (a composite action).
+    pub step_file: Option<String>,
     pub reachable: bool,
     /// Reachable by assumption: the step assumes a role the tree does not define.
     pub assumed: bool,
@@ -229,20 +231,26 @@ fn token_granted(j: &Judged<'_>) -> bool {
 }
 
 /// The roles a job's steps name, with the step's line.
-fn named_roles(job: &Job) -> Vec<(RoleRef, usize)> {
+fn named_roles(job: &Job) -> Vec<(RoleRef, StepAt)> {
     credential_uses(job)
         .into_iter()
         .filter(|u| u.kind != Kind::StaticKeys)
-        .flat_map(|u| u.roles.into_iter().map(move |r| (r, u.line)))
+        .flat_map(|u| {
+            let at = (u.line, job.steps[u.step].file.clone());
+            u.roles.into_iter().map(move |r| (r, at.clone()))
+        })
         .collect()
 }
 
+/// A step's line and, when not the workflow, its file.
+pub(crate) type StepAt = (usize, Option<String>);
+
 /// Whether the job requests a token by hand (then it can name any role in code).
-fn requests_token(job: &Job) -> Option<usize> {
+fn requests_token(job: &Job) -> Option<StepAt> {
     credential_uses(job)
         .into_iter()
         .find(|u| u.kind == Kind::TokenRequest)
-        .map(|u| u.line)
+        .map(|u| (u.line, job.steps[u.step].file.clone()))
 }
 
 fn judge_job(judge: &judge::Judge<'_>, j: &Judged<'_>, out: &mut Vec<Record>) {
@@ -270,7 +278,7 @@ fn judge_job(judge: &judge::Judge<'_>, j: &Judged<'_>, out: &mut Vec<Record>) {
         let mut targets = judge.targets(&named);
         let any_role = granted && (exposure.untrusted_code || by_hand.is_some());
         if any_role {
-            judge.add_every_role(&mut targets, by_hand);
+            judge.add_every_role(&mut targets, by_hand.as_ref());
         }
         let tokens = granted.then(|| judge.tokens(&base));
         for aim in targets {
@@ -294,7 +302,11 @@ pub fn findings(
         else {
             continue;
         };
-        let file = r.called.clone().unwrap_or_else(|| r.workflow.clone());
+        let file = r
+            .step_file
+            .clone()
+            .or_else(|| r.called.clone())
+            .unwrap_or_else(|| r.workflow.clone());
         let loc = crate::trust::document::Loc {
             file: None,
             line: r.step_line.unwrap_or(r.job_line),

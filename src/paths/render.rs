@@ -58,7 +58,10 @@ fn role_at(r: &Record, roles: &[Role]) -> String {
 
 /// The file the job's steps are written in (the called workflow, for a reusable one's job).
 fn step_file(r: &Record) -> &str {
-    r.called.as_deref().unwrap_or(&r.workflow)
+    r.step_file
+        .as_deref()
+        .or(r.called.as_deref())
+        .unwrap_or(&r.workflow)
 }
 
 fn job_name(r: &Record) -> String {
@@ -228,6 +231,7 @@ fn record_json(r: &Record, roles: &[Role]) -> Value {
         "exposure": r.exposure,
         "unless": r.unless,
         "step_line": r.step_line,
+        "step_file": step_file(r),
         "token": token_json(r),
         "decisive": r.decisive.as_ref().map(|d| json!({"file": d.path, "line": d.line, "text": d.text})),
     })

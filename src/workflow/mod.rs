@@ -12,7 +12,7 @@ pub mod credentials;
 pub mod model;
 pub mod permissions;
 
-pub use model::{Filter, Job, Step, Trigger, Workflow, read};
+pub use model::{Filter, Job, Step, Trigger, Workflow, expand_actions, read, read_action};
 pub use permissions::{Access, Permissions};
 
 /// Why a workflow file was not read at all.

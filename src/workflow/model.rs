@@ -89,6 +89,86 @@ pub struct Step {
     pub with: Vec<(String, String)>,
     pub env: Vec<(String, String)>,
     pub condition: Option<String>,
+    /// The file the step is written in when it is not the workflow: a local composite action's
+    /// `action.yml`, whose steps run in the job that uses it.
+    pub file: Option<String>,
+}
+
+/// Reads a local action's `action.yml`: the steps of a composite action (`runs.using:
+/// composite`), each marked with the file; none for JavaScript and container actions (their code
+/// is not a workflow's to read).
+pub fn read_action(path: &str, text: &str) -> Result<Vec<Step>, WorkflowError> {
+    let parsed = yaml::parse(text, 0).map_err(|(line, column, message)| WorkflowError::Yaml {
+        path: path.to_string(),
+        line,
+        column,
+        message,
+    })?;
+    let runs = parsed.root.get("runs");
+    let composite = runs
+        .and_then(|r| r.get("using"))
+        .and_then(scalar)
+        .is_some_and(|u| u == "composite");
+    if !composite {
+        return Ok(Vec::new());
+    }
+    let reader = Reader {
+        index: LineIndex::new(text),
+        text,
+        problems: Vec::new(),
+    };
+    let steps = runs
+        .and_then(|r| r.get("steps"))
+        .map(|s| s.one_or_many())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| Step {
+            file: Some(path.to_string()),
+            ..reader.step(n)
+        })
+        .collect();
+    Ok(steps)
+}
+
+/// Puts the steps of the local composite actions a workflow's jobs use in place, after the step
+/// that uses them, their `${{ inputs.X }}` replaced by what that step passes `with:`. `actions`
+/// maps a `uses: ./PATH` (as written, without `./`) to the action's steps.
+pub fn expand_actions(workflow: &mut Workflow, actions: &[(String, Vec<Step>)]) {
+    for job in &mut workflow.jobs {
+        let mut steps = Vec::with_capacity(job.steps.len());
+        for step in std::mem::take(&mut job.steps) {
+            let local = step
+                .uses
+                .as_deref()
+                .and_then(|u| u.strip_prefix("./"))
+                .map(|u| u.trim_end_matches('/'));
+            let inner = local.and_then(|u| actions.iter().find(|(p, _)| p == u));
+            let with = step.with.clone();
+            steps.push(step);
+            for s in inner.map_or(&[][..], |(_, s)| s.as_slice()) {
+                let mut s = s.clone();
+                for (_, v) in s.with.iter_mut().chain(s.env.iter_mut()) {
+                    *v = with_inputs(v, &with);
+                }
+                steps.push(s);
+            }
+        }
+        job.steps = steps;
+    }
+}
+
+/// `${{ inputs.NAME }}` replaced by the caller's `with: NAME` where given.
+fn with_inputs(value: &str, with: &[(String, String)]) -> String {
+    let mut out = value.to_string();
+    for (k, v) in with {
+        for form in [
+            format!("${{{{ inputs.{k} }}}}"),
+            format!("${{{{inputs.{k}}}}}"),
+        ] {
+            out = out.replace(&form, v);
+        }
+    }
+    out
 }
 
 /// Reads one workflow file.
@@ -284,6 +364,7 @@ impl Reader<'_> {
             with: pairs(node.get("with")),
             env: pairs(node.get("env")),
             condition: node.get("if").and_then(scalar),
+            file: None,
         }
     }
 }
@@ -513,6 +594,45 @@ jobs:
         assert_eq!(
             w.jobs[0].permissions.as_ref().unwrap().access("id-token"),
             Some(Access::None)
+        );
+    }
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+
+    #[test]
+    fn composite_steps_run_in_the_job_with_the_callers_inputs() {
+        let action = "name: login\ninputs:\n  role: {}\nruns:\n  using: composite\n  steps:\n    - uses: aws-actions/configure-aws-credentials@v4\n      with:\n        role-to-assume: ${{ inputs.role }}\n    - run: aws sts get-caller-identity\n      shell: bash\n";
+        let steps = read_action(".github/actions/login/action.yml", action).unwrap();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[0].line, 7);
+        assert_eq!(
+            steps[0].file.as_deref(),
+            Some(".github/actions/login/action.yml")
+        );
+        let js = "name: x\nruns:\n  using: node20\n  main: index.js\n";
+        assert!(read_action("a/action.yml", js).unwrap().is_empty());
+        let text = "on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - uses: ./.github/actions/login/\n        with:\n          role: arn:aws:iam::1:role/deploy\n      - uses: ./.github/actions/other\n";
+        let mut w = read("w.yml", text).unwrap();
+        expand_actions(&mut w, &[(".github/actions/login".into(), steps)]);
+        let uses: Vec<Option<&str>> = w.jobs[0].steps.iter().map(|s| s.uses.as_deref()).collect();
+        assert_eq!(
+            uses,
+            [
+                Some("./.github/actions/login/"),
+                Some("aws-actions/configure-aws-credentials@v4"),
+                None,
+                Some("./.github/actions/other")
+            ]
+        );
+        assert_eq!(
+            w.jobs[0].steps[1].with,
+            [(
+                "role-to-assume".to_string(),
+                "arn:aws:iam::1:role/deploy".to_string()
+            )]
         );
     }
 }

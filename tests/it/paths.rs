@@ -102,6 +102,15 @@ async fn json_records_follow_the_contract() {
         })
         .collect();
     insta::assert_snapshot!("platform_cfn_records", summary.join("\n"));
+    // A local composite action's step names the role: the record points into its action.yml.
+    let warm = records.iter().find(|r| r["job"] == "warm").unwrap();
+    assert_eq!(
+        (warm["step_file"].as_str(), warm["step_line"].as_u64()),
+        (
+            Some("platform-cfn/.github/actions/aws-login/action.yml"),
+            Some(13)
+        )
+    );
     let critical = records
         .iter()
         .find(|r| r["severity"] == "critical")
