@@ -26,7 +26,7 @@ LAYERS = [
     ("leaf rules, pure", ["text", "aws", "github", "claims", "secret", "tags", "exit"]),
     ("leaf I/O: the environment (read once), the platform corner, the reporter", ["env", "platform", "output"]),
     ("rules over the leaves", ["files", "mint", "verify", "policy", "net", "retry", "token_claims"]),
-    ("what users write: inputs, trust policies, workflows", ["inputs", "config", "trust", "workflow", "paths"]),
+    ("what users write: inputs, trust policies, workflows", ["inputs", "config", "trust", "workflow", "paths", "migrate"]),
     ("I/O at the edges, behind small traits", ["oidc", "sts", "export", "profiles"]),
     ("the error model and decisions over it", ["error", "refusal"]),
     ("the run's preparation", ["plan", "preflight", "runner"]),

@@ -80,6 +80,10 @@ pub enum Commands {
     /// Exit codes: 0 no path at or above `--min-severity`, 10 low, 11 medium, 12 high, 13
     /// critical, 2 bad input. JSON contract and rules: docs/paths.md.
     Paths(PathsArgs),
+    /// Move the workflows off IAM-user keys: the roles that replace them (trust admitting exactly
+    /// the jobs' tokens, checked with the path evaluator), the workflow edits as a diff, and how
+    /// to retire the keys. Writes only with `--write`. Docs: docs/migrate.md.
+    Migrate(MigrateArgs),
 }
 
 /// Options of `dry-run`.
@@ -164,6 +168,42 @@ pub struct PathsArgs {
     /// roles a step names
     #[arg(long)]
     pub all: bool,
+}
+
+/// The form `migrate` writes roles in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IacArg {
+    Terraform,
+    Cloudformation,
+    Json,
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The repository's root
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// The repository, OWNER/REPO (default: the git remote `origin`, else the claim policy's)
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
+    /// The default branch (default: the one `origin/HEAD` names, else `main`)
+    #[arg(long, value_name = "BRANCH")]
+    pub default_branch: Option<String>,
+    /// The AWS account the roles live in (default: the account of a role the keys assumed, else
+    /// `${{ vars.AWS_ACCOUNT_ID }}` in the workflows)
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The form of the roles (default: the form the repository's roles are written in)
+    #[arg(long, value_enum, value_name = "FORM")]
+    pub iac: Option<IacArg>,
+    /// Where to write the roles (default: beside the repository's roles of that form, else
+    /// `DIR/iam`)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the edited workflows and the roles (default: print the report and the diff only)
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// Options of `trust-policy`.

@@ -68,6 +68,8 @@ pub enum Error {
     Trust(#[from] TrustError),
     #[error("{0}")]
     Paths(#[from] crate::paths::PathsError),
+    #[error("{0}")]
+    Migrate(#[from] crate::migrate::MigrateError),
     /// A bug: a state the code rules out was reached.
     #[error("internal error: {0}")]
     Internal(String),
@@ -135,7 +137,8 @@ impl Error {
             | Error::RefreshNoRunnerTemp
             | Error::RefreshArgument { .. }
             | Error::Trust(_)
-            | Error::Paths(_) => EXIT_CONFIG,
+            | Error::Paths(_)
+            | Error::Migrate(_) => EXIT_CONFIG,
             Error::Denied(_) => EXIT_DENIED,
             Error::Token(_) | Error::Keys(_) | Error::Verify(_) => EXIT_TOKEN,
             Error::Sts { .. } => EXIT_STS,
@@ -185,6 +188,7 @@ impl Error {
             }
             Error::Trust(e) => e.hint().into_iter().collect(),
             Error::Paths(e) => e.hint().into_iter().collect(),
+            Error::Migrate(e) => e.hint().into_iter().collect(),
             Error::Internal(_) => vec!["this is a bug; please report it".into()],
             Error::RefreshNeedsNative => vec![
                 "use the native action, which runs the binary on the host (`uses: oidc-assume/oidc-assume/native@v1`), or drop refresh-credentials".into(),

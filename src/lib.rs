@@ -14,7 +14,8 @@
 //! - what users write: [`inputs`] (what was typed), [`config`] (checked, pure), [`trust`] (trust
 //!   policies read, audited, generated and explained; pure but for its bounded walker) and
 //!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure) and
-//!   [`paths`] (which workflow job can become which role, joining the two; pure);
+//!   [`paths`] (which workflow job can become which role, joining the two; pure) and [`migrate`]
+//!   (from IAM-user keys to OIDC roles, checked by [`paths`]; pure);
 //! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`];
 //! - the error model over them and the decisions that explain refusals: [`error`], [`refusal`];
 //! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`runner`]
@@ -45,6 +46,7 @@ pub(crate) mod files;
 pub(crate) mod github;
 pub(crate) mod handoff;
 pub mod inputs;
+pub(crate) mod migrate;
 pub mod mint;
 pub(crate) mod net;
 pub(crate) mod oidc;

@@ -6,6 +6,7 @@
 mod action;
 mod credential_process;
 pub mod dry_run;
+mod migrate;
 pub(crate) mod paths;
 mod prepare;
 mod trust;
@@ -68,7 +69,8 @@ pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
                 Commands::Audit(_)
                 | Commands::TrustPolicy(_)
                 | Commands::Explain(_)
-                | Commands::Paths(_),
+                | Commands::Paths(_)
+                | Commands::Migrate(_),
             ) => Ok(()),
             None => action::command(&cli.inputs.0, &cli.runner, env, out).await,
         }

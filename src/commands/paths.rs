@@ -199,6 +199,55 @@ fn print_notices(notices: Vec<Notice>, out: &Reporter) {
     }
 }
 
+/// A repository read for `migrate`: its workflows with their texts (in the same order), the
+/// roles the audit's readers found, and the token settings.
+pub(crate) struct Tree {
+    pub workflows: Vec<Workflow>,
+    pub texts: Vec<String>,
+    pub collected: Collected,
+    pub setting: Setting,
+}
+
+/// Reads the workflows and the roles of `dir` and names the repository, as `paths` does.
+pub(crate) fn read_tree(
+    dir: &Path,
+    repository_flag: Option<&str>,
+    default_branch: Option<&str>,
+    out: &Reporter,
+) -> Result<Tree, PathsError> {
+    let (workflows, texts, _) = read_workflows(dir, out)?;
+    let texts = workflows
+        .iter()
+        .map(|w| {
+            texts
+                .iter()
+                .find(|(n, _)| *n == w.path)
+                .map_or_else(String::new, |(_, t)| t.clone())
+        })
+        .collect();
+    let mut collected = Collected::default();
+    collected.input(dir);
+    print_notices(std::mem::take(&mut collected.notices), out);
+    let policy = claim_policy(dir);
+    let repository = repository(repository_flag, dir, policy.as_ref())?;
+    let setting = Setting {
+        repository,
+        default_branch: default_branch
+            .map(str::to_string)
+            .or_else(|| git_default_branch(dir))
+            .unwrap_or_else(|| "main".into()),
+        issuer: crate::github::GITHUB_COM_ISSUER.into(),
+        audience: crate::github::DEFAULT_AUDIENCE.into(),
+        sub_template: policy.as_ref().and_then(|p| p.sub_template().cloned()),
+    };
+    Ok(Tree {
+        workflows,
+        texts,
+        collected,
+        setting,
+    })
+}
+
 /// Attack-path findings (OA300) for `audit DIR`: when `DIR` holds `.github/workflows`, its
 /// workflows judged against the roles the audit read. Nothing when it holds none; a note when the
 /// repository is not known or a workflow cannot be read (the audit of the roles goes on).

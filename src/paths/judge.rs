@@ -160,6 +160,20 @@ impl<'a> Judge<'a> {
                         }
                     }
                 }
+                // `arn:aws:iam::${{ vars.ACCOUNT }}:role/deploy`: the name is written out.
+                RoleRef::Expression(expr)
+                    if expr
+                        .split_once(":role/")
+                        .is_some_and(|(_, name)| !name.contains("${{") && !name.is_empty()) =>
+                {
+                    let name = role_name(expr);
+                    match self.roles.iter().position(|r| r.name == name) {
+                        Some(i) => Aim::named(Target::Tree(i), expr.clone(), line.clone()),
+                        None => {
+                            Aim::named(Target::External(expr.clone()), expr.clone(), line.clone())
+                        }
+                    }
+                }
                 RoleRef::Expression(expr) => {
                     let inner = expr.trim_start_matches("${{").trim_end_matches("}}").trim();
                     let key = stem(inner.rsplit('.').next().unwrap_or(inner));

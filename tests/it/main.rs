@@ -16,6 +16,7 @@ mod faults;
 mod first_contact;
 mod hostile;
 mod messages;
+mod migrate;
 mod native;
 mod packaging;
 mod parity;

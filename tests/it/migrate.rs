@@ -1,0 +1,248 @@
+//! `oidc-assume migrate`: the real binary on examples/migrate/shop (keys in CAC inputs with an
+//! AssumeRole, in job `env`, in `aws configure set`; one IAM user shared by two jobs), copied
+//! into the run's directory. The report and diff, the files `--write` writes, and their judges:
+//! GitHub's workflow schema (check-jsonschema), zizmor (nothing new), `audit` (nothing above
+//! low) and `explain` (each migrated job's token admitted, the others refused).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::*;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn shop(args: &[&str]) -> Run {
+    let run = Run::bare()
+        .args(&["migrate", "shop", "--repository", "acme/shop"])
+        .args(args);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migrate/shop");
+    copy_dir(&from, &run.path("shop"));
+    run
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_diff_and_retirement() {
+    let out = shop(&[]).run().await;
+    out.assert_code(0);
+    assert_eq!(out.stderr, "");
+    insta::assert_snapshot!("shop_report", out.stdout);
+}
+
+/// A copy of the shop in a directory the test keeps, and the binary run there in a scrubbed
+/// environment (the files it writes are judged after it exits).
+fn kept_shop() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migrate/shop");
+    copy_dir(&from, &dir.path().join("shop"));
+    dir
+}
+
+fn oidc_assume(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir)
+        .output()
+        .unwrap()
+}
+
+/// zizmor's findings per audit, from its JSON output.
+fn zizmor(dir: &Path) -> BTreeMap<String, usize> {
+    let out = Command::new(venv_bin("zizmor"))
+        .args(["--offline", "--no-progress", "--format", "json"])
+        .arg(dir.join(".github/workflows"))
+        .output()
+        .unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut counts = BTreeMap::new();
+    for f in findings.as_array().unwrap() {
+        *counts
+            .entry(f["ident"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn written_files_pass_their_judges() {
+    let kept = kept_shop();
+    let root = kept.path().join("shop");
+    let before = zizmor(&root);
+    let out = oidc_assume(
+        kept.path(),
+        &["migrate", "shop", "--repository", "acme/shop", "--write"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "wrote 4 files\n");
+    let workflows: Vec<_> = ["deploy", "site", "nightly"]
+        .iter()
+        .map(|w| root.join(format!(".github/workflows/{w}.yml")))
+        .collect();
+    for w in &workflows {
+        let text = std::fs::read_to_string(w).unwrap();
+        assert!(
+            !text.contains("secrets.AWS_ACCESS_KEY_ID") && !text.contains("SITE_AWS"),
+            "{text}"
+        );
+        assert!(text.contains("id-token: write"), "{text}");
+    }
+    let schema = Command::new(venv_bin("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(&workflows)
+        .output()
+        .unwrap();
+    assert!(
+        schema.status.success(),
+        "{}",
+        String::from_utf8_lossy(&schema.stdout)
+    );
+    let after = zizmor(&root);
+    for (ident, n) in &after {
+        assert!(
+            before.get(ident).is_some_and(|b| b >= n),
+            "zizmor: new `{ident}` findings: {before:?} → {after:?}"
+        );
+    }
+    // The generated roles: nothing above low in the audit.
+    let audit = oidc_assume(
+        kept.path(),
+        &[
+            "audit",
+            "--format",
+            "json",
+            "shop/infra/github-oidc-roles.tf",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let severities: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert!(severities.iter().all(|s| *s == "low"), "{report}");
+    assert!(audit.status.code().unwrap() <= 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trust_admits_the_migrated_jobs_and_refuses_the_others() {
+    let kept = kept_shop();
+    let dir = kept.path();
+    let out = oidc_assume(
+        dir,
+        &[
+            "migrate",
+            "shop",
+            "--repository",
+            "acme/shop",
+            "--iac",
+            "json",
+            "--out",
+            "roles",
+            "--write",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // (role, claims, exit code: 0 admitted, 3 refused)
+    let cases = [
+        (
+            "shop-site",
+            r#"{"sub": "repo:acme/shop:ref:refs/heads/main", "event_name": "schedule"}"#,
+            0,
+        ),
+        (
+            "shop-site",
+            r#"{"sub": "repo:acme/shop:pull_request", "event_name": "pull_request"}"#,
+            3,
+        ),
+        (
+            "shop-site",
+            r#"{"sub": "repo:acme/shop:ref:refs/heads/feature", "event_name": "push"}"#,
+            3,
+        ),
+        (
+            "shop-deployer",
+            r#"{"sub": "repo:acme/shop:environment:production", "event_name": "push"}"#,
+            0,
+        ),
+        (
+            "shop-deployer",
+            r#"{"sub": "repo:acme/shop:ref:refs/heads/main", "event_name": "push"}"#,
+            3,
+        ),
+        (
+            "shop-deployer",
+            r#"{"sub": "repo:other/shop:environment:production", "event_name": "push"}"#,
+            3,
+        ),
+    ];
+    for (role, claims, code) in cases {
+        let file = dir.join(format!("claims-{role}-{code}.json"));
+        let mut json: serde_json::Value = serde_json::from_str(claims).unwrap();
+        json["aud"] = "sts.amazonaws.com".into();
+        json["iss"] = "https://token.actions.githubusercontent.com".into();
+        std::fs::write(&file, json.to_string()).unwrap();
+        let policy = format!("roles/{role}.trust.json");
+        let explain = oidc_assume(
+            dir,
+            &[
+                "explain",
+                "--trust-policy",
+                &policy,
+                "--claims",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            explain.status.code(),
+            Some(code),
+            "{role} {claims}: {}",
+            String::from_utf8_lossy(&explain.stdout)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_to_migrate_and_bad_input() {
+    let run = Run::bare()
+        .file(
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make\n",
+        )
+        .args(&["migrate", ".", "--repository", "acme/app"]);
+    let out = run.run().await;
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout,
+        "no static AWS keys in 1 workflow: nothing to migrate\n"
+    );
+    let out = shop(&["--account-id", "12345"]).run().await;
+    out.assert_code(2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .starts_with("error: `--account-id 12345` is not a 12-digit AWS account id\nhint:"),
+        "{}",
+        out.stderr
+    );
+}
