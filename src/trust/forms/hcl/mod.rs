@@ -1,20 +1,25 @@
 //! Terraform: the trust policies of a module's `aws_iam_role` resources (`assume_role_policy`
 //! as `jsonencode(...)`, a heredoc, `templatefile()`, or a `data "aws_iam_policy_document"`),
-//! of the modules it calls that are modelled, and policy documents that trust a web identity on
-//! their own. Pure: templates come through [`Files`].
+//! one per instance `for_each` or `count` makes, of the modules it calls (followed to their
+//! directory, or modelled), and policy documents that trust a web identity on their own. Pure:
+//! templates and called modules come through [`Files`].
 //!
 //! The reader in layers, each file using only those before it: `parse` (text into bodies),
 //! `eval` (expressions into values, calling what is above it through its `Builtins`),
-//! `functions` (the one table of Terraform functions), `policy_document`
-//! (`data "aws_iam_policy_document"`) and `modules` (`module` blocks), and this file, which
-//! finds the documents of a module and assembles what was found.
+//! `functions` (the one table of Terraform functions), `operators` (`for`, operators,
+//! template directives), `policy_document` (`data "aws_iam_policy_document"`), `modules` and
+//! `registry` (registry modules), `calls` (`module` blocks followed, `for_each` and `count`),
+//! and this file, which finds the documents of a module and assembles what was found.
 
+mod calls;
 mod eval;
 mod functions;
 mod modules;
+mod operators;
 mod parse;
 mod policy_document;
 mod power;
+mod registry;
 
 use hcl_edit::expr::Expression;
 
@@ -24,12 +29,16 @@ use super::{Files, Found, Read};
 use crate::trust::document::{LoadError, SourceMap, TrustDocument};
 use crate::trust::json::{self, Node, Value};
 
+pub use self::calls::{calls_modules, local_sources};
 pub(super) use self::eval::text_of;
 
 /// What the evaluator calls that is built above it.
 const BUILTINS: Builtins = Builtins {
     functions: functions::FUNCTIONS,
     policy_document: policy_document::policy_document,
+    operator: operators::operator,
+    directive: operators::directive,
+    module: calls::module,
 };
 
 /// Reads the trust policies of one module: all its `.tf` files (path, text), which share
@@ -46,6 +55,7 @@ pub fn read_module(sources: &[(String, String)], files: &dyn Files) -> Result<Re
     }
     let mut scope = Scope::of(&bodies);
     scope.renamed = renamed;
+    scope.place.root_file = sources.first().map(|(p, _)| p.clone()).unwrap_or_default();
     let pending = {
         let eval = Eval::new(&scope, &mut map, files, &BUILTINS);
         evaluate(&eval, &bodies)
@@ -81,17 +91,22 @@ fn found(p: Pending, map: &SourceMap) -> Found {
         },
     };
     doc.role_name = p.role_name;
+    let resource = if p.via.is_empty() {
+        p.resource
+    } else {
+        format!("{} (called at {})", p.resource, p.via.join(" › "))
+    };
     Found {
         doc,
-        resource: p.resource,
+        resource,
         form: p.form.into(),
         power: p.power,
     }
 }
 
-/// The documents of a module, in order: each `aws_iam_role`'s `assume_role_policy`, the roles of
-/// the `module` blocks modelled, then the policy documents no role here uses that trust a web
-/// identity.
+/// The documents of a module, in order: each `aws_iam_role`'s `assume_role_policy` (one per
+/// instance `for_each` or `count` makes), the roles of the `module` blocks followed or
+/// modelled, then the policy documents no role here uses that trust a web identity.
 fn evaluate(eval: &Eval<'_>, bodies: &Bodies) -> Vec<Pending> {
     let mut out = Vec::new();
     let mut referenced = Vec::new();
@@ -106,33 +121,32 @@ fn evaluate(eval: &Eval<'_>, bodies: &Bodies) -> Vec<Pending> {
             let Some(expr) = attr(&block.body, "assume_role_policy") else {
                 continue;
             };
-            let cx = Cx::new(*base);
             eval.assumptions.borrow_mut().clear();
-            let value = eval.eval(expr, &cx);
-            let form = form_of(expr, &mut referenced);
-            let role_name = match attr(&block.body, "name").map(|e| eval.eval(e, &cx)) {
-                Some(Node {
-                    value: Value::String(s),
-                    ..
-                }) if !s.starts_with("${") => s,
-                _ => name.to_string(),
-            };
-            let assumptions = eval.assumptions.borrow().clone();
-            out.push(Pending {
-                root: as_document(eval, value),
-                resource: format!("aws_iam_role.{name}"),
-                form,
-                role_name: Some(role_name),
-                assumptions,
-                power: Some(power::of_role(eval, bodies, name, block, *base)),
-            });
+            for (suffix, cx) in calls::instances(eval, block, &Cx::new(*base)) {
+                let shared = eval.assumptions.borrow().clone();
+                out.push(role(
+                    eval,
+                    bodies,
+                    block,
+                    (name, &suffix),
+                    &cx,
+                    expr,
+                    &mut referenced,
+                ));
+                *eval.assumptions.borrow_mut() = shared;
+            }
         }
     }
-    for (_, base, body) in bodies {
-        for block in body.blocks() {
-            out.extend(modules::documents(eval, block, *base));
+    // The calls, in order; a call already read for a value above is not read again.
+    for (_, _, body) in bodies {
+        for block in body.blocks().filter(|b| b.ident.as_str() == "module") {
+            if let [name] = labels(block)[..] {
+                eval.assumptions.borrow_mut().clear();
+                eval.module_outputs(name, &[]);
+            }
         }
     }
+    out.append(&mut eval.called.borrow_mut());
     // A policy document no role here uses, which trusts a web identity: a module that builds
     // trust policies for roles declared elsewhere.
     for (name, (block, base)) in sorted(&eval.scope.policy_documents) {
@@ -151,9 +165,41 @@ fn evaluate(eval: &Eval<'_>, bodies: &Bodies) -> Vec<Pending> {
             role_name: Some(name.clone()),
             assumptions: eval.assumptions.borrow().clone(),
             power: None,
+            via: Vec::new(),
         });
     }
     out
+}
+
+/// One instance of an `aws_iam_role`.
+fn role(
+    eval: &Eval<'_>,
+    bodies: &Bodies,
+    block: &hcl_edit::structure::Block,
+    (name, suffix): (&str, &str),
+    cx: &Cx,
+    expr: &Expression,
+    referenced: &mut Vec<String>,
+) -> Pending {
+    let value = eval.eval(expr, cx);
+    let form = form_of(expr, referenced);
+    let role_name = match attr(&block.body, "name").map(|e| eval.eval(e, cx)) {
+        Some(Node {
+            value: Value::String(s),
+            ..
+        }) if !s.starts_with("${") => s,
+        _ => format!("{name}{suffix}"),
+    };
+    let assumptions = eval.assumptions.borrow().clone();
+    Pending {
+        root: as_document(eval, value),
+        resource: format!("aws_iam_role.{name}{suffix}"),
+        form,
+        role_name: Some(role_name),
+        assumptions,
+        power: Some(power::of_role(eval, bodies, name, block, cx)),
+        via: Vec::new(),
+    }
 }
 
 fn sorted<V>(map: &std::collections::HashMap<String, V>) -> Vec<(String, &V)> {

@@ -202,7 +202,8 @@ resource "aws_iam_role" "deploy" {
 }
 "#,
             ),
-            &["OA101 critical main.tf:19", "OA112 low main.tf:19"],
+            // Unknown, not critical: only the assumption is reported (issue #18).
+            &["OA112 low main.tf:19"],
         ),
         (
             "a finding in a variable default points at the default",
@@ -605,5 +606,183 @@ resource "aws_iam_role" "ci" {
         let mut files: Vec<(&str, &str)> = vec![("main.tf", main.as_str())];
         files.extend(vars.iter().copied());
         assert_eq!(findings(&files, &NoFiles), *want, "{name}");
+    }
+}
+
+/// A repository: the files of each directory, for templates and called modules.
+struct Tree(&'static [(&'static str, &'static str)]);
+
+impl Files for Tree {
+    fn read(&self, from: &str, name: &str) -> Result<(String, String), String> {
+        let path = join(from, name);
+        self.0
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .ok_or_else(|| format!("`{name}` is not in the repository"))
+    }
+
+    fn module(&self, from: &str, dir: &str) -> Result<Vec<(String, String)>, String> {
+        let dir = join(from, dir);
+        let files: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(p, _)| p.rsplit_once('/').map(|(d, _)| d) == Some(dir.as_str()))
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        if files.is_empty() {
+            return Err(format!("no module at `{dir}`"));
+        }
+        Ok(files)
+    }
+}
+
+/// `name` relative to the directory of `from`, `.` and `..` resolved.
+fn join(from: &str, name: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for p in name.split('/') {
+        match p {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// `ID severity file:line` of every finding of a root module read with its tree.
+fn tree_findings(root: &[&str], tree: &'static [(&'static str, &'static str)]) -> Vec<String> {
+    let files: Vec<(&str, &str)> = tree
+        .iter()
+        .filter(|(p, _)| root.contains(p))
+        .copied()
+        .collect();
+    findings(&files, &Tree(tree))
+}
+
+const ROLE_MODULE: &str = r#"
+variable "name" {}
+variable "subjects" { type = list(string) }
+variable "policy_arns" { default = [] }
+resource "aws_iam_openid_connect_provider" "github" {
+  url = "https://token.actions.githubusercontent.com"
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = length([for s in var.subjects : s if strcontains(s, "*")]) > 0 ? "StringLike" : "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = var.subjects
+    }
+  }
+}
+resource "aws_iam_role" "this" {
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+resource "aws_iam_role_policy_attachment" "this" {
+  count      = length(var.policy_arns)
+  role       = aws_iam_role.this.name
+  policy_arn = var.policy_arns[count.index]
+}
+output "name" {
+  value = aws_iam_role.this.name
+}
+output "subjects" {
+  value = var.subjects
+}
+"#;
+
+#[test]
+fn local_modules_are_followed_with_their_inputs() {
+    // The issue's two misreads: an exact subject passed to a module (was critical), and a
+    // pull-request role holding AdministratorAccess through a module (was low).
+    type Case = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static [&'static str],
+    );
+    let cases: &[Case] = &[
+        (
+            "an exact subject through a module: nothing to report",
+            &[
+                (
+                    "infra/main.tf",
+                    "module \"deploy\" {\n  source   = \"../modules/role\"\n  name     = \"prod-deploy\"\n  subjects = [\"repo:octo-org/app:environment:production\"]\n}\n",
+                ),
+                ("modules/role/main.tf", ROLE_MODULE),
+            ],
+            &["OA109 low modules/role/main.tf:22"],
+        ),
+        (
+            "a pull-request subject with AdministratorAccess: high, at the caller's line",
+            &[
+                (
+                    "infra/main.tf",
+                    "module \"preview\" {\n  source      = \"../modules/role\"\n  name        = \"preview\"\n  subjects    = [\"repo:octo-org/app:pull_request\"]\n  policy_arns = [\"arn:aws:iam::aws:policy/AdministratorAccess\"]\n}\n",
+                ),
+                ("modules/role/main.tf", ROLE_MODULE),
+            ],
+            &[
+                "OA107 high infra/main.tf:4",
+                "OA109 low modules/role/main.tf:22",
+            ],
+        ),
+        (
+            "called twice, one through for_each over a set: one role per instance",
+            &[
+                (
+                    "infra/main.tf",
+                    "locals {\n  repos = toset([\"api\", \"web\"])\n}\nmodule \"ci\" {\n  source   = \"../modules/role\"\n  for_each = local.repos\n  name     = \"ci-${each.key}\"\n  subjects = [\"repo:octo-org/${each.value}:*\"]\n}\nmodule \"org\" {\n  source   = \"../modules/role\"\n  name     = \"org-tools\"\n  subjects = [\"repo:octo-org/*\"]\n}\n",
+                ),
+                ("modules/role/main.tf", ROLE_MODULE),
+            ],
+            &[
+                "OA102 high infra/main.tf:13",
+                "OA102 high infra/main.tf:8",
+                "OA102 high infra/main.tf:8",
+                "OA109 low modules/role/main.tf:22",
+                "OA109 low modules/role/main.tf:22",
+                "OA109 low modules/role/main.tf:22",
+            ],
+        ),
+        (
+            "an output feeds another call; count = 0 makes no role",
+            &[
+                (
+                    "infra/main.tf",
+                    "module \"a\" {\n  source   = \"../modules/role\"\n  name     = \"a\"\n  subjects = [\"repo:octo-org/app:environment:production\"]\n}\nmodule \"b\" {\n  source   = \"../modules/role\"\n  name     = \"b\"\n  subjects = [for s in module.a.subjects : replace(s, \"environment:production\", \"ref:refs/heads/*\")]\n}\nmodule \"off\" {\n  source   = \"../modules/role\"\n  count    = 0\n  name     = \"off\"\n  subjects = [\"repo:*\"]\n}\n",
+                ),
+                ("modules/role/main.tf", ROLE_MODULE),
+            ],
+            // The subject is computed by the call to `replace`: the finding is there.
+            &[
+                "OA102 medium infra/main.tf:9",
+                "OA109 low modules/role/main.tf:22",
+                "OA109 low modules/role/main.tf:22",
+            ],
+        ),
+        (
+            "a module that calls itself is read a bounded number of times",
+            &[("infra/main.tf", "module \"loop\" {\n  source = \"./\"\n}\n")],
+            &[],
+        ),
+    ];
+    for (name, tree, want) in cases {
+        let got = tree_findings(&["infra/main.tf"], Box::leak(Box::new(tree.to_vec())));
+        assert_eq!(&got, want, "{name}");
     }
 }
