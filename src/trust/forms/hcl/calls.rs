@@ -120,6 +120,14 @@ enum Target {
         dir: String,
         key: String,
     },
+    /// A registry module modelled in HCL (`registry.rs`): the path shown, its text, and what
+    /// was assumed about its version.
+    Builtin {
+        path: String,
+        text: &'static str,
+        note: Option<String>,
+    },
+    /// The module modelled in Rust (`modules.rs`).
     Model,
 }
 
@@ -139,7 +147,7 @@ pub(super) fn module(eval: &Eval<'_>, name: &str) -> Option<Output> {
     } else {
         format!("{}.{name}", eval.scope.place.key)
     };
-    let target = target(eval, &source, &key, base)?;
+    let target = target(eval, block, &source, &key, base)?;
     let kept = eval.assumptions.borrow().len();
     let instances = instances(eval, block, &cx);
     // What `for_each`/`count` assumed belongs to every role of the call.
@@ -153,17 +161,40 @@ pub(super) fn module(eval: &Eval<'_>, name: &str) -> Option<Output> {
                 roles
             }
             Target::Dir { from, dir, key } => {
-                let (roles, out) = read_instance(eval, block, inner, from, dir, key);
+                let texts = match eval.files.module(from, dir) {
+                    Ok(texts) if !texts.is_empty() => texts,
+                    _ => {
+                        outputs.push(None);
+                        continue;
+                    }
+                };
+                let (roles, out) = read_instance(eval, block, inner, texts, key, false);
                 outputs.push(out);
+                roles
+            }
+            Target::Builtin { path, text, note } => {
+                let texts = vec![(path.clone(), text.to_string())];
+                let (mut roles, _) = read_instance(eval, block, inner, texts, &key, true);
+                for role in &mut roles {
+                    if let Some(note) = note {
+                        role.assumptions.push((call_offset, note.clone()));
+                    }
+                    role.form = "terraform registry module (modelled)";
+                }
+                // A model builds the role, not the module's outputs.
+                outputs.push(None);
                 roles
             }
         };
         for mut role in roles {
             // A modelled module's role is the call itself (`module.NAME`, at the call's line);
             // a followed one's is a resource inside it, reached through the call.
-            if matches!(target, Target::Dir { .. }) {
+            if !matches!(target, Target::Model) {
                 role.resource = format!("module.{name}{suffix}.{}", role.resource);
-                role.via.insert(0, site.clone());
+                // A model's role is reported at the call itself: no line to add.
+                if matches!(target, Target::Dir { .. }) {
+                    role.via.insert(0, site.clone());
+                }
             } else {
                 role.resource = format!("{}{suffix}", role.resource);
             }
@@ -201,7 +232,7 @@ pub(super) fn module(eval: &Eval<'_>, name: &str) -> Option<Output> {
 }
 
 /// Where the module of a call is read from.
-fn target(eval: &Eval<'_>, source: &str, key: &str, base: usize) -> Option<Target> {
+fn target(eval: &Eval<'_>, block: &Block, source: &str, key: &str, base: usize) -> Option<Target> {
     let file = eval
         .scope
         .files
@@ -224,33 +255,34 @@ fn target(eval: &Eval<'_>, source: &str, key: &str, base: usize) -> Option<Targe
             key: key.to_string(),
         });
     }
-    modules::modelled(source).then_some(Target::Model)
+    if modules::modelled(source) {
+        return Some(Target::Model);
+    }
+    let version = attr(&block.body, "version").map(|e| text_of(&eval.eval(e, &Cx::new(base))));
+    let (path, text, note) = registry::model(source, version.as_deref())?;
+    Some(Target::Builtin { path, text, note })
 }
 
-/// Reads one instance of a called module: its roles, and its outputs (`None` when its files
-/// could not be read).
+/// Reads one instance of a called module from its files: its roles, and its outputs (`None`
+/// when it is not read). A model's offsets are moved to the call: what it builds is reported
+/// where the call is written.
 fn read_instance(
     parent: &Eval<'_>,
     block: &Block,
     cx: &Cx,
-    from: &str,
-    dir: &str,
+    texts: Vec<(String, String)>,
     key: &str,
+    model: bool,
 ) -> (Vec<Pending>, Option<Output>) {
     let offset = cx.base + start(block.span());
     let place = &parent.scope.place;
     if place.chain.len() >= MAX_DEPTH {
         parent.assume(
             offset,
-            format!("`{dir}` is called more than {MAX_DEPTH} modules deep: not followed"),
+            format!("modules are called more than {MAX_DEPTH} deep: `{key}` is not followed"),
         );
         return (Vec::new(), None);
     }
-    let texts = match parent.files.module(from, dir) {
-        Ok(texts) if !texts.is_empty() => texts,
-        Ok(_) => return (Vec::new(), None),
-        Err(_) => return (Vec::new(), None),
-    };
     let dir_id = std::path::Path::new(&texts[0].0)
         .parent()
         .map(|p| p.display().to_string())
@@ -279,6 +311,7 @@ fn read_instance(
     };
     let mut guard = parent.map.borrow_mut();
     let map: &mut crate::trust::document::SourceMap = &mut guard;
+    let model_from = model.then(|| map.add("", ""));
     let mut bodies = Vec::new();
     let mut renamed = std::collections::HashMap::new();
     for (path, text) in &texts {
@@ -295,10 +328,34 @@ fn read_instance(
     scope.place = place;
     let child = Eval::new(&scope, map, parent.files, parent.builtins);
     child.steps.set(parent.steps.get());
-    let roles = super::evaluate(&child, &bodies);
+    let mut roles = super::evaluate(&child, &bodies);
     let outputs = outputs(&child, &bodies);
     parent.steps.set(child.steps.get());
+    if let Some(from) = model_from {
+        let to = |o: usize| if o >= from { offset } else { o };
+        for role in &mut roles {
+            match &mut role.root {
+                Ok(root) => move_offsets(root, &to),
+                Err((o, _)) => *o = to(*o),
+            }
+            role.assumptions.iter_mut().for_each(|(o, _)| *o = to(*o));
+        }
+    }
     (roles, Some(outputs))
+}
+
+fn move_offsets(node: &mut Node, to: &dyn Fn(usize) -> usize) {
+    node.offset = to(node.offset);
+    match &mut node.value {
+        Value::Array(items) => items.iter_mut().for_each(|i| move_offsets(i, to)),
+        Value::Object(members) => {
+            for m in members {
+                m.key_offset = to(m.key_offset);
+                move_offsets(&mut m.value, to);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A module's `output` blocks, evaluated: an object of name → value, and what each assumed.

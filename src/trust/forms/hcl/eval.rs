@@ -651,6 +651,7 @@ impl<'a> Eval<'a> {
             }
             (Some("aws_caller_identity"), _, Some("account_id")) => string("123456789012", offset),
             (Some("aws_partition"), _, Some("partition")) => string("aws", offset),
+            (Some("aws_partition"), _, Some("dns_suffix")) => string("amazonaws.com", offset),
             _ => self.unresolved(whole, cx, "a resource or data source attribute"),
         }
     }

@@ -50,6 +50,7 @@ pub(super) const FUNCTIONS: &[Function] = &[
     function("strcontains", Arity::Exactly(2), strcontains),
     function("startswith", Arity::Exactly(2), startswith),
     function("endswith", Arity::Exactly(2), endswith),
+    function("regexall", Arity::Exactly(2), regexall),
 ];
 
 const fn function(
@@ -512,6 +513,33 @@ fn startswith(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     }
 }
 
+/// `regexall(pattern, string)`: the matches of a pattern without capture groups (Terraform's
+/// RE2 syntax, which the `regex` crate shares), as real modules test `length(regexall(":+",
+/// s)) > 0`. A pattern with groups, or one too large, is not evaluated.
+fn regexall(eval: &Eval<'_>, call: &Call<'_>) -> Node {
+    let (pattern, text) = match two(eval, call) {
+        Ok(v) => v,
+        Err(n) => return n,
+    };
+    let compiled = regex::RegexBuilder::new(&pattern)
+        .size_limit(1 << 16)
+        .build()
+        .ok()
+        .filter(|r| r.captures_len() == 1);
+    let Some(re) = compiled else {
+        return eval.unresolved(
+            call.whole,
+            call.cx,
+            "a `regexall` pattern with groups, or one that does not compile",
+        );
+    };
+    let matches = re
+        .find_iter(&text)
+        .map(|m| string(m.as_str(), call.offset))
+        .collect();
+    node(Value::Array(matches), call.offset)
+}
+
 fn endswith(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     match two(eval, call) {
         Ok((a, b)) => boolean(a.ends_with(&b), call.offset),
@@ -636,6 +664,11 @@ mod tests {
             ("strcontains", r#"strcontains("o/r:*", "*")"#, "true"),
             ("startswith", r#"startswith("repo:o", "repo:")"#, "true"),
             ("endswith", r#"endswith("o/r:*", ":*")"#, "true"),
+            (
+                "regexall",
+                r#"regexall(":+", "o/r:main::x")"#,
+                r#"[":","::"]"#,
+            ),
         ];
         for (name, text, want) in cases {
             let (got, notes) = eval(text);
@@ -655,8 +688,12 @@ mod tests {
     fn other_functions_and_arities_are_noted() {
         let cases: &[(&str, &str)] = &[
             (
-                r#"regexall(":+", "a")"#,
-                "the function `regexall` is not evaluated",
+                r#"regex(":+", "a")"#,
+                "the function `regex` is not evaluated",
+            ),
+            (
+                r#"regexall("(a)", "a")"#,
+                "a `regexall` pattern with groups, or one that does not compile",
             ),
             (
                 r#"replace("a", "/b+/", "c")"#,
