@@ -61,6 +61,8 @@ pub(super) struct Scope<'a> {
     pub variables: HashMap<String, (Option<&'a Expression>, usize)>,
     /// `data "aws_iam_policy_document" "name"`: the block and the base offset of its file.
     pub policy_documents: HashMap<String, (&'a Block, usize)>,
+    /// `data "template_file" "name"`: the block and the base offset of its file.
+    pub template_files: HashMap<String, (&'a Block, usize)>,
     /// `aws_iam_openid_connect_provider` resources and data sources: name → issuer host.
     pub oidc_providers: HashMap<String, String>,
     /// The file each base offset belongs to (for relative `templatefile()` paths).
@@ -140,6 +142,9 @@ impl<'a> Scope<'a> {
                 self.variables
                     .insert(name.to_string(), (attr(&block.body, "default"), base));
             }
+            ("data", ["template_file", name]) => {
+                self.template_files.insert(name.to_string(), (block, base));
+            }
             ("data", ["aws_iam_policy_document", name]) => {
                 self.policy_documents
                     .insert(name.to_string(), (block, base));
@@ -218,6 +223,8 @@ pub(super) struct Call<'e> {
 pub(super) struct Builtins {
     pub functions: &'static [Function],
     pub policy_document: fn(&Eval<'_>, &Block, &Cx) -> Node,
+    /// `data "template_file"`'s `rendered` (`functions.rs`).
+    pub template_file: fn(&Eval<'_>, &Block, &Cx) -> Node,
     /// `for` expressions and operators (`operators.rs`).
     pub operator: fn(&Eval<'_>, &Expression, &Cx) -> Node,
     /// `%{for}` and `%{if}` in a template (`operators.rs`): appends the text they give.
@@ -561,6 +568,15 @@ impl<'a> Eval<'a> {
                 Some((e, base)) => (self.eval(e, &cx.deeper(*base)), 1),
                 None => return self.unresolved(whole, cx, "no such local in the module"),
             },
+            ("data", Some("template_file")) => {
+                let file = attrs.get(1).copied().flatten();
+                return match file.and_then(|f| self.scope.template_files.get(f)) {
+                    Some((block, base)) if attrs.last() == Some(&Some("rendered")) => {
+                        (self.builtins.template_file)(self, block, &cx.deeper(*base))
+                    }
+                    _ => self.unresolved(whole, cx, "no such `template_file` in the module"),
+                };
+            }
             ("data", Some("aws_iam_policy_document")) => {
                 let Some(doc) = attrs.get(1).copied().flatten() else {
                     return self.unresolved(whole, cx, "not a document");

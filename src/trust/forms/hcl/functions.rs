@@ -5,7 +5,7 @@
 //!
 //! A new function is one row here, one test case below, and its name in docs/audit.md.
 
-use super::eval::{Arity, Call, Eval, Function, Piece};
+use super::eval::{Arity, Call, Cx, Eval, Function, Piece};
 use super::parse;
 use crate::trust::forms::{node, string};
 use crate::trust::json::{Node, Value};
@@ -165,6 +165,32 @@ fn templatefile(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     }
     eval.templates.borrow_mut().push(text);
     eval.template(&template, &inner, base)
+}
+
+/// `data "template_file"`'s `rendered`: its `template` (a string, usually `file(…)`) rendered
+/// with its `vars`, as the deprecated `template` provider renders it.
+pub(super) fn template_file(eval: &Eval<'_>, block: &hcl_edit::structure::Block, cx: &Cx) -> Node {
+    let offset = cx.base + parse::start(hcl_edit::Span::span(block));
+    let Some(template) = parse::attr(&block.body, "template") else {
+        return string("", offset);
+    };
+    let value = eval.eval(template, cx);
+    let text = text_of(&value);
+    if text.starts_with("${") {
+        return value;
+    }
+    let parsed = match parse::template(&text) {
+        Ok(t) => t,
+        Err(why) => return eval.unresolved(template, cx, &why),
+    };
+    let mut inner = cx.deeper(value.offset);
+    if let Some(vars) = parse::attr(&block.body, "vars")
+        && let Value::Object(members) = eval.eval(vars, cx).value
+    {
+        inner.bindings = members.into_iter().map(|m| (m.key, m.value)).collect();
+    }
+    eval.templates.borrow_mut().push(text);
+    eval.template(&parsed, &inner, value.offset)
 }
 
 /// `file(path)`: the text, added to the source map so offsets inside it point into the file.
@@ -578,6 +604,7 @@ mod tests {
         let builtins = Builtins {
             functions: FUNCTIONS,
             policy_document: |_, _, cx| crate::trust::forms::string("doc", cx.base),
+            template_file: super::template_file,
             operator: super::super::operators::operator,
             directive: super::super::operators::directive,
             module: |_, _| None,

@@ -36,6 +36,7 @@ pub(super) use self::eval::text_of;
 const BUILTINS: Builtins = Builtins {
     functions: functions::FUNCTIONS,
     policy_document: policy_document::policy_document,
+    template_file: functions::template_file,
     operator: operators::operator,
     directive: operators::directive,
     module: calls::module,
@@ -218,6 +219,7 @@ fn form_of(expr: &Expression, referenced: &mut Vec<String>) -> &'static str {
         },
         Expression::HeredocTemplate(_) => "terraform heredoc",
         Expression::Traversal(_) => match parse::reference(expr).as_deref() {
+            Some(["data", "template_file", ..]) => "terraform template_file",
             Some(["data", "aws_iam_policy_document", name, ..]) => {
                 referenced.push(name.to_string());
                 "terraform aws_iam_policy_document"

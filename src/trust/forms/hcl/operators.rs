@@ -267,6 +267,7 @@ mod tests {
         let builtins = Builtins {
             functions: FUNCTIONS,
             policy_document: |_, _, cx| crate::trust::forms::string("doc", cx.base),
+            template_file: super::super::functions::template_file,
             operator: super::operator,
             directive: super::directive,
             module: |_, _| None,

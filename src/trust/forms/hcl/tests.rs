@@ -305,6 +305,47 @@ resource "aws_iam_role" "deploy" {
 }
 
 #[test]
+fn template_file_data_sources_are_rendered() {
+    let main = module(
+        r#"
+data "template_file" "trust" {
+  template = file("${path.module}/trust.json.tpl")
+  vars = {
+    provider = aws_iam_openid_connect_provider.github.arn
+    repos    = jsonencode(["repo:octo-org/app:pull_request", "repo:octo-org/app:environment:prod"])
+  }
+}
+resource "aws_iam_role" "preview" {
+  name                = "preview"
+  assume_role_policy  = data.template_file.trust.rendered
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}
+"#,
+    );
+    let template = r#"{
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "${provider}"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": ${repos}
+      }
+    }
+  }]
+}"#;
+    let files = Templates(Box::leak(Box::new([("trust.json.tpl", template)])));
+    let sources = [("main.tf".to_string(), main.clone())];
+    let read = read_module(&sources, &files).unwrap();
+    assert_eq!(read.found[0].form, "terraform template_file");
+    assert_eq!(
+        findings(&[("main.tf", &main)], &files),
+        ["OA107 high main.tf:10", "OA109 low trust.json.tpl:9"]
+    );
+}
+
+#[test]
 fn locals_and_variables_across_files() {
     let vars = "variable \"org\" {\n  default = \"octo-org\"\n}\n";
     let main = module(
