@@ -64,3 +64,11 @@ async fn local_modules_are_followed_with_the_callers_arguments() {
 async fn registry_modules_are_read_by_version_or_from_modules_json() {
     insta::assert_snapshot!("registry_modules", compact("registry", 13).await);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn terraform_json_syntax_is_read_like_the_native_syntax() {
+    // A cdktf-style `cdk.tf.json` and a `terraform.tfvars.json` that widens the CI role to pull
+    // requests: the finding is at the tfvars line; the policy document used by the role is not
+    // reported again on its own.
+    insta::assert_snapshot!("json_syntax", compact("json-syntax", 12).await);
+}

@@ -76,11 +76,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// By name ending: `.tf` and `.tfvars` Terraform, `.yaml`/`.yml` YAML, anything else JSON (and a
+    /// By name ending: `.tf` and `.tfvars` (and their `.json` syntax) Terraform, `.yaml`/`.yml` YAML, anything else JSON (and a
     /// `.template` that does not start with `{` is YAML).
     pub fn of(path: &str, text: &str) -> Kind {
         let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
+        if lower.ends_with(".tf")
+            || lower.ends_with(".tfvars")
+            || lower.ends_with(".tf.json")
+            || lower.ends_with(".tfvars.json")
+        {
             Kind::Terraform
         } else if lower.ends_with(".yaml")
             || lower.ends_with(".yml")

@@ -315,8 +315,11 @@ fn read_instance(
     let mut bodies = Vec::new();
     let mut renamed = std::collections::HashMap::new();
     for (path, text) in &texts {
-        let base = map.add(path, text);
-        let Ok(parsed) = parse::file(path, text) else {
+        let Ok(text) = parse::native(path, text) else {
+            continue;
+        };
+        let base = map.add(path, &text);
+        let Ok(parsed) = parse::file(path, &text) else {
             continue;
         };
         renamed.extend(parsed.renamed.into_iter().map(|(at, key)| (base + at, key)));
@@ -391,7 +394,7 @@ pub fn local_sources(texts: &[(String, String)]) -> Vec<String> {
         if !calls_modules(text) {
             continue;
         }
-        let Ok(parsed) = parse::file(path, text) else {
+        let Ok(parsed) = parse::native(path, text).and_then(|t| parse::file(path, &t)) else {
             continue;
         };
         for block in parsed

@@ -167,7 +167,7 @@ impl<'a> Scope<'a> {
 }
 
 /// Where a variable file stands in the order Terraform loads it without `-var-file`:
-/// `terraform.tfvars` first, then `*.auto.tfvars` by name. `None` for a file it does not load
+/// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars(.json)` by name. `None` for a file it does not load
 /// by itself (`prod.tfvars` is for `-var-file`) and for `.tf` files.
 pub(super) fn auto_loaded(path: &str) -> Option<(u8, String)> {
     let name = std::path::Path::new(path)
@@ -176,8 +176,10 @@ pub(super) fn auto_loaded(path: &str) -> Option<(u8, String)> {
         .to_string();
     if name == "terraform.tfvars" {
         Some((0, name))
-    } else if name.ends_with(".auto.tfvars") {
+    } else if name == "terraform.tfvars.json" {
         Some((1, name))
+    } else if name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json") {
+        Some((2, name))
     } else {
         None
     }

@@ -14,6 +14,7 @@
 mod calls;
 mod eval;
 mod functions;
+mod json_syntax;
 mod modules;
 mod operators;
 mod parse;
@@ -49,8 +50,9 @@ pub fn read_module(sources: &[(String, String)], files: &dyn Files) -> Result<Re
     let mut bodies = Vec::new();
     let mut renamed = std::collections::HashMap::new();
     for (path, text) in sources {
-        let base = map.add(path, text);
-        let parsed = parse::file(path, text)?;
+        let text = parse::native(path, text)?;
+        let base = map.add(path, &text);
+        let parsed = parse::file(path, &text)?;
         renamed.extend(parsed.renamed.into_iter().map(|(at, key)| (base + at, key)));
         bodies.push((path.clone(), base, parsed.body));
     }
@@ -211,6 +213,14 @@ fn sorted<V>(map: &std::collections::HashMap<String, V>) -> Vec<(String, &V)> {
 
 /// The form of an `assume_role_policy` value, noting a policy document it names.
 fn form_of(expr: &Expression, referenced: &mut Vec<String>) -> &'static str {
+    // `"${data.aws_iam_policy_document.x.json}"`, as the JSON syntax writes every expression:
+    // the expression interpolated.
+    if let Expression::StringTemplate(t) = expr
+        && let [hcl_edit::template::Element::Interpolation(i)] =
+            t.iter().collect::<Vec<_>>().as_slice()
+    {
+        return form_of(&i.expr, referenced);
+    }
     match expr {
         Expression::FuncCall(call) => match call.name.name.as_str() {
             "jsonencode" => "terraform jsonencode",

@@ -37,6 +37,28 @@ pub(super) fn file(path: &str, text: &str) -> Result<Parsed, LoadError> {
     Ok(Parsed { body, renamed })
 }
 
+/// The native-syntax text of a file: itself, or what a `.tf.json`/`.tfvars.json` file stands
+/// for (`json_syntax.rs`). The source map holds this text, so offsets are offsets in it.
+pub(super) fn native<'t>(
+    path: &str,
+    text: &'t str,
+) -> Result<std::borrow::Cow<'t, str>, LoadError> {
+    if !super::json_syntax::is_json(path) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    super::json_syntax::to_native(path, text)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|(offset, message)| {
+            let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+            LoadError::Invalid {
+                path: Some(path.to_string()),
+                line,
+                column: 1,
+                message: format!("not valid Terraform JSON: {message}"),
+            }
+        })
+}
+
 /// Parses the text of a template (`templatefile()`), or says why not in a few words.
 pub(super) fn template(text: &str) -> Result<Template, String> {
     if bracket_depth(text) > MAX_NESTING {

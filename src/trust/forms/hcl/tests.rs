@@ -651,3 +651,57 @@ resource "aws_iam_role" "ci" {
 }
 
 mod modules;
+
+#[test]
+fn json_syntax_gets_the_verdict_of_the_native_syntax() {
+    let native = module(
+        r#"
+variable "subject" {
+  default = "repo:octo-org/*"
+}
+resource "aws_iam_role" "org_tools" {
+  name = "org-tools"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = var.subject } }
+    }]
+  })
+}
+"#,
+    );
+    let json = r#"{
+  "resource": {
+    "aws_iam_openid_connect_provider": {
+      "github": { "url": "https://token.actions.githubusercontent.com" }
+    },
+    "aws_iam_role": {
+      "org_tools": {
+        "name": "org-tools",
+        "assume_role_policy": "${jsonencode({Statement = [{Effect = \"Allow\", Principal = {Federated = aws_iam_openid_connect_provider.github.arn}, Action = \"sts:AssumeRoleWithWebIdentity\", Condition = {StringLike = {\"token.actions.githubusercontent.com:sub\" = var.subject}}}]})}"
+      }
+    }
+  },
+  "variable": {
+    "subject": {
+      "default": "repo:octo-org/*"
+    }
+  }
+}"#;
+    let ids = |found: Vec<String>| -> Vec<String> {
+        found
+            .iter()
+            .map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let native = findings(&[("main.tf", &native)], &NoFiles);
+    let json = findings(&[("main.tf.json", json)], &NoFiles);
+    assert_eq!(ids(native), ids(json.clone()));
+    // The subject's finding is at the variable default's line in the JSON.
+    assert!(
+        json.contains(&"OA102 high main.tf.json:15".to_string()),
+        "{json:?}"
+    );
+}
