@@ -51,6 +51,8 @@ pub(super) const FUNCTIONS: &[Function] = &[
     function("startswith", Arity::Exactly(2), startswith),
     function("endswith", Arity::Exactly(2), endswith),
     function("regexall", Arity::Exactly(2), regexall),
+    function("anytrue", Arity::Exactly(1), anytrue),
+    function("alltrue", Arity::Exactly(1), alltrue),
 ];
 
 const fn function(
@@ -566,6 +568,33 @@ fn regexall(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     node(Value::Array(matches), call.offset)
 }
 
+/// `anytrue(list)` / `alltrue(list)`: unresolved when an item is not a known boolean.
+fn bools(eval: &Eval<'_>, call: &Call<'_>) -> Result<Vec<bool>, Node> {
+    let v = same(eval, call);
+    v.one_or_many()
+        .iter()
+        .map(|i| match i.value {
+            Value::Bool(b) => Ok(b),
+            _ => Err(()),
+        })
+        .collect::<Result<Vec<bool>, ()>>()
+        .map_err(|_| eval.unresolved(call.whole, call.cx, "an item is not a known boolean"))
+}
+
+fn anytrue(eval: &Eval<'_>, call: &Call<'_>) -> Node {
+    match bools(eval, call) {
+        Ok(b) => boolean(b.iter().any(|x| *x), call.offset),
+        Err(n) => n,
+    }
+}
+
+fn alltrue(eval: &Eval<'_>, call: &Call<'_>) -> Node {
+    match bools(eval, call) {
+        Ok(b) => boolean(b.iter().all(|x| *x), call.offset),
+        Err(n) => n,
+    }
+}
+
 fn endswith(eval: &Eval<'_>, call: &Call<'_>) -> Node {
     match two(eval, call) {
         Ok((a, b)) => boolean(a.ends_with(&b), call.offset),
@@ -696,6 +725,8 @@ mod tests {
                 r#"regexall(":+", "o/r:main::x")"#,
                 r#"[":","::"]"#,
             ),
+            ("anytrue", r#"anytrue([false, 1 > 0])"#, "true"),
+            ("alltrue", r#"alltrue([true, false])"#, "false"),
         ];
         for (name, text, want) in cases {
             let (got, notes) = eval(text);

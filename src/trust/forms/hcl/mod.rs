@@ -215,13 +215,7 @@ fn sorted<V>(map: &std::collections::HashMap<String, V>) -> Vec<(String, &V)> {
 fn form_of(expr: &Expression, referenced: &mut Vec<String>) -> &'static str {
     // `"${data.aws_iam_policy_document.x.json}"`, as the JSON syntax writes every expression:
     // the expression interpolated.
-    if let Expression::StringTemplate(t) = expr
-        && let [hcl_edit::template::Element::Interpolation(i)] =
-            t.iter().collect::<Vec<_>>().as_slice()
-    {
-        return form_of(&i.expr, referenced);
-    }
-    match expr {
+    match parse::interpolated(expr) {
         Expression::FuncCall(call) => match call.name.name.as_str() {
             "jsonencode" => "terraform jsonencode",
             "templatefile" => "terraform templatefile",

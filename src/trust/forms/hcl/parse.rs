@@ -142,7 +142,7 @@ pub(super) fn labels(block: &Block) -> Vec<&str> {
 /// "aws_iam_policy_document", "x", "json"]`; the names up to the first index. `None` for any
 /// other expression.
 pub(super) fn reference(expr: &Expression) -> Option<Vec<&str>> {
-    let Expression::Traversal(t) = expr else {
+    let Expression::Traversal(t) = interpolated(expr) else {
         return None;
     };
     let Expression::Variable(root) = &t.expr else {
@@ -156,6 +156,18 @@ pub(super) fn reference(expr: &Expression) -> Option<Vec<&str>> {
         }
     }
     Some(names)
+}
+
+/// The expression of a string that is one interpolation (`"${aws_iam_role.ci.name}"`, as the
+/// JSON syntax writes every reference), or the expression itself.
+pub(super) fn interpolated(expr: &Expression) -> &Expression {
+    if let Expression::StringTemplate(t) = expr
+        && let [hcl_edit::template::Element::Interpolation(i)] =
+            t.iter().collect::<Vec<_>>().as_slice()
+    {
+        return &i.expr;
+    }
+    expr
 }
 
 /// Attribute `name` of a body.

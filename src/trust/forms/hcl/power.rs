@@ -93,7 +93,7 @@ fn grant(eval: &Eval<'_>, bodies: &Bodies, block: &Block, name: &str, cx: &Cx, p
 
 /// Whether an expression refers to `aws_iam_role.NAME` (its `.name`, `.id`, or inside a list).
 fn names_role(expr: &Expression, name: &str) -> bool {
-    match expr {
+    match parse::interpolated(expr) {
         Expression::Array(items) => items.iter().any(|e| names_role(e, name)),
         _ => reference(expr).is_some_and(|(kind, n)| kind == "aws_iam_role" && n == name),
     }
