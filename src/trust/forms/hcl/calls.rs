@@ -163,7 +163,14 @@ pub(super) fn module(eval: &Eval<'_>, name: &str) -> Option<Output> {
             Target::Dir { from, dir, key } => {
                 let texts = match eval.files.module(from, dir) {
                     Ok(texts) if !texts.is_empty() => texts,
-                    _ => {
+                    found => {
+                        // Never skipped silently: the call is listed, and why it was not read.
+                        let why = found
+                            .err()
+                            .unwrap_or_else(|| format!("`{dir}` holds no Terraform files"));
+                        eval.called
+                            .borrow_mut()
+                            .push(unread(name, suffix, call_offset, &why));
                         outputs.push(None);
                         continue;
                     }
@@ -228,6 +235,22 @@ pub(super) fn module(eval: &Eval<'_>, name: &str) -> Option<Output> {
             let values = outputs.into_iter().map(|(v, _)| v).collect();
             Some((node(Value::Array(values), call_offset), assumed))
         }
+    }
+}
+
+/// A call whose module could not be read: no document, and the assumption that says why.
+fn unread(name: &str, suffix: &str, offset: usize, why: &str) -> Pending {
+    Pending {
+        root: Err((offset, String::new())),
+        resource: format!("module.{name}{suffix}"),
+        form: "terraform module (not read)",
+        role_name: Some(name.to_string()),
+        assumptions: vec![(
+            offset,
+            format!("{why}: the roles this module creates are not audited"),
+        )],
+        power: None,
+        via: Vec::new(),
     }
 }
 

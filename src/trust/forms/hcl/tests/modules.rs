@@ -172,6 +172,14 @@ fn local_modules_are_followed_with_their_inputs() {
             ],
         ),
         (
+            "a module that cannot be read is reported, not skipped",
+            &[(
+                "infra/main.tf",
+                "module \"gone\" {\n  source = \"../modules/missing\"\n}\n",
+            )],
+            &["OA112 low infra/main.tf:1"],
+        ),
+        (
             "a module that calls itself is read a bounded number of times",
             &[("infra/main.tf", "module \"loop\" {\n  source = \"./\"\n}\n")],
             &[],
