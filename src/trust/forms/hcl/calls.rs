@@ -300,10 +300,12 @@ fn read_instance(
     let offset = cx.base + start(block.span());
     let place = &parent.scope.place;
     if place.chain.len() >= MAX_DEPTH {
-        parent.assume(
-            offset,
-            format!("modules are called more than {MAX_DEPTH} deep: `{key}` is not followed"),
-        );
+        let why = format!("modules are called more than {MAX_DEPTH} deep: `{key}` is not followed");
+        let name = labels(block).first().copied().unwrap_or_default();
+        parent
+            .called
+            .borrow_mut()
+            .push(unread(name, "", offset, &why));
         return (Vec::new(), None);
     }
     let dir_id = std::path::Path::new(&texts[0].0)

@@ -324,3 +324,48 @@ resource "aws_iam_role" "this" {
         ]
     );
 }
+
+#[test]
+fn calls_nest_a_bounded_number_deep() {
+    // m0 calls m1 … m11; each passes the subject on; only m11 has a role. Past eight calls the
+    // chain is cut, and the cut is said (OA112 at the call not followed), never silent.
+    let mut files: Vec<(&'static str, &'static str)> = Vec::new();
+    for i in 0..12 {
+        let path: &'static str = Box::leak(format!("m{i}/main.tf").into_boxed_str());
+        let text = if i < 11 {
+            format!(
+                "variable \"subject\" {{ default = \"repo:octo-org/app:*\" }}\nmodule \"next\" {{\n  source  = \"../m{}\"\n  subject = var.subject\n}}\n",
+                i + 1
+            )
+        } else {
+            ROLE_MODULE.replace("variable \"subjects\" { type = list(string) }", "variable \"subject\" {}\nvariable \"name\" { default = \"deep\" }\nlocals { subjects = [var.subject] }").replace("var.subjects", "local.subjects").replacen("variable \"name\" {}\n", "", 1)
+        };
+        files.push((path, Box::leak(text.into_boxed_str())));
+    }
+    let tree: &'static [(&'static str, &'static str)] = Box::leak(files.into_boxed_slice());
+    let got = tree_findings(&["m0/main.tf"], tree);
+    assert!(
+        got.iter().any(|f| f.starts_with("OA112 low m")),
+        "the cut is reported: {got:?}"
+    );
+    assert!(!got.iter().any(|f| f.starts_with("OA102")), "{got:?}");
+    // A shorter chain is followed to the role, the subject passed down from the root.
+    let short: Vec<(&'static str, &'static str)> = tree
+        .iter()
+        .filter(|(p, _)| {
+            p.starts_with("m6/")
+                || p.starts_with("m7/")
+                || p.starts_with("m8/")
+                || p.starts_with("m9/")
+                || p.starts_with("m10/")
+                || p.starts_with("m11/")
+        })
+        .copied()
+        .collect();
+    let short: &'static [(&'static str, &'static str)] = Box::leak(short.into_boxed_slice());
+    let got = tree_findings(&["m6/main.tf"], short);
+    assert!(
+        got.contains(&"OA102 high m6/main.tf:1".to_string()),
+        "{got:?}"
+    );
+}
