@@ -102,6 +102,49 @@ impl Files for TreeFiles {
             .map(|(p, text)| (p.display().to_string(), text))
             .map_err(|skip| format!("`{name}` was not read: {skip}"))
     }
+
+    /// A module's directory, inside the tree only, its files under the walker's limits.
+    fn module(&self, from: &str, dir: &str) -> Result<Vec<(String, String)>, String> {
+        let base = Path::new(from).parent().unwrap_or(Path::new("."));
+        let path = normalize(&base.join(dir));
+        let inside = std::fs::canonicalize(&path)
+            .ok()
+            .zip(std::fs::canonicalize(&self.root).ok())
+            .is_some_and(|(p, root)| p.starts_with(root));
+        if !inside {
+            return Err(format!(
+                "the module `{dir}` is not a directory inside the tree being audited"
+            ));
+        }
+        let files = walk::module_files(&path).map_err(|e| format!("`{dir}`: {e}"))?;
+        let mut out = Vec::new();
+        for file in files.into_iter().take(MAX_MODULE_FILES) {
+            let text = walk::read_file(&file, false)
+                .map_err(|skip| format!("{} was not read: {skip}", file.display()))?;
+            out.push((display(&file), text));
+        }
+        Ok(out)
+    }
+}
+
+/// Files of one called module read at most.
+const MAX_MODULE_FILES: usize = 200;
+
+/// A path with `.` and `..` resolved by name (`envs/prod/../../modules/x` → `modules/x`), so a
+/// module reached by two callers is named, and recognised, the same way.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl Collected {
@@ -280,8 +323,26 @@ impl Collected {
         let files = TreeFiles {
             root: root.to_path_buf(),
         };
+        // A directory that a module of the tree calls (`source = "./modules/role"`) is read
+        // through its callers, with their arguments bound; read alone it would be reported a
+        // second time with its variables unbound. One that no one calls is read alone, with its
+        // defaults.
+        let called: std::collections::HashSet<PathBuf> = modules
+            .iter()
+            .flat_map(|(dir, texts)| {
+                forms::hcl::local_sources(texts)
+                    .into_iter()
+                    .map(|s| normalize(&dir.join(s)))
+            })
+            .collect();
         for (dir, texts) in modules {
-            if !texts.iter().any(|(_, t)| forms::may_hold_trust_policy(t)) {
+            if called.contains(&normalize(&dir)) {
+                continue;
+            }
+            if !texts
+                .iter()
+                .any(|(_, t)| forms::may_hold_trust_policy(t) || forms::hcl::calls_modules(t))
+            {
                 self.looked.without_policy += texts.len();
                 continue;
             }

@@ -156,14 +156,19 @@ fn visit(dir: &Path, root: &Path, depth: usize, out: &mut Walk) -> Result<(), st
     Ok(())
 }
 
-/// The regular `.tf` and `.tfvars` files of one directory (not below it), sorted: a module's
+/// The regular `.tf` and `.tfvars` files (and their `.json` syntax) of one directory (not below it), sorted: a module's
 /// files and the variable values Terraform may load with it.
 pub fn module_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tf" || e == "tfvars"))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            [".tf", ".tfvars", ".tf.json", ".tfvars.json"]
+                .iter()
+                .any(|e| name.ends_with(e))
+        })
         .collect();
     files.sort();
     Ok(files)

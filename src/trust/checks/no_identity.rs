@@ -111,8 +111,13 @@ fn custom_subjects(st: &Statement, out: &mut Vec<Finding>) {
                 Base::StringLike => literal_prefix(&v.value),
                 _ => unescape(&v.value),
             };
-            // `*`, `repo:*` and `repo:…` subjects are OA102's.
+            // `*`, `repo:*` and `repo:…` subjects are OA102's. A value the reader could not
+            // resolve (`${var.subject}`, written as in the source) is not a custom template:
+            // OA112 states the assumption, and an unknown value alone never raises a finding
+            // above what the resolved parts justify (issue #18: an exact subject passed to a
+            // module was rated critical).
             if literal.is_empty()
+                || unresolved(&literal)
                 || "repo:".starts_with(literal.as_str())
                 || literal.starts_with("repo:")
             {
@@ -142,6 +147,11 @@ fn custom_subjects(st: &Statement, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// A whole value the Terraform or CloudFormation reader left as the `${…}` it is written as.
+fn unresolved(literal: &str) -> bool {
+    literal.starts_with("${") && literal.ends_with('}')
 }
 
 #[cfg(test)]
@@ -249,6 +259,14 @@ mod tests {
                     ),
                     None,
                     &[High],
+                ),
+                (
+                    "a value the reader left unresolved is not a custom template",
+                    github(
+                        r#"{"StringEquals": {"token.actions.githubusercontent.com:sub": "${var.subject}"}}"#,
+                    ),
+                    None,
+                    &[],
                 ),
                 (
                     "custom template with repository",

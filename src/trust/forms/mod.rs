@@ -45,6 +45,15 @@ pub struct Read {
 /// directory of the file that names them. Returns the path to show and the text, or why not.
 pub trait Files {
     fn read(&self, from: &str, name: &str) -> Result<(String, String), String>;
+
+    /// The Terraform files of the directory `dir` (a local module's `source`, or a directory
+    /// `.terraform/modules/modules.json` records), relative to the directory of the file
+    /// `from`: (path to show, text) of each, sorted, or why not.
+    fn module(&self, _from: &str, dir: &str) -> Result<Vec<(String, String)>, String> {
+        Err(format!(
+            "the module `{dir}` was not read (no directory to read it from)"
+        ))
+    }
 }
 
 /// No file access: `templatefile()` is reported as unresolved.
@@ -67,11 +76,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// By name ending: `.tf` and `.tfvars` Terraform, `.yaml`/`.yml` YAML, anything else JSON (and a
+    /// By name ending: `.tf` and `.tfvars` (and their `.json` syntax) Terraform, `.yaml`/`.yml` YAML, anything else JSON (and a
     /// `.template` that does not start with `{` is YAML).
     pub fn of(path: &str, text: &str) -> Kind {
         let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
+        if lower.ends_with(".tf")
+            || lower.ends_with(".tfvars")
+            || lower.ends_with(".tf.json")
+            || lower.ends_with(".tfvars.json")
+        {
             Kind::Terraform
         } else if lower.ends_with(".yaml")
             || lower.ends_with(".yml")

@@ -3,14 +3,18 @@
 //! `templatefile()`/`file()` come through [`Files`].
 //!
 //! What is resolved: literals, lists, objects, string templates and heredocs, `local.*`,
-//! `var.*` (their defaults), `data.aws_iam_policy_document.*.json`, the ARN of an
-//! `aws_iam_openid_connect_provider` declared in the module, `dynamic` block iterators, and the
-//! functions of the one table in `functions.rs`. Everything else (a variable without a default,
-//! a resource attribute, `for` expressions, arithmetic, any other function) becomes the text
-//! `${…}` it was written as, and an assumption naming it is recorded: never skipped silently.
+//! `var.*` (a caller's argument, a value from the variable files, or the default),
+//! `module.NAME.OUTPUT` of a module followed, `each.*` and `count.index`,
+//! `data.aws_iam_policy_document.*.json`, the ARN of an `aws_iam_openid_connect_provider`
+//! declared in the module, `dynamic` block iterators, and, through [`Builtins`], `for`
+//! expressions, operators, template directives and the functions of the one table in
+//! `functions.rs`. Everything else (a variable without a default, a resource attribute, any
+//! other function) becomes the text `${…}` it was written as, and an assumption naming it is
+//! recorded: never skipped silently.
 //!
-//! The evaluator calls what is built above it (the functions, the policy documents) through
-//! [`Builtins`], which `mod.rs` hands in, so this file depends on none of them.
+//! The evaluator calls what is built above it (the functions, the operators, the policy
+//! documents, the modules called) through [`Builtins`], which `mod.rs` hands in, so this file
+//! depends on none of them.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -57,24 +61,37 @@ pub(super) struct Scope<'a> {
     pub variables: HashMap<String, (Option<&'a Expression>, usize)>,
     /// `data "aws_iam_policy_document" "name"`: the block and the base offset of its file.
     pub policy_documents: HashMap<String, (&'a Block, usize)>,
+    /// `data "template_file" "name"`: the block and the base offset of its file.
+    pub template_files: HashMap<String, (&'a Block, usize)>,
     /// `aws_iam_openid_connect_provider` resources and data sources: name → issuer host.
     pub oidc_providers: HashMap<String, String>,
     /// The file each base offset belongs to (for relative `templatefile()` paths).
     pub files: Vec<(usize, String)>,
     /// Object keys written twice, renamed for the parser: offset → the name written.
     pub renamed: HashMap<usize, String>,
+    /// `module "name" { … }` calls: the block and the base offset of its file.
+    pub calls: HashMap<String, (&'a Block, usize)>,
+    /// The values a caller gave this module's variables, evaluated in the caller's scope, with
+    /// what the caller had to assume for each (empty for a root module).
+    pub inputs: HashMap<String, (Node, Vec<(usize, String)>)>,
+    /// Where this module stands: its key in `.terraform/modules/modules.json` (`ci.role`,
+    /// empty for a root), the file the root's paths are relative to, and the directories being
+    /// read through calls (cycles).
+    pub place: Place,
+}
+
+/// Where a module instance stands in the tree of calls.
+#[derive(Default, Clone)]
+pub(super) struct Place {
+    pub key: String,
+    pub root_file: String,
+    pub chain: Vec<String>,
 }
 
 impl<'a> Scope<'a> {
     /// The declarations of a module's files.
     pub(super) fn of(bodies: &'a Bodies) -> Scope<'a> {
-        let mut scope = Scope::default();
-        for (path, base, body) in bodies {
-            scope.files.push((*base, path.clone()));
-            for block in body.blocks() {
-                scope.declare(block, *base);
-            }
-        }
+        let mut scope = Scope::declared(bodies);
         // Then the values Terraform loads by itself, in its order (later wins): they replace
         // the defaults of declared variables; a value for an undeclared one is ignored, as
         // Terraform ignores it.
@@ -93,6 +110,20 @@ impl<'a> Scope<'a> {
         scope
     }
 
+    /// The declarations of a module's files, without the variable files: a module read through
+    /// a call takes its values from the caller, and Terraform loads `terraform.tfvars` for the
+    /// root module only.
+    pub(super) fn declared(bodies: &'a Bodies) -> Scope<'a> {
+        let mut scope = Scope::default();
+        for (path, base, body) in bodies {
+            scope.files.push((*base, path.clone()));
+            for block in body.blocks() {
+                scope.declare(block, *base);
+            }
+        }
+        scope
+    }
+
     /// Records one top-level block, if expressions can refer to it.
     fn declare(&mut self, block: &'a Block, base: usize) {
         match (block.ident.as_str(), labels(block).as_slice()) {
@@ -102,11 +133,17 @@ impl<'a> Scope<'a> {
                         .insert(a.key.as_str().to_string(), (&a.value, base));
                 }
             }
+            ("module", [name]) => {
+                self.calls.insert(name.to_string(), (block, base));
+            }
             ("variable", [name]) => {
                 // The file's base: spans are offsets in the file (the block's own offset
                 // added here once put findings in a variable default lines below it).
                 self.variables
                     .insert(name.to_string(), (attr(&block.body, "default"), base));
+            }
+            ("data", ["template_file", name]) => {
+                self.template_files.insert(name.to_string(), (block, base));
             }
             ("data", ["aws_iam_policy_document", name]) => {
                 self.policy_documents
@@ -130,7 +167,7 @@ impl<'a> Scope<'a> {
 }
 
 /// Where a variable file stands in the order Terraform loads it without `-var-file`:
-/// `terraform.tfvars` first, then `*.auto.tfvars` by name. `None` for a file it does not load
+/// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars(.json)` by name. `None` for a file it does not load
 /// by itself (`prod.tfvars` is for `-var-file`) and for `.tf` files.
 pub(super) fn auto_loaded(path: &str) -> Option<(u8, String)> {
     let name = std::path::Path::new(path)
@@ -139,8 +176,10 @@ pub(super) fn auto_loaded(path: &str) -> Option<(u8, String)> {
         .to_string();
     if name == "terraform.tfvars" {
         Some((0, name))
-    } else if name.ends_with(".auto.tfvars") {
+    } else if name == "terraform.tfvars.json" {
         Some((1, name))
+    } else if name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json") {
+        Some((2, name))
     } else {
         None
     }
@@ -186,7 +225,19 @@ pub(super) struct Call<'e> {
 pub(super) struct Builtins {
     pub functions: &'static [Function],
     pub policy_document: fn(&Eval<'_>, &Block, &Cx) -> Node,
+    /// `data "template_file"`'s `rendered` (`functions.rs`).
+    pub template_file: fn(&Eval<'_>, &Block, &Cx) -> Node,
+    /// `for` expressions and operators (`operators.rs`).
+    pub operator: fn(&Eval<'_>, &Expression, &Cx) -> Node,
+    /// `%{for}` and `%{if}` in a template (`operators.rs`): appends the text they give.
+    pub directive: fn(&Eval<'_>, &Directive, &Cx, &mut String, &mut Vec<Piece>),
+    /// The outputs of `module.NAME`, followed (`calls.rs`), with what was assumed for them;
+    /// `None` for a module that is not followed.
+    pub module: fn(&Eval<'_>, &str) -> Option<Output>,
 }
+
+/// The outputs of a called module, with what each assumed: (output name, offset, note).
+pub(super) type Output = (Node, Vec<(String, usize, String)>);
 
 /// A document evaluated but not yet read (the source map is borrowed by the evaluator).
 pub(super) struct Pending {
@@ -197,6 +248,8 @@ pub(super) struct Pending {
     pub assumptions: Vec<(usize, String)>,
     /// What the role may do, where the module says (`None` for a bare document).
     pub power: Option<crate::trust::power::Power>,
+    /// The `module` calls the role was read through, outermost first (`main.tf:12`).
+    pub via: Vec<String>,
 }
 
 /// The evaluator: a scope, the files, and what it had to assume.
@@ -215,6 +268,10 @@ pub(super) struct Eval<'a> {
     pub templates: RefCell<Vec<String>>,
     /// Expressions evaluated so far (see `MAX_EVAL_STEPS`).
     pub steps: std::cell::Cell<usize>,
+    /// The modules called so far: name → their outputs (`None` while being read: a cycle).
+    pub outputs: RefCell<HashMap<String, Option<Output>>>,
+    /// The roles of the modules called so far, in the order they were read.
+    pub called: RefCell<Vec<Pending>>,
 }
 
 /// Where an expression is evaluated: its file's base offset and the names bound there
@@ -262,6 +319,8 @@ impl<'a> Eval<'a> {
             building: RefCell::new(Vec::new()),
             templates: RefCell::new(Vec::new()),
             steps: std::cell::Cell::new(0),
+            outputs: RefCell::new(HashMap::new()),
+            called: RefCell::new(Vec::new()),
         }
     }
 
@@ -374,12 +433,9 @@ impl<'a> Eval<'a> {
                     }
                 }
             }
-            Expression::ForExpr(_) | Expression::UnaryOp(_) | Expression::BinaryOp(_) => self
-                .unresolved(
-                    expr,
-                    cx,
-                    "`for` expressions and operators are not evaluated",
-                ),
+            Expression::ForExpr(_) | Expression::UnaryOp(_) | Expression::BinaryOp(_) => {
+                (self.builtins.operator)(self, expr, cx)
+            }
         }
     }
 
@@ -396,7 +452,13 @@ impl<'a> Eval<'a> {
         string(out, offset)
     }
 
-    fn render(&self, elements: &[&Element], cx: &Cx, out: &mut String, pieces: &mut Vec<Piece>) {
+    pub(super) fn render(
+        &self,
+        elements: &[&Element],
+        cx: &Cx,
+        out: &mut String,
+        pieces: &mut Vec<Piece>,
+    ) {
         for element in elements {
             match element {
                 Element::Literal(lit) => {
@@ -419,17 +481,7 @@ impl<'a> Eval<'a> {
                         _ => out.push_str(&text_of(&value)),
                     }
                 }
-                Element::Directive(d) => {
-                    let at = cx.base + start(d.span());
-                    let what = match &**d {
-                        Directive::If(_) => "`%{if}`",
-                        Directive::For(_) => "`%{for}`",
-                    };
-                    self.assume(
-                        at,
-                        format!("the template directive {what} is not evaluated: left out"),
-                    );
-                }
+                Element::Directive(d) => (self.builtins.directive)(self, d, cx, out, pieces),
             }
         }
     }
@@ -491,6 +543,17 @@ impl<'a> Eval<'a> {
             _ => return self.unresolved(whole, cx, "not a reference"),
         };
         let (value, used) = match (name, attrs.first().copied().flatten()) {
+            ("var", Some(var)) if self.scope.inputs.contains_key(var) => {
+                let (value, assumed) = &self.scope.inputs[var];
+                for (o, m) in assumed {
+                    self.assume(*o, m.clone());
+                }
+                (value.clone(), 1)
+            }
+            ("module", Some(module)) => match self.module_outputs(module, &attrs[1..]) {
+                Some(value) => (value, 1),
+                None => return self.unresolved(whole, cx, "a module that is not followed"),
+            },
             ("var", Some(var)) => match self.scope.variables.get(var) {
                 Some((Some(default), base)) => (self.eval(default, &cx.deeper(*base)), 1),
                 Some((None, _)) => {
@@ -507,6 +570,15 @@ impl<'a> Eval<'a> {
                 Some((e, base)) => (self.eval(e, &cx.deeper(*base)), 1),
                 None => return self.unresolved(whole, cx, "no such local in the module"),
             },
+            ("data", Some("template_file")) => {
+                let file = attrs.get(1).copied().flatten();
+                return match file.and_then(|f| self.scope.template_files.get(f)) {
+                    Some((block, base)) if attrs.last() == Some(&Some("rendered")) => {
+                        (self.builtins.template_file)(self, block, &cx.deeper(*base))
+                    }
+                    _ => self.unresolved(whole, cx, "no such `template_file` in the module"),
+                };
+            }
             ("data", Some("aws_iam_policy_document")) => {
                 let Some(doc) = attrs.get(1).copied().flatten() else {
                     return self.unresolved(whole, cx, "not a document");
@@ -529,32 +601,7 @@ impl<'a> Eval<'a> {
                 }
             }
             ("data" | "aws_iam_openid_connect_provider", _) => {
-                let (kind, label) = if name == "data" {
-                    (
-                        attrs.first().copied().flatten(),
-                        attrs.get(1).copied().flatten(),
-                    )
-                } else {
-                    (Some(name), attrs.first().copied().flatten())
-                };
-                let last = attrs.last().copied().flatten();
-                let offset = cx.base + start(whole.span());
-                match (kind, label, last) {
-                    (Some("aws_iam_openid_connect_provider"), Some(label), Some("arn")) => {
-                        if let Some(host) = self.scope.oidc_providers.get(label) {
-                            return string(
-                                format!("arn:aws:iam::123456789012:oidc-provider/{host}"),
-                                offset,
-                            );
-                        }
-                        return self.unresolved(whole, cx, "no such OIDC provider in the module");
-                    }
-                    (Some("aws_caller_identity"), _, Some("account_id")) => {
-                        return string("123456789012", offset);
-                    }
-                    (Some("aws_partition"), _, Some("partition")) => return string("aws", offset),
-                    _ => return self.unresolved(whole, cx, "a resource or data source attribute"),
-                }
+                return self.data_attribute(whole, name, &attrs, cx);
             }
             _ => match cx.bindings.iter().rev().find(|(n, _)| n == name) {
                 Some((_, v)) => (v.clone(), 0),
@@ -589,6 +636,68 @@ impl<'a> Eval<'a> {
             }
         }
         value
+    }
+
+    /// A data source's or provider's attribute: the ARN of an OIDC provider of the module, the
+    /// account id and partition; anything else unresolved.
+    fn data_attribute(
+        &self,
+        whole: &Expression,
+        name: &str,
+        attrs: &[Option<&str>],
+        cx: &Cx,
+    ) -> Node {
+        let (kind, label) = if name == "data" {
+            (
+                attrs.first().copied().flatten(),
+                attrs.get(1).copied().flatten(),
+            )
+        } else {
+            (Some(name), attrs.first().copied().flatten())
+        };
+        let last = attrs.last().copied().flatten();
+        let offset = cx.base + start(whole.span());
+        match (kind, label, last) {
+            (Some("aws_iam_openid_connect_provider"), Some(label), Some("arn")) => {
+                match self.scope.oidc_providers.get(label) {
+                    Some(host) => string(
+                        format!("arn:aws:iam::123456789012:oidc-provider/{host}"),
+                        offset,
+                    ),
+                    None => self.unresolved(whole, cx, "no such OIDC provider in the module"),
+                }
+            }
+            (Some("aws_caller_identity"), _, Some("account_id")) => string("123456789012", offset),
+            (Some("aws_partition"), _, Some("partition")) => string("aws", offset),
+            (Some("aws_partition"), _, Some("dns_suffix")) => string("amazonaws.com", offset),
+            _ => self.unresolved(whole, cx, "a resource or data source attribute"),
+        }
+    }
+
+    /// The outputs of `module.NAME` (read once, then remembered), with their assumptions noted.
+    /// `names`: what the reference reads after `module.NAME` (the output's name among them):
+    /// only what that output assumed is noted; everything when it names none.
+    pub(super) fn module_outputs(&self, name: &str, names: &[Option<&str>]) -> Option<Node> {
+        let known = self.outputs.borrow().get(name).cloned();
+        let (value, assumed) = match known {
+            Some(known) => known?,
+            None => {
+                self.outputs.borrow_mut().insert(name.to_string(), None);
+                let read = (self.builtins.module)(self, name);
+                self.outputs
+                    .borrow_mut()
+                    .insert(name.to_string(), read.clone());
+                read?
+            }
+        };
+        let named = |output: &str| names.contains(&Some(output));
+        let any = names.iter().all(Option::is_none);
+        for (output, o, m) in assumed {
+            if any || named(&output) {
+                self.assume(o, m);
+            }
+        }
+        Some(value)
     }
 
     /// A function call: by the table of functions, when it has the name and takes as many

@@ -1,12 +1,8 @@
-//! Terraform `module` blocks. Modules are not followed (audit the module's own directory, or
-//! the plan), with one exception: `terraform-aws-modules/iam`'s `iam-github-oidc-role`, the most
-//! used module for GitHub roles, whose role is built here as its `main.tf` builds it. Pure.
-//!
-//! A module call gives the documents of the roles it creates: [`documents`] is where another
-//! modelled module, or a local module followed with its inputs bound, would be added.
+//! Registry modules modelled in Rust, for a call whose module is not on disk:
+//! `terraform-aws-modules/iam`'s `iam-github-oidc-role` (v5, the most used module for GitHub
+//! roles), whose role is built here as its `main.tf` builds it. Pure.
 
 use hcl_edit::Span;
-use hcl_edit::expr::Expression;
 use hcl_edit::structure::Block;
 
 use super::eval::{Cx, Eval, Pending, text_of};
@@ -15,39 +11,37 @@ use crate::trust::forms::{node, object, string};
 use crate::trust::json::{Node, Value};
 use crate::trust::power::Power;
 
-/// The documents of the roles a `module` block creates (none for a module not modelled).
-pub(super) fn documents(eval: &Eval<'_>, block: &Block, base: usize) -> Vec<Pending> {
-    if block.ident.as_str() != "module" {
+/// Whether the module at `source` is modelled here.
+pub(super) fn modelled(source: &str) -> bool {
+    source.contains("iam-github-oidc-role")
+}
+
+/// The documents of the roles a `module` block creates (none for a module not modelled), its
+/// arguments evaluated in `cx` (an instance of `for_each` or `count`).
+pub(super) fn documents(eval: &Eval<'_>, block: &Block, cx: &Cx, source: &str) -> Vec<Pending> {
+    if !modelled(source) {
         return Vec::new();
     }
-    github_oidc_module(eval, block, base).into_iter().collect()
+    github_oidc_module(eval, block, cx).into_iter().collect()
 }
 
 /// The role `terraform-aws-modules/iam`'s `iam-github-oidc-role` module creates (the most used
 /// module for GitHub roles), built as its `main.tf` builds it: `StringLike` on `sub` with
 /// `repo:` + each of `subjects`, `ForAllValues:StringEquals` on `aud` and on `iss`.
-fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pending> {
+fn github_oidc_module(eval: &Eval<'_>, block: &Block, cx: &Cx) -> Option<Pending> {
     let [label] = labels(block)[..] else {
         return None;
     };
-    let source = match attr(&block.body, "source")? {
-        Expression::String(s) => s.as_str().to_string(),
-        _ => return None,
-    };
-    if block.ident.as_str() != "module" || !source.contains("iam-github-oidc-role") {
-        return None;
-    }
-    let cx = Cx::new(base);
-    let offset = base + start(block.span());
+    let offset = cx.base + start(block.span());
     eval.assumptions.borrow_mut().clear();
     let or = |name: &str, default: &str| {
-        attr(&block.body, name).map_or_else(|| string(default, offset), |e| eval.eval(e, &cx))
+        attr(&block.body, name).map_or_else(|| string(default, offset), |e| eval.eval(e, cx))
     };
     let provider =
         text_of(&or("provider_url", "token.actions.githubusercontent.com")).replace("https://", "");
     let audience = or("audience", "sts.amazonaws.com");
     let subjects = attr(&block.body, "subjects")
-        .map_or_else(|| node(Value::Array(vec![]), offset), |e| eval.eval(e, &cx));
+        .map_or_else(|| node(Value::Array(vec![]), offset), |e| eval.eval(e, cx));
     let subjects: Vec<Node> = subjects
         .one_or_many()
         .into_iter()
@@ -135,10 +129,11 @@ fn github_oidc_module(eval: &Eval<'_>, block: &Block, base: usize) -> Option<Pen
         root: Ok(root),
         resource: format!("module.{label}"),
         form: "terraform module iam-github-oidc-role",
-        role_name: Some(role_name(eval, block, &cx, label)),
+        role_name: Some(role_name(eval, block, cx, label)),
         // First: the `borrow` below lives to the end of the function.
-        power: Some(module_power(eval, block, &cx)),
+        power: Some(module_power(eval, block, cx)),
         assumptions: eval.assumptions.borrow().clone(),
+        via: Vec::new(),
     })
 }
 

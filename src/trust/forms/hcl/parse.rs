@@ -37,6 +37,28 @@ pub(super) fn file(path: &str, text: &str) -> Result<Parsed, LoadError> {
     Ok(Parsed { body, renamed })
 }
 
+/// The native-syntax text of a file: itself, or what a `.tf.json`/`.tfvars.json` file stands
+/// for (`json_syntax.rs`). The source map holds this text, so offsets are offsets in it.
+pub(super) fn native<'t>(
+    path: &str,
+    text: &'t str,
+) -> Result<std::borrow::Cow<'t, str>, LoadError> {
+    if !super::json_syntax::is_json(path) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    super::json_syntax::to_native(path, text)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|(offset, message)| {
+            let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+            LoadError::Invalid {
+                path: Some(path.to_string()),
+                line,
+                column: 1,
+                message: format!("not valid Terraform JSON: {message}"),
+            }
+        })
+}
+
 /// Parses the text of a template (`templatefile()`), or says why not in a few words.
 pub(super) fn template(text: &str) -> Result<Template, String> {
     if bracket_depth(text) > MAX_NESTING {
@@ -120,7 +142,7 @@ pub(super) fn labels(block: &Block) -> Vec<&str> {
 /// "aws_iam_policy_document", "x", "json"]`; the names up to the first index. `None` for any
 /// other expression.
 pub(super) fn reference(expr: &Expression) -> Option<Vec<&str>> {
-    let Expression::Traversal(t) = expr else {
+    let Expression::Traversal(t) = interpolated(expr) else {
         return None;
     };
     let Expression::Variable(root) = &t.expr else {
@@ -134,6 +156,18 @@ pub(super) fn reference(expr: &Expression) -> Option<Vec<&str>> {
         }
     }
     Some(names)
+}
+
+/// The expression of a string that is one interpolation (`"${aws_iam_role.ci.name}"`, as the
+/// JSON syntax writes every reference), or the expression itself.
+pub(super) fn interpolated(expr: &Expression) -> &Expression {
+    if let Expression::StringTemplate(t) = expr
+        && let [hcl_edit::template::Element::Interpolation(i)] =
+            t.iter().collect::<Vec<_>>().as_slice()
+    {
+        return &i.expr;
+    }
+    expr
 }
 
 /// Attribute `name` of a body.

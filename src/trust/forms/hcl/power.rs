@@ -19,11 +19,11 @@ pub(super) fn of_role(
     bodies: &Bodies,
     name: &str,
     role: &Block,
-    base: usize,
+    cx: &Cx,
 ) -> Power {
     let kept = eval.assumptions.borrow().len();
     let mut power = Power::default();
-    let cx = Cx::new(base);
+    let cx = cx.clone();
     if let Some(arns) = attr(&role.body, "managed_policy_arns") {
         attach_list(eval, bodies, arns, &cx, &mut power);
     }
@@ -46,9 +46,11 @@ pub(super) fn of_role(
         );
     }
     for (_, base, body) in bodies {
-        let cx = Cx::new(*base);
         for block in resources(body) {
-            grant(eval, bodies, block, name, &cx, &mut power);
+            // `for_each = toset(var.policy_arns)`: one attachment per instance.
+            for (_, cx) in super::calls::instances(eval, block, &Cx::new(*base)) {
+                grant(eval, bodies, block, name, &cx, &mut power);
+            }
         }
     }
     eval.assumptions.borrow_mut().truncate(kept);
@@ -91,7 +93,7 @@ fn grant(eval: &Eval<'_>, bodies: &Bodies, block: &Block, name: &str, cx: &Cx, p
 
 /// Whether an expression refers to `aws_iam_role.NAME` (its `.name`, `.id`, or inside a list).
 fn names_role(expr: &Expression, name: &str) -> bool {
-    match expr {
+    match parse::interpolated(expr) {
         Expression::Array(items) => items.iter().any(|e| names_role(e, name)),
         _ => reference(expr).is_some_and(|(kind, n)| kind == "aws_iam_role" && n == name),
     }

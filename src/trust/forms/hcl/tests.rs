@@ -202,7 +202,8 @@ resource "aws_iam_role" "deploy" {
 }
 "#,
             ),
-            &["OA101 critical main.tf:19", "OA112 low main.tf:19"],
+            // Unknown, not critical: only the assumption is reported (issue #18).
+            &["OA112 low main.tf:19"],
         ),
         (
             "a finding in a variable default points at the default",
@@ -300,6 +301,47 @@ resource "aws_iam_role" "deploy" {
     assert!(
         got.iter().any(|f| f.starts_with("OA112 low main.tf:8")),
         "{got:?}"
+    );
+}
+
+#[test]
+fn template_file_data_sources_are_rendered() {
+    let main = module(
+        r#"
+data "template_file" "trust" {
+  template = file("${path.module}/trust.json.tpl")
+  vars = {
+    provider = aws_iam_openid_connect_provider.github.arn
+    repos    = jsonencode(["repo:octo-org/app:pull_request", "repo:octo-org/app:environment:prod"])
+  }
+}
+resource "aws_iam_role" "preview" {
+  name                = "preview"
+  assume_role_policy  = data.template_file.trust.rendered
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}
+"#,
+    );
+    let template = r#"{
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "${provider}"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": ${repos}
+      }
+    }
+  }]
+}"#;
+    let files = Templates(Box::leak(Box::new([("trust.json.tpl", template)])));
+    let sources = [("main.tf".to_string(), main.clone())];
+    let read = read_module(&sources, &files).unwrap();
+    assert_eq!(read.found[0].form, "terraform template_file");
+    assert_eq!(
+        findings(&[("main.tf", &main)], &files),
+        ["OA107 high main.tf:10", "OA109 low trust.json.tpl:9"]
     );
 }
 
@@ -606,4 +648,60 @@ resource "aws_iam_role" "ci" {
         files.extend(vars.iter().copied());
         assert_eq!(findings(&files, &NoFiles), *want, "{name}");
     }
+}
+
+mod modules;
+
+#[test]
+fn json_syntax_gets_the_verdict_of_the_native_syntax() {
+    let native = module(
+        r#"
+variable "subject" {
+  default = "repo:octo-org/*"
+}
+resource "aws_iam_role" "org_tools" {
+  name = "org-tools"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = var.subject } }
+    }]
+  })
+}
+"#,
+    );
+    let json = r#"{
+  "resource": {
+    "aws_iam_openid_connect_provider": {
+      "github": { "url": "https://token.actions.githubusercontent.com" }
+    },
+    "aws_iam_role": {
+      "org_tools": {
+        "name": "org-tools",
+        "assume_role_policy": "${jsonencode({Statement = [{Effect = \"Allow\", Principal = {Federated = aws_iam_openid_connect_provider.github.arn}, Action = \"sts:AssumeRoleWithWebIdentity\", Condition = {StringLike = {\"token.actions.githubusercontent.com:sub\" = var.subject}}}]})}"
+      }
+    }
+  },
+  "variable": {
+    "subject": {
+      "default": "repo:octo-org/*"
+    }
+  }
+}"#;
+    let ids = |found: Vec<String>| -> Vec<String> {
+        found
+            .iter()
+            .map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let native = findings(&[("main.tf", &native)], &NoFiles);
+    let json = findings(&[("main.tf.json", json)], &NoFiles);
+    assert_eq!(ids(native), ids(json.clone()));
+    // The subject's finding is at the variable default's line in the JSON.
+    assert!(
+        json.contains(&"OA102 high main.tf.json:15".to_string()),
+        "{json:?}"
+    );
 }
