@@ -1,6 +1,7 @@
 //! Trust policies where people write them: IAM JSON (documents, `get-role`/`list-roles`
 //! output), Terraform (HCL), `terraform show -json` output, CloudFormation (JSON and YAML, with
-//! the short-form intrinsics) and CDK's synthesised templates. Pure: no I/O (the walker reads
+//! the short-form intrinsics), CDK's synthesised templates, and CDK and Pulumi source
+//! (TypeScript, Python) and Serverless services ([`source`]). Pure: no I/O (the walker reads
 //! the files and hands texts in; Terraform's `templatefile()` asks through [`Files`]).
 //!
 //! Every reader turns its source into the same [`Node`] tree the JSON reader builds, whose
@@ -12,6 +13,7 @@
 pub(crate) mod cfn;
 pub mod hcl;
 pub(crate) mod plan;
+pub(crate) mod source;
 pub(crate) mod yaml;
 
 use super::document::{self, LoadError, SourceMap, TrustDocument};
@@ -64,6 +66,10 @@ pub enum Kind {
     Json,
     Terraform,
     Yaml,
+    /// CDK or Pulumi source.
+    Source(source::Language),
+    /// A Serverless Framework service (`serverless.yml`).
+    Serverless,
 }
 
 impl Kind {
@@ -73,6 +79,10 @@ impl Kind {
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
             Kind::Terraform
+        } else if let Some(language) = source::Language::of(path) {
+            Kind::Source(language)
+        } else if source::serverless::is_service(&lower) {
+            Kind::Serverless
         } else if lower.ends_with(".yaml")
             || lower.ends_with(".yml")
             || (lower.ends_with(".template") && !text.trim_start().starts_with('{'))
@@ -90,6 +100,11 @@ pub fn may_hold_trust_policy(text: &str) -> bool {
     [
         "AssumeRolePolicyDocument",
         "assume_role_policy",
+        "assumeRolePolicy",
+        "assumedBy",
+        "assumed_by",
+        "GithubActionsRole",
+        "GitHubActionRole",
         "aws_iam_policy_document",
         "AssumeRoleWithWebIdentity",
         "\"Statement\"",
@@ -142,6 +157,8 @@ pub fn read_text(path: &str, text: &str) -> Result<Read, LoadError> {
             Ok(read)
         }
         Kind::Terraform => hcl::read_module(&[(path.to_string(), text.to_string())], &NoFiles),
+        Kind::Source(language) => Ok(source::read(path, text, language)),
+        Kind::Serverless => source::serverless::read(path, text),
         Kind::Json => read_json(path, text),
     }
 }
@@ -353,6 +370,16 @@ mod tests {
         assert_eq!(Kind::of("s.template", "Resources:"), Kind::Yaml);
         assert_eq!(Kind::of("s.template", " {"), Kind::Json);
         assert_eq!(Kind::of("x.json", ""), Kind::Json);
+        assert_eq!(
+            Kind::of("lib/app-stack.ts", ""),
+            Kind::Source(source::Language::TypeScript)
+        );
+        assert_eq!(
+            Kind::of("stacks/ci.py", ""),
+            Kind::Source(source::Language::Python)
+        );
+        assert_eq!(Kind::of("svc/serverless.yml", ""), Kind::Serverless);
+        assert_eq!(Kind::of("svc/other.yml", ""), Kind::Yaml);
         assert!(may_hold_trust_policy(
             "resource \"aws_iam_role\" \"x\" { assume_role_policy = 1 }"
         ));
