@@ -9,6 +9,7 @@ mod watch;
 mod action;
 mod audit;
 mod audit_forms;
+mod audit_source;
 mod audit_walk;
 mod container;
 mod dry_run;

@@ -431,6 +431,18 @@ mod properties {
             "main.tf",
             include_str!("../../../examples/audit/terraform/templatefile/main.tf"),
         ),
+        (
+            "lib/github-roles-stack.ts",
+            include_str!("../../../examples/audit/cdk-typescript/lib/github-roles-stack.ts"),
+        ),
+        (
+            "__main__.py",
+            include_str!("../../../examples/audit/pulumi-python/__main__.py"),
+        ),
+        (
+            "serverless.yml",
+            include_str!("../../../examples/audit/serverless/serverless.yml"),
+        ),
     ];
 
     /// Cuts `cut` characters at `at` (both scaled to the text) and inserts `insert` there.

@@ -86,3 +86,6 @@ pub fn read(path: &str, text: &str, language: Language) -> Read {
     read.found = roles::read(&eval, language.name(), &read.map);
     read
 }
+
+#[cfg(test)]
+mod tests;
