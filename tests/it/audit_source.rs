@@ -91,3 +91,61 @@ async fn every_role_has_its_form_and_power() {
         "{pr}"
     );
 }
+
+/// A CDK app with its synthesised `cdk.out` beside it: the templates are read (what CDK built,
+/// whole), the source is not, and a note says so: each role is reported once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_synthesised_app_is_read_from_cdk_out_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("shop");
+    std::fs::create_dir_all(app.join("lib")).unwrap();
+    std::fs::create_dir_all(app.join("cdk.out")).unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    std::fs::copy(
+        from.join("repos/cdk-typescript/lib/github-oidc-stack.ts"),
+        app.join("lib/github-oidc-stack.ts"),
+    )
+    .unwrap();
+    std::fs::copy(
+        from.join("repos/cdk-typescript/cdk.json"),
+        app.join("cdk.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        from.join("audit/cdk.out/App.template.json"),
+        app.join("cdk.out/Shop.template.json"),
+    )
+    .unwrap();
+    let root = dir.path().to_str().unwrap();
+    let out = Run::bare()
+        .args(&["audit", root, "--format", "json"])
+        .run()
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let forms: Vec<&str> = json["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["form"].as_str().unwrap())
+        .collect();
+    assert_eq!(forms, ["cdk", "cdk", "cdk"], "{}", out.stdout);
+    assert!(
+        out.stderr.contains("(what CDK synthesised)")
+            && out.stderr.contains("its 1 source file was not read"),
+        "{}",
+        out.stderr
+    );
+    // Without the templates, the source is read.
+    std::fs::remove_dir_all(app.join("cdk.out")).unwrap();
+    let out = Run::bare()
+        .args(&["audit", root, "--format", "json"])
+        .run()
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json["documents"].as_array().unwrap().len(),
+        4,
+        "{}",
+        out.stdout
+    );
+}
