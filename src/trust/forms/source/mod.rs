@@ -3,7 +3,7 @@
 //!
 //! In layers, each file using only those before it: `syntax` (tree-sitter: parse and walk),
 //! `ast` (the small expression language both languages lower into), `typescript` and `python`
-//! (syntax trees into [`ast::Program`]s), `values` (expressions into [`Node`] values, what does
+//! (syntax trees into [`ast::Program`]s), `values` (expressions into [`Node`](crate::trust::json::Node) values, what does
 //! not resolve noted), `calls` (the constructs evaluated: principals, providers, policies),
 //! `roles` (the role constructs, their trust policies and power) and `serverless`. The trust
 //! policy each role builds is read by [`crate::trust::document::from_node`] like every other
