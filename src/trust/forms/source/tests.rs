@@ -170,3 +170,22 @@ fn pulumi_and_serverless() {
     let (roles, _) = read("broken.ts", &broken);
     assert_eq!(roles.len(), 1, "{roles:?}");
 }
+
+/// Names that expand exponentially (`b1 = [b0, b0, b0, b0]`, …) are cut by the step budget:
+/// the role is still read, what was not evaluated is noted, and the file takes little time.
+#[test]
+fn exponential_names_are_bounded() {
+    let mut text = String::from("const b0 = 'repo:octo/app:*';\n");
+    for i in 1..40 {
+        let p = i - 1;
+        text.push_str(&format!("const b{i} = [b{p}, b{p}, b{p}, b{p}];\n"));
+    }
+    text.push_str(&format!(
+        "new iam.Role(this, 'Big', {{ assumedBy: new iam.WebIdentityPrincipal('arn:aws:iam::1:oidc-provider/{GH}', {{ StringLike: {{ '{GH}:sub': b39 }} }}) }});\n"
+    ));
+    let started = std::time::Instant::now();
+    let read = read_text("big.ts", &text).unwrap();
+    assert_eq!(read.found.len(), 1);
+    assert!(!read.found[0].doc.assumptions.is_empty());
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}

@@ -111,7 +111,13 @@ impl<'p> Eval<'p> {
 
     /// The source of an expression on one line, cut at 80 characters.
     pub fn quote(&self, e: &Expr) -> String {
-        let written = self.text.get(e.start..e.end).unwrap_or("…");
+        // At most the first 240 bytes are looked at: a value quoted many times (past the step
+        // budget) must not cost its whole length each time.
+        let end = (e.start..=e.end.min(e.start + 240))
+            .rev()
+            .find(|&i| self.text.is_char_boundary(i))
+            .unwrap_or(e.start);
+        let written = self.text.get(e.start..end).unwrap_or("…");
         let one: String = written.split_whitespace().collect::<Vec<_>>().join(" ");
         if one.chars().count() > 80 {
             format!("{}…", one.chars().take(79).collect::<String>())
