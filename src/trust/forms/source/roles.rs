@@ -356,8 +356,8 @@ fn power(eval: &Eval<'_>, role: &Role<'_>) -> Power {
     let ev = |x: &Expr| eval.eval(x, &[], 0);
     for name in ["managedPolicies", "managedPolicyArns"] {
         if let Some(list) = prop(args, name) {
-            for arn in ev(list).one_or_many() {
-                power.attach(&text(arn).unwrap_or_else(|| "${…}".into()));
+            for policy in ev(list).one_or_many() {
+                attach(&mut power, policy);
             }
         }
     }
@@ -429,7 +429,7 @@ fn others(eval: &Eval<'_>, role: &Role<'_>, site: &Site, power: &mut Power) {
     match last.as_str() {
         "addManagedPolicy" if on_role => {
             if let Some(p) = positional(args, 0).or_else(|| prop(args, "policy")) {
-                power.attach(&text(&ev(p)).unwrap_or_else(|| "${…}".into()));
+                attach(power, &ev(p));
             }
         }
         "addToPolicy" | "addToPrincipalPolicy" if on_role => {
@@ -454,12 +454,12 @@ fn others(eval: &Eval<'_>, role: &Role<'_>, site: &Site, power: &mut Power) {
         }
         "RolePolicyAttachment" if prop(args, "role").is_some_and(|r| names(r, role)) => {
             if let Some(arn) = prop(args, "policyArn") {
-                power.attach(&text(&ev(arn)).unwrap_or_else(|| "${…}".into()));
+                attach(power, &policy_arn(eval, arn));
             }
         }
         "PolicyAttachment" if lists_role(prop(args, "roles"), role) => {
             if let Some(arn) = prop(args, "policyArn") {
-                power.attach(&text(&ev(arn)).unwrap_or_else(|| "${…}".into()));
+                attach(power, &policy_arn(eval, arn));
             }
         }
         "RolePolicy" if prop(args, "role").is_some_and(|r| names(r, role)) => {
@@ -524,6 +524,28 @@ fn lists_role(list: Option<&Expr>, role: &Role<'_>) -> bool {
             .any(|p| matches!(p, Prop::Pair { value, .. } if names(value, role))),
         _ => false,
     }
+}
+
+/// An attached policy: an ARN, or the document of a customer-managed policy of the file
+/// (`new iam.ManagedPolicy(this, id, {statements})`).
+fn attach(power: &mut Power, policy: &Node) {
+    match &policy.value {
+        Value::Object(_) => power.add_document("customer-managed policy", policy),
+        _ => power.attach(&text(policy).unwrap_or_else(|| "${…}".into())),
+    }
+}
+
+/// A `policyArn`: `policy.arn` of an `aws.iam.Policy` of the file is its document, anything
+/// else the ARN it evaluates to.
+fn policy_arn(eval: &Eval<'_>, arn: &Expr) -> Node {
+    if let Kind::Member(policy, attr) = &arn.kind
+        && attr == "arn"
+        && let Some(document) = eval.inner(policy, &[], 0)
+        && document.members().is_some()
+    {
+        return document;
+    }
+    eval.eval(arn, &[], 0)
 }
 
 /// Adds a permission policy value: an object, or JSON text.

@@ -128,6 +128,11 @@ fn pulumi_and_serverless() {
         "const role = new aws.iam.Role(\"lit\", {{\n  assumeRolePolicy: `{{\n  \"Statement\": [{{\n    \"Effect\": \"Allow\",\n    \"Principal\": {{\"Federated\": \"arn:aws:iam::1:oidc-provider/{GH}\"}},\n    \"Action\": \"sts:AssumeRoleWithWebIdentity\",\n    \"Condition\": {{\"StringLike\": {{\"{GH}:aud\": \"sts.amazonaws.com\", \"{GH}:sub\": \"repo:octo/*\"}}}}\n  }}]\n}}`,\n}});\n\
          new aws.iam.PolicyAttachment(\"all\", {{ roles: [role.name], policyArn: aws.iam.ManagedPolicy.IAMFullAccess }});\n"
     );
+    let customer = format!(
+        "const role = new aws.iam.Role(\"c\", {{ assumeRolePolicy: JSON.stringify({{ Statement: [{{ Effect: \"Allow\", Principal: {{ Federated: \"arn:aws:iam::1:oidc-provider/{GH}\" }}, Action: \"sts:AssumeRoleWithWebIdentity\", Condition: {{ StringEquals: {{ \"{GH}:sub\": \"repo:octo/app:ref:refs/heads/main\" }} }} }}] }}) }});\n\
+         const deploy = new aws.iam.Policy(\"deploy\", {{ policy: JSON.stringify({{ Statement: [{{ Effect: \"Allow\", Action: \"iam:PassRole\", Resource: \"*\" }}] }}) }});\n\
+         new aws.iam.RolePolicyAttachment(\"c-deploy\", {{ role: role, policyArn: deploy.arn }});\n"
+    );
     let unresolved =
         "import pulumi_aws as aws\nrole = aws.iam.Role(\"r\", assume_role_policy=load_policy())\n";
     let serverless = format!(
@@ -140,6 +145,13 @@ fn pulumi_and_serverless() {
             &literal,
             &["lit pulumi typescript: IAM write (can escalate to administrator): IAMFullAccess"],
             &["OA102 high 7", "OA103 low 7"],
+        ),
+        (
+            "a customer-managed policy of the file, attached by its ARN: its document",
+            "index.ts",
+            &customer,
+            &["c pulumi typescript: IAM write (can escalate to administrator): iam:PassRole on *"],
+            &["OA103 medium 1"],
         ),
         (
             "a policy from a function: not judged",
