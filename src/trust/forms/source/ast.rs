@@ -102,8 +102,6 @@ pub struct Program {
     /// The calls whose callee's last name the readers look at ([`interesting`]), in source
     /// order.
     pub sites: Vec<Site>,
-    /// The modules the file imports (`aws-cdk-lib`, `@pulumi/aws`, `pulumi_aws`, …).
-    pub imports: Vec<String>,
 }
 
 impl Expr {

@@ -1,5 +1,5 @@
 //! Python source (CDK apps, Pulumi programs) lowered into [`Program`]: the names the file
-//! assigns, the calls the construct readers look at, the modules it imports. Parsed with
+//! assigns and the calls the construct readers look at. Parsed with
 //! tree-sitter's Python grammar, which recovers from errors. Pure: no I/O.
 
 use tree_sitter::Node;
@@ -42,15 +42,6 @@ pub fn program(tree: &Tree<'_>) -> Program {
                     n.start_byte(),
                     n.end_byte(),
                 ));
-            }
-        }
-        "import_statement" | "import_from_statement" => {
-            let module = n
-                .child_by_field_name("module_name")
-                .or_else(|| n.child_by_field_name("name"));
-            if let Some(m) = module {
-                let m = m.child_by_field_name("name").unwrap_or(m);
-                out.imports.push(tree.text(m).to_string());
             }
         }
         "call" => {

@@ -1,5 +1,5 @@
 //! TypeScript source (CDK apps, Pulumi programs) lowered into [`Program`]: the names the file
-//! assigns, the calls the construct readers look at, the modules it imports. Parsed with
+//! assigns and the calls the construct readers look at. Parsed with
 //! tree-sitter's TypeScript grammar, which recovers from errors (a file that does not compile
 //! still yields its roles). Pure: no I/O.
 
@@ -52,13 +52,6 @@ pub fn program(tree: &Tree<'_>) -> Program {
                 _ => return,
             };
             bind(tree, &mut out, &mut bound, name, value);
-        }
-        "import_statement" => {
-            if let Some(source) = n.child_by_field_name("source")
-                && let Kind::Str(s) = lower(tree, source, 0).kind
-            {
-                out.imports.push(s);
-            }
         }
         "call_expression" | "new_expression" => {
             let callee = n
