@@ -354,32 +354,39 @@ fn power(eval: &Eval<'_>, role: &Role<'_>) -> Power {
         return power;
     };
     let ev = |x: &Expr| eval.eval(x, &[], 0);
-    for name in ["managedPolicies", "managedPolicyArns"] {
-        if let Some(list) = prop(args, name) {
-            for policy in ev(list).one_or_many() {
-                attach(&mut power, policy);
-            }
+    // The props as written, then those spread into them (`{...common, assumedBy}`,
+    // `**common`): a spread that does not resolve may hold policies, so it is listed.
+    let mut props: Vec<(String, Node)> = Vec::new();
+    for name in ["managedPolicies", "managedPolicyArns", "inlinePolicies"] {
+        if let Some(x) = prop(args, name) {
+            props.push((name.to_string(), ev(x)));
         }
     }
-    if let Some(inline) = prop(args, "inlinePolicies") {
-        let v = ev(inline);
-        match &v.value {
-            Value::Object(members) => {
-                for m in members {
-                    add(&mut power, &format!("inline policy {}", m.key), &m.value);
-                }
-            }
-            // Pulumi: `[{name, policy}]`.
-            Value::Array(items) => {
-                for i in items {
-                    let name = i.get("name").and_then(text).unwrap_or_default();
-                    match i.get("policy") {
-                        Some(p) => add(&mut power, &format!("inline policy {name}"), p),
-                        None => power.unknown.push(format!("inline policy {name}")),
+    for spread in spreads(args) {
+        match eval.inner(spread, &[], 0) {
+            Some(v) if v.members().is_some() => {
+                for m in v.members().unwrap_or(&[]) {
+                    let key = super::ast::camel(&m.key);
+                    if !props.iter().any(|(k, _)| *k == key) {
+                        props.push((key, m.value.clone()));
                     }
                 }
             }
-            _ => power.unknown.push("inline policies (not resolved)".into()),
+            _ => power.unknown.push(format!(
+                "props spread from `{}` (not resolved)",
+                eval.quote(spread)
+            )),
+        }
+    }
+    for (name, v) in &props {
+        match name.as_str() {
+            "managedPolicies" | "managedPolicyArns" => {
+                for policy in v.one_or_many() {
+                    attach(&mut power, policy);
+                }
+            }
+            "inlinePolicies" => inline(&mut power, v),
+            _ => {}
         }
     }
     if callee.last_name().as_deref() == Some("GitHubActionRole") {
@@ -414,6 +421,45 @@ fn power(eval: &Eval<'_>, role: &Role<'_>) -> Power {
     }
     eval.reset(mark);
     power
+}
+
+/// A role's `inlinePolicies`: CDK's `{Name: document}`, Pulumi's `[{name, policy}]`.
+fn inline(power: &mut Power, v: &Node) {
+    match &v.value {
+        Value::Object(members) => {
+            for m in members {
+                add(power, &format!("inline policy {}", m.key), &m.value);
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                let name = i.get("name").and_then(text).unwrap_or_default();
+                match i.get("policy") {
+                    Some(p) => add(power, &format!("inline policy {name}"), p),
+                    None => power.unknown.push(format!("inline policy {name}")),
+                }
+            }
+        }
+        _ => power.unknown.push("inline policies (not resolved)".into()),
+    }
+}
+
+/// The expressions spread into a construct's props: `...x` in its object argument, `**x` and
+/// `*x` in a Python call.
+fn spreads(args: &[super::ast::Arg]) -> Vec<&Expr> {
+    let mut out: Vec<&Expr> = args.iter().filter(|a| a.spread).map(|a| &a.value).collect();
+    if let Some(Kind::Object(ps)) = args
+        .iter()
+        .rev()
+        .find(|a| a.name.is_none() && !a.spread && matches!(a.value.kind, Kind::Object(_)))
+        .map(|a| &a.value.kind)
+    {
+        out.extend(ps.iter().filter_map(|p| match p {
+            Prop::Spread(x) => Some(x),
+            _ => None,
+        }));
+    }
+    out
 }
 
 /// What one other call of the file gives the role.

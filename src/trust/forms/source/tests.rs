@@ -53,7 +53,20 @@ fn cdk_typescript() {
     let cfn_role = format!(
         "new iam.CfnRole(this, 'L1', {{\n  assumeRolePolicyDocument: {{\n    Statement: [{{\n      Effect: 'Allow',\n      Principal: {{ Federated: `arn:aws:iam::${{this.account}}:oidc-provider/{GH}` }},\n      Action: 'sts:AssumeRoleWithWebIdentity',\n      Condition: {{ StringEquals: {{ '{GH}:aud': 'sts.amazonaws.com', '{GH}:sub': 'repo:octo/app:pull_request' }} }},\n    }}],\n  }},\n  managedPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'],\n}});\n"
     );
+    let spread = format!(
+        "const common = {{ managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')] }};\n\
+         new iam.Role(this, 'Spread', {{ ...common, ...props.extra, assumedBy: new iam.WebIdentityPrincipal('arn:aws:iam::1:oidc-provider/{GH}', {{ StringEquals: {{ '{GH}:aud': 'sts.amazonaws.com', '{GH}:sub': 'repo:octo/app:ref:refs/heads/main' }} }}) }});\n"
+    );
     table(&[
+        (
+            "props spread into the role: their policies count, an unknown spread is listed",
+            "lib/stack.ts",
+            &spread,
+            &[
+                "Spread cdk typescript: at least administrator: AdministratorAccess; not classified: props spread from `props.extra` (not resolved)",
+            ],
+            &[],
+        ),
         (
             "a composite principal: one statement each",
             "lib/stack.ts",
