@@ -304,8 +304,16 @@ impl Collected {
         self.looked.ignored_dirs += found.ignored_dirs;
         // Terraform is read a module (a directory's `.tf` files) at a time.
         let mut modules: BTreeMap<PathBuf, Vec<(String, String)>> = BTreeMap::new();
+        let synthesised = synthesised_apps(&found.files);
+        let mut not_read: BTreeMap<&PathBuf, usize> = BTreeMap::new();
         for path in &found.files {
             let name = display(path);
+            if let Kind::Source(_) = Kind::of(&name, "")
+                && let Some(app) = synthesised.iter().find(|app| path.starts_with(app))
+            {
+                *not_read.entry(app).or_default() += 1;
+                continue;
+            }
             if Kind::of(&name, "") != Kind::Terraform {
                 let text = walk::read_file(path, false);
                 self.text_input(path, text, true);
@@ -319,6 +327,14 @@ impl Collected {
                 }
                 Err(skip) => self.skip(path, &skip),
             }
+        }
+        for (app, n) in not_read {
+            self.note(format!(
+                "read {} (what CDK synthesised) for the CDK app in {}: its {n} source file{} not read, so each role is reported once",
+                app.join("cdk.out").display(),
+                app.display(),
+                if n == 1 { " was" } else { "s were" },
+            ));
         }
         let files = TreeFiles {
             root: root.to_path_buf(),
@@ -388,4 +404,23 @@ impl Collected {
             }
         }
     }
+}
+
+/// The CDK apps of a walk whose synthesised templates are in it: the directories holding both
+/// `cdk.json` and a template under `cdk.out/`. Their source (TypeScript, Python) is not read:
+/// `cdk.out` is what CDK built from it, whole, so each role is reported once.
+fn synthesised_apps(files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut apps: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| {
+            let mut dir = f.parent()?;
+            while dir.file_name()? != "cdk.out" {
+                dir = dir.parent()?;
+            }
+            let app = dir.parent()?.to_path_buf();
+            files.contains(&app.join("cdk.json")).then_some(app)
+        })
+        .collect();
+    apps.dedup();
+    apps
 }

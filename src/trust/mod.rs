@@ -74,7 +74,7 @@ impl TrustError {
                 source: LoadError::NotAPolicy(_),
                 ..
             } => Some("give an IAM trust policy document, or the output of `aws iam get-role --role-name NAME`".into()),
-            TrustError::NothingFound(_) => Some("audit reads IAM JSON, `aws iam get-role` output, Terraform (`aws_iam_role`, `aws_iam_policy_document`), CloudFormation and CDK templates and `terraform show -json` output; name the files, or a directory that holds them".into()),
+            TrustError::NothingFound(_) => Some("audit reads IAM JSON, `aws iam get-role` output, Terraform (`aws_iam_role`, `aws_iam_policy_document`), CloudFormation and CDK templates, CDK and Pulumi source (TypeScript, Python), Serverless `resources` and `terraform show -json` output; name the files, or a directory that holds them".into()),
             _ => None,
         }
     }

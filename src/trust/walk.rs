@@ -35,8 +35,12 @@ pub const MAX_DEPTH: usize = 32;
 pub const SKIPPED_DIRS: &[&str] = &["target", "node_modules", ".terraform", ".git"];
 
 /// File name endings the walker reads: JSON (policies, get-role output, CloudFormation, CDK
-/// output, `terraform show -json`), Terraform and its variable files, YAML (CloudFormation).
-pub const EXTENSIONS: &[&str] = &["json", "tf", "tfvars", "yaml", "yml", "template"];
+/// output, `terraform show -json`), Terraform and its variable files, YAML (CloudFormation,
+/// Serverless), and CDK and Pulumi source in TypeScript and Python (not `.d.ts`
+/// declarations).
+pub const EXTENSIONS: &[&str] = &[
+    "json", "tf", "tfvars", "yaml", "yml", "template", "ts", "mts", "cts", "py",
+];
 
 /// Why a file was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,8 +180,10 @@ pub fn module_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
 
 /// Whether a file name has one of the [`EXTENSIONS`].
 pub fn wanted(name: &str) -> bool {
-    name.rsplit_once('.')
-        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+    !name.to_ascii_lowercase().ends_with(".d.ts")
+        && name
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 fn classify_link(path: &Path, root: &Path) -> Skip {
@@ -295,6 +301,10 @@ mod tests {
             ("terraform.tfvars", true),
             ("x.tfvars.json", true),
             ("x.tfstate", false),
+            ("app-stack.ts", true),
+            ("app.py", true),
+            ("index.d.ts", false),
+            ("app.js", false),
         ] {
             assert_eq!(wanted(name), want, "{name}");
         }

@@ -1,6 +1,7 @@
 //! The same trust policies in every form (examples/audit): JSON, Terraform
 //! (`aws_iam_policy_document`, `jsonencode`, heredoc, `templatefile`), `terraform show -json`,
-//! CloudFormation YAML and JSON, CDK output. Each form gets the same findings, each finding at
+//! CloudFormation YAML and JSON, CDK output, CDK and Pulumi source in TypeScript and Python,
+//! and a Serverless service. Each form gets the same findings, each finding at
 //! a line that holds the offending value, and the summary lists every document (issue #13).
 
 use std::collections::BTreeMap;
@@ -42,9 +43,14 @@ async fn every_form_gets_the_same_verdict_at_its_source_line() {
             .or_default() += 1;
     }
     let forms = [
+        "cdk-python",
+        "cdk-typescript",
         "cdk.out",
         "cloudformation",
         "json",
+        "pulumi-python",
+        "pulumi-typescript",
+        "serverless",
         "terraform-plan",
         "terraform/heredoc",
         "terraform/jsonencode",

@@ -10,6 +10,7 @@ mod action;
 mod audit;
 mod audit_forms;
 mod audit_modules;
+mod audit_source;
 mod audit_walk;
 mod container;
 mod dry_run;

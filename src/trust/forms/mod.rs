@@ -1,6 +1,7 @@
 //! Trust policies where people write them: IAM JSON (documents, `get-role`/`list-roles`
 //! output), Terraform (HCL), `terraform show -json` output, CloudFormation (JSON and YAML, with
-//! the short-form intrinsics) and CDK's synthesised templates. Pure: no I/O (the walker reads
+//! the short-form intrinsics), CDK's synthesised templates, and CDK and Pulumi source
+//! (TypeScript, Python) and Serverless services ([`source`]). Pure: no I/O (the walker reads
 //! the files and hands texts in; Terraform's `templatefile()` asks through [`Files`]).
 //!
 //! Every reader turns its source into the same [`Node`] tree the JSON reader builds, whose
@@ -12,6 +13,7 @@
 pub(crate) mod cfn;
 pub mod hcl;
 pub(crate) mod plan;
+pub(crate) mod source;
 pub(crate) mod yaml;
 
 use super::document::{self, LoadError, SourceMap, TrustDocument};
@@ -73,6 +75,10 @@ pub enum Kind {
     Json,
     Terraform,
     Yaml,
+    /// CDK or Pulumi source.
+    Source(source::Language),
+    /// A Serverless Framework service (`serverless.yml`).
+    Serverless,
 }
 
 impl Kind {
@@ -86,6 +92,10 @@ impl Kind {
             || lower.ends_with(".tfvars.json")
         {
             Kind::Terraform
+        } else if let Some(language) = source::Language::of(path) {
+            Kind::Source(language)
+        } else if source::serverless::is_service(&lower) {
+            Kind::Serverless
         } else if lower.ends_with(".yaml")
             || lower.ends_with(".yml")
             || (lower.ends_with(".template") && !text.trim_start().starts_with('{'))
@@ -103,6 +113,11 @@ pub fn may_hold_trust_policy(text: &str) -> bool {
     [
         "AssumeRolePolicyDocument",
         "assume_role_policy",
+        "assumeRolePolicy",
+        "assumedBy",
+        "assumed_by",
+        "GithubActionsRole",
+        "GitHubActionRole",
         "aws_iam_policy_document",
         "AssumeRoleWithWebIdentity",
         "\"Statement\"",
@@ -155,6 +170,8 @@ pub fn read_text(path: &str, text: &str) -> Result<Read, LoadError> {
             Ok(read)
         }
         Kind::Terraform => hcl::read_module(&[(path.to_string(), text.to_string())], &NoFiles),
+        Kind::Source(language) => Ok(source::read(path, text, language)),
+        Kind::Serverless => source::serverless::read(path, text),
         Kind::Json => read_json(path, text),
     }
 }
@@ -366,6 +383,16 @@ mod tests {
         assert_eq!(Kind::of("s.template", "Resources:"), Kind::Yaml);
         assert_eq!(Kind::of("s.template", " {"), Kind::Json);
         assert_eq!(Kind::of("x.json", ""), Kind::Json);
+        assert_eq!(
+            Kind::of("lib/app-stack.ts", ""),
+            Kind::Source(source::Language::TypeScript)
+        );
+        assert_eq!(
+            Kind::of("stacks/ci.py", ""),
+            Kind::Source(source::Language::Python)
+        );
+        assert_eq!(Kind::of("svc/serverless.yml", ""), Kind::Serverless);
+        assert_eq!(Kind::of("svc/other.yml", ""), Kind::Yaml);
         assert!(may_hold_trust_policy(
             "resource \"aws_iam_role\" \"x\" { assume_role_policy = 1 }"
         ));
@@ -416,6 +443,18 @@ mod properties {
         (
             "main.tf",
             include_str!("../../../examples/audit/terraform/templatefile/main.tf"),
+        ),
+        (
+            "lib/github-roles-stack.ts",
+            include_str!("../../../examples/audit/cdk-typescript/lib/github-roles-stack.ts"),
+        ),
+        (
+            "__main__.py",
+            include_str!("../../../examples/audit/pulumi-python/__main__.py"),
+        ),
+        (
+            "serverless.yml",
+            include_str!("../../../examples/audit/serverless/serverless.yml"),
         ),
     ];
 
