@@ -39,6 +39,19 @@ pub struct TrustDocument {
     pub assumptions: Vec<(Loc, String)>,
 }
 
+impl TrustDocument {
+    /// Whether a condition value is wholly a value the reader could not resolve (the `${…}`
+    /// text it was written as, with an assumption noted at it): the checks judge what is known,
+    /// and an unknown value is neither exact nor a pattern (issue #18).
+    pub fn unresolved(&self, v: &CondValue) -> bool {
+        v.value.starts_with("${")
+            && v.value.ends_with('}')
+            && self.assumptions.iter().any(|(l, _)| {
+                l.file == v.loc.file && l.line == v.loc.line && l.column == v.loc.column
+            })
+    }
+}
+
 /// A key written twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateKey {

@@ -2,7 +2,7 @@
 //! condition on which repository is asking. Pure.
 
 use super::{Audited, Check};
-use crate::trust::document::Statement;
+use crate::trust::document::{Statement, TrustDocument};
 use crate::trust::finding::{Finding, Meta, Severity};
 use crate::trust::github::{GithubIssuer, IDENTITY_KEYS};
 use crate::trust::iam::{Base, literal_prefix, unescape};
@@ -18,7 +18,7 @@ impl Check for NoIdentity {
     fn document(&self, audited: &Audited<'_>, out: &mut Vec<Finding>) {
         for st in audited.github_allows() {
             if IDENTITY_KEYS.iter().any(|k| st.positively_constrains(k)) {
-                custom_subjects(st, out);
+                custom_subjects(audited.doc, st, out);
                 continue;
             }
             let providers = st.github_providers();
@@ -95,7 +95,7 @@ fn subject_scope(literal: &str) -> SubjectScope {
 /// Subjects from a custom template that leave out the owner or the repository, when the
 /// subject is the statement's only identity condition: any organisation (or any repository of
 /// the owner) produces the same subject.
-fn custom_subjects(st: &Statement, out: &mut Vec<Finding>) {
+fn custom_subjects(doc: &TrustDocument, st: &Statement, out: &mut Vec<Finding>) {
     if ["repository", "repository_id", "job_workflow_ref"]
         .iter()
         .any(|k| st.positively_constrains(k))
@@ -106,7 +106,9 @@ fn custom_subjects(st: &Statement, out: &mut Vec<Finding>) {
         if claim != "sub" || !c.operator.is_positive_string() {
             continue;
         }
-        for v in &c.values {
+        // A subject the reader could not resolve is a subject: who can produce it is not known,
+        // and `unresolved-value` says so.
+        for v in c.values.iter().filter(|v| !doc.unresolved(v)) {
             let literal = match c.operator.base {
                 Base::StringLike => literal_prefix(&v.value),
                 _ => unescape(&v.value),
@@ -309,5 +311,30 @@ mod tests {
             f[0].message
         );
         assert_eq!(f[0].loc.pointer, "/Statement/0/Principal/Federated");
+    }
+
+    /// A subject a reader could not resolve (`var.subject`, CDK context) is not a custom
+    /// template naming nobody: it is unknown, and only `unresolved-value` says so (issue #18).
+    #[test]
+    fn an_unresolved_subject_is_not_judged_as_a_template() {
+        let text = github(
+            r#"{"StringLike": {"token.actions.githubusercontent.com:sub": "${var.subject}"}}"#,
+        );
+        let mut doc = crate::trust::document::load(&text).unwrap().remove(0);
+        let written = |doc: &crate::trust::document::TrustDocument| {
+            crate::trust::checks::audit_document(doc, None)
+                .iter()
+                .map(|f| f.meta.id)
+                .collect::<Vec<_>>()
+        };
+        let loc = doc.statements[0].conditions[0].values[0].loc.clone();
+        doc.assumptions
+            .push((loc, "`var.subject` is not resolved".into()));
+        let ids = written(&doc);
+        assert!(
+            !ids.contains(&"OA101") && !ids.contains(&"OA110"),
+            "{ids:?}"
+        );
+        assert!(ids.contains(&"OA112"), "{ids:?}");
     }
 }

@@ -19,7 +19,12 @@ impl Check for StringLikeExact {
                 if !c.operator.is_like() || claim == "aud" {
                     continue;
                 }
-                for v in c.values.iter().filter(|v| !has_wildcard(&v.value)) {
+                // An unresolved value is read without wildcards: whether it has one is not known.
+                for v in c
+                    .values
+                    .iter()
+                    .filter(|v| !has_wildcard(&v.value) && !audited.doc.unresolved(v))
+                {
                     out.push(META.at(
                         &v.loc,
                         format!("`{}` value `{}` has no wildcard", c.operator_name, v.value),
