@@ -3,9 +3,9 @@
 # repositories shaped like a real organisation, and time `oidc-assume audit` next to Checkov and
 # ActionScope on it, interleaved, in one run.
 #
-#   bench/org.sh                          # 1,000 repositories; peers on the first 100 (about 10 min)
+#   bench/org.sh                          # 1,000 repositories; peers on the first 100 (a few minutes)
 #   bench/org.sh --repos 20 --no-peers    # the CI smoke: ours only, no venv, a few seconds
-#   bench/org.sh --peer-repos 0           # peers on the whole tree too (Checkov: about 20 min per 1,000)
+#   bench/org.sh --checkov-repos 0        # Checkov on the whole tree too (14 min per 1,000 here)
 #   bench/org.sh --help                   # every option (bench/org/run.py)
 #
 # Peers are pip-installed (pinned) into target/bench-venv. Prints a Markdown table on stdout;

@@ -3,17 +3,19 @@
 
 Generates a tree of N repositories (bench/org/generate.py), then in one run, interleaved, times:
 
-- ours: `oidc-assume audit --format json TREE`, on the whole tree (and on each smaller tree a peer
-  runs on, for the ratio on the same files);
+- ours: `oidc-assume audit --format json TREE`, on the whole tree and on each smaller tree a peer
+  runs on;
 - Checkov: `checkov -d TREE --framework terraform cloudformation json github_actions serverless
   --quiet -o json --skip-download` (the frameworks that hold roles and workflows);
 - ActionScope: `actionscope scan REPO -f json --offline`, once per repository, as it is meant to run
   (it reads `REPO/.github/workflows`; on the tree's root it finds no workflow at all).
 
-Checkov runs on the whole tree by default (about 7 minutes per 1,000 repositories on 2 cores);
-ActionScope, one Python process per repository, on the first 100 (`--actionscope-repos`; the
-generator is deterministic, so that prefix is exactly those repositories of the whole tree), and
-its time on the whole tree is extrapolated by file count, which the output says. Every process runs under GNU time:
+The peers are slow: Checkov took 14 minutes on 1,000 repositories here (2 shared cores), and
+ActionScope starts one Python process per repository. By default each runs on the first 100
+repositories (`--checkov-repos`, `--actionscope-repos`; 0 = the whole tree); the generator is
+deterministic, so that prefix is exactly those repositories of the whole tree. Ours runs on every
+tree a peer runs on, so each ratio compares the same files; a peer's time on the whole tree is
+extrapolated by file count, and the output says so. Every process runs under GNU time:
 wall time, and peak RSS as the kernel's `ru_maxrss` (the largest single process of the run, not a
 sum). Files/s divides the tree's file count (every regular file, `node_modules/` included: the
 same denominator for every tool) by the wall time.
@@ -311,17 +313,18 @@ def main() -> int:
                                  epilog="Usually run through bench/org.sh, which builds the release binary.")
     ap.add_argument("--bin", type=Path, required=True, help="the oidc-assume binary to measure")
     ap.add_argument("--repos", type=int, default=1000, help="repositories in the tree (default 1000)")
-    ap.add_argument("--checkov-repos", type=int, default=0,
-                    help="repositories Checkov runs on (the first ones of the tree; default 0 = all: about 7 min per 1,000 here)")
+    ap.add_argument("--checkov-repos", type=int, default=100,
+                    help="repositories Checkov runs on (the first ones of the tree; default 100; 0 = all: 14 min per 1,000 here)")
     ap.add_argument("--actionscope-repos", type=int, default=100,
-                    help="repositories ActionScope runs on, one process each (default 100: about 2 s per repository here; 0 = all)")
+                    help="repositories ActionScope runs on, one process each (default 100: about 0.7 s per repository here; 0 = all)")
     ap.add_argument("--runs", type=int, default=5, help="runs of ours per tree (default 5)")
     ap.add_argument("--peer-runs", type=int, default=1, help="runs of each peer (default 1)")
     ap.add_argument("--peer-timeout", type=float, default=1800, help="seconds a peer's run may take (default 1800)")
     ap.add_argument("--no-peers", action="store_true", help="ours only: no venv, no install (the CI smoke)")
     ap.add_argument("--no-install", action="store_true", help="do not pip install missing peers")
-    ap.add_argument("--venv", type=Path, default=ROOT / "target" / "bench-venv")
-    ap.add_argument("--seed", type=int, default=18)
+    ap.add_argument("--venv", type=Path, default=ROOT / "target" / "bench-venv",
+                    help="where the peers are installed (default target/bench-venv)")
+    ap.add_argument("--seed", type=int, default=18, help="the generator's seed (default 18)")
     ap.add_argument("--tree", type=Path, help="generate into this directory and keep it (default: a temporary one)")
     args = ap.parse_args()
     if not args.bin.exists():
