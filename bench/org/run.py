@@ -147,7 +147,7 @@ def run_ours(tool: Tool, binary: Path, tree: Path, work: Path, timeout: float) -
 
 def run_checkov(tool: Tool, venv: Path, tree: Path, work: Path, timeout: float) -> None:
     out = work / "checkov.json"
-    cmd = [str(venv / "bin" / "checkov"), "-d", str(tree), "--framework", *CHECKOV_FRAMEWORKS,
+    cmd = [str(venv / "checkov" / "bin" / "checkov"), "-d", str(tree), "--framework", *CHECKOV_FRAMEWORKS,
            "--quiet", "-o", "json", "--skip-download"]
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE")  # no download of guideline mappings
     code, wall, rss, err = timed(cmd, out, timeout, env)
@@ -168,7 +168,7 @@ def run_checkov(tool: Tool, venv: Path, tree: Path, work: Path, timeout: float) 
 
 
 def run_actionscope(tool: Tool, venv: Path, tree: Path, work: Path, timeout: float) -> None:
-    exe = str(venv / "bin" / "actionscope")
+    exe = str(venv / "actionscope" / "bin" / "actionscope")
     t0 = time.perf_counter()
     peak = findings = oidc = failures = 0
     first_failure = ""
@@ -200,15 +200,17 @@ def run_actionscope(tool: Tool, venv: Path, tree: Path, work: Path, timeout: flo
 
 
 def peer_versions(venv: Path, install: bool) -> dict[str, str]:
-    """{tool: version or 'error: …'}; installs the pinned versions into the venv when asked."""
+    """{tool: version or 'error: …'}; installs the pinned versions when asked, each into its own
+    venv under `venv` (ActionScope pulls a python-hcl2 that breaks Checkov's imports)."""
     found = {}
     for spec, exe in ((CHECKOV, "checkov"), (ACTIONSCOPE, "actionscope")):
-        path = venv / "bin" / exe
+        own = venv / exe
+        path = own / "bin" / exe
         if not path.exists() and install:
-            if not (venv / "bin" / "pip").exists():
-                subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            log(f"pip install {spec} into {venv}")
-            p = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", spec],
+            if not (own / "bin" / "pip").exists():
+                subprocess.run([sys.executable, "-m", "venv", str(own)], check=True)
+            log(f"pip install {spec} into {own}")
+            p = subprocess.run([str(own / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", spec],
                                capture_output=True, text=True)
             if p.returncode:
                 found[exe] = f"error: pip install {spec}: {first_error_line(p.stderr)}"
