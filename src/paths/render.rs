@@ -180,72 +180,139 @@ fn chain(r: &Record, roles: &[Role]) -> String {
     out
 }
 
-fn token_json(r: &Record) -> Value {
-    let Some(t) = &r.token else {
-        return Value::Null;
-    };
-    let get = |k: &str| t.claims.get(k).map_or(Value::Null, |v| json!(v));
-    json!({
-        "how": t.how,
-        "sub": get("sub"),
-        "ref": get("ref"),
-        "event_name": get("event_name"),
-        "environment": get("environment"),
-        "job_workflow_ref": get("job_workflow_ref"),
-    })
+#[derive(serde::Serialize)]
+struct TokenOut<'a> {
+    environment: Option<&'a str>,
+    event_name: Option<&'a str>,
+    how: &'a str,
+    job_workflow_ref: Option<&'a str>,
+    #[serde(rename = "ref")]
+    git_ref: Option<&'a str>,
+    sub: Option<&'a str>,
 }
 
-fn record_json(r: &Record, roles: &[Role]) -> Value {
-    let (role_file, role_line, resource) = match &r.target {
-        Target::Tree(i) => (
-            json!(roles[*i].path),
-            json!(roles[*i].line),
-            json!(roles[*i].resource),
-        ),
-        _ => (Value::Null, Value::Null, Value::Null),
-    };
-    let power = r.power.as_deref().map_or(
-        Value::Null,
-        |p| json!({"level": p.level().key(), "summary": p.summary(), "complete": p.complete()}),
-    );
-    json!({
-        "workflow": r.workflow,
-        "job": r.job,
-        "job_line": r.job_line,
-        "called_workflow": r.called,
-        "trigger": r.trigger,
-        "trigger_line": r.trigger_line,
-        "role": r.role,
-        "role_file": role_file,
-        "role_line": role_line,
-        "role_resource": resource,
-        "reachable": r.reachable,
-        "assumed": r.assumed,
-        "untrusted_code": r.untrusted_code,
-        "actor": actor_key(r.actor),
-        "actor_text": r.actor.name(),
-        "severity": r.severity.map(Severity::as_str),
-        "permissions": r.power.as_deref().map(Power::permissions).unwrap_or_default(),
-        "power": power,
-        "because": r.because,
-        "exposure": r.exposure,
-        "unless": r.unless,
-        "step_line": r.step_line,
-        "step_file": step_file(r),
-        "token": token_json(r),
-        "decisive": r.decisive.as_ref().map(|d| json!({"file": d.path, "line": d.line, "text": d.text})),
-    })
+#[derive(serde::Serialize)]
+struct DecisiveOut<'a> {
+    file: &'a str,
+    line: usize,
+    text: &'a str,
 }
 
-/// The records, serialised one at a time (a large tree has tens of thousands).
+/// A role's power as JSON says it, worked out once per role (records share it).
+#[derive(serde::Serialize)]
+struct PowerOut {
+    complete: bool,
+    level: &'static str,
+    summary: String,
+    #[serde(skip)]
+    permissions: Vec<String>,
+}
+
+impl PowerOut {
+    fn of(p: &Power) -> PowerOut {
+        PowerOut {
+            complete: p.complete(),
+            level: p.level().key(),
+            summary: p.summary(),
+            permissions: p.permissions(),
+        }
+    }
+}
+
+/// One record of the JSON contract; fields in name order, as the contract lists them.
+#[derive(serde::Serialize)]
+struct RecordOut<'a> {
+    actor: &'static str,
+    actor_text: &'static str,
+    assumed: bool,
+    because: &'a str,
+    called_workflow: Option<&'a str>,
+    decisive: Option<DecisiveOut<'a>>,
+    exposure: &'a str,
+    job: &'a str,
+    job_line: usize,
+    permissions: &'a [String],
+    power: Option<&'a PowerOut>,
+    reachable: bool,
+    role: &'a str,
+    role_file: Option<&'a str>,
+    role_line: Option<usize>,
+    role_resource: Option<&'a str>,
+    severity: Option<&'static str>,
+    step_file: &'a str,
+    step_line: Option<usize>,
+    token: Option<TokenOut<'a>>,
+    trigger: &'a str,
+    trigger_line: usize,
+    unless: Option<&'a str>,
+    untrusted_code: bool,
+    workflow: &'a str,
+}
+
+fn record_out<'a>(
+    r: &'a Record,
+    roles: &'a [Role],
+    powers: &'a [Option<PowerOut>],
+) -> RecordOut<'a> {
+    let (role, power) = match &r.target {
+        Target::Tree(i) => (Some(&roles[*i]), powers[*i].as_ref()),
+        _ => (None, None),
+    };
+    RecordOut {
+        actor: actor_key(r.actor),
+        actor_text: r.actor.name(),
+        assumed: r.assumed,
+        because: &r.because,
+        called_workflow: r.called.as_deref(),
+        decisive: r.decisive.as_ref().map(|d| DecisiveOut {
+            file: &d.path,
+            line: d.line,
+            text: &d.text,
+        }),
+        exposure: &r.exposure,
+        job: &r.job,
+        job_line: r.job_line,
+        permissions: power.map_or(&[][..], |p| p.permissions.as_slice()),
+        power,
+        reachable: r.reachable,
+        role: &r.role,
+        role_file: role.map(|x| x.path.as_str()),
+        role_line: role.map(|x| x.line),
+        role_resource: role.map(|x| x.resource.as_str()),
+        severity: r.severity.map(Severity::as_str),
+        step_file: step_file(r),
+        step_line: r.step_line,
+        token: r.token.as_deref().map(|t| TokenOut {
+            environment: t.claims.get("environment"),
+            event_name: t.claims.get("event_name"),
+            how: &t.how,
+            job_workflow_ref: t.claims.get("job_workflow_ref"),
+            git_ref: t.claims.get("ref"),
+            sub: t.claims.get("sub"),
+        }),
+        trigger: &r.trigger,
+        trigger_line: r.trigger_line,
+        unless: r.unless.as_deref(),
+        untrusted_code: r.untrusted_code,
+        workflow: &r.workflow,
+    }
+}
+
+/// The records, serialised one at a time (a large tree has tens of thousands), each role's
+/// power worked out once.
 struct Records<'a>(&'a [Record], &'a [Role]);
 
 impl serde::Serialize for Records<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
+        let powers: Vec<Option<PowerOut>> = self
+            .1
+            .iter()
+            .map(|r| r.power.as_deref().map(PowerOut::of))
+            .collect();
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for r in self.0 {
-            seq.serialize_element(&record_json(r, self.1))?;
+            seq.serialize_element(&record_out(r, self.1, &powers))?;
         }
         seq.end()
     }
