@@ -78,7 +78,16 @@ pub fn command(args: &MigrateArgs, out: &Reporter) -> Result<u8, Error> {
                 .find(|r| r.secrets.iter().any(|s| s == u.key_secret()))
                 .map_or_else(String::new, |r| r.arn.clone())
         };
-        let (new, n) = edit::apply(text, w, &mine, &role_for);
+        let environment_for = |u: &find::KeyUse| {
+            let job = format!("{}:{}", u.workflow, u.job);
+            proposal
+                .roles
+                .iter()
+                .flat_map(|r| r.environments.iter())
+                .find(|(j, _)| *j == job)
+                .map(|(_, e)| e.clone())
+        };
+        let (new, n) = edit::apply(text, w, &mine, &role_for, &environment_for);
         notes.extend(n);
         patched.push((w.path.clone(), text.clone(), new));
     }
@@ -231,7 +240,14 @@ fn check(
         );
         if !r.reachable {
             c.refused.push(format!("{line}: {}", r.because));
-        } else if role.jobs.contains(&job) && !r.untrusted_code {
+        } else if role.jobs.contains(&job) && r.untrusted_code {
+            // The job's own trigger, started by someone who picks the ref (a tag push, a
+            // dispatch): admitted as before, and said.
+            c.admitted.push(format!(
+                "{line} ({} can start it on a ref they choose)",
+                r.actor.name()
+            ));
+        } else if role.jobs.contains(&job) {
             c.admitted.push(line);
         } else {
             c.unexpected
@@ -366,7 +382,14 @@ fn report(
             out.push_str(&format!("    admits  sub like {s}\n"));
         }
         for l in &r.left_out {
-            out.push_str(&format!("    left out  {l}\n"));
+            // The environment a tag release is given is a step for the user, not a trigger
+            // left out.
+            let label = if l.contains("the job gets `environment:") {
+                "needs"
+            } else {
+                "left out"
+            };
+            out.push_str(&format!("    {label}  {l}\n"));
         }
         out.push_str("    permissions: copy what the IAM user has (`aws iam list-attached-user-policies --user-name USER`, `list-user-policies`), narrowed to what these jobs do; never AdministratorAccess by default\n");
     }

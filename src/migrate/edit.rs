@@ -121,6 +121,14 @@ fn first_step(lines: &[&str], job_line: usize) -> Option<usize> {
 /// `id-token: write` merged into the job's permissions: added to its map, or a job-level map
 /// written with the workflow's scopes (a job-level `permissions` replaces the defaults, so
 /// `contents: read` stays for checkout).
+/// The indentation of a job's keys.
+fn inner_indent(lines: &[&str], job_line: usize) -> usize {
+    let job_indent = indent(lines[job_line - 1]);
+    block(lines, job_line, job_indent)
+        .find(|n| !lines[n - 1].trim().is_empty())
+        .map_or(job_indent + 2, |n| indent(lines[n - 1]))
+}
+
 fn permissions(
     lines: &[&str],
     job_line: usize,
@@ -191,6 +199,7 @@ pub fn apply(
     workflow: &Workflow,
     uses: &[KeyUse],
     role_for: &dyn Fn(&KeyUse) -> String,
+    environment_for: &dyn Fn(&KeyUse) -> Option<String>,
 ) -> (String, Vec<String>) {
     let lines: Vec<&str> = text.lines().collect();
     let mut edits = Edits::default();
@@ -282,6 +291,12 @@ pub fn apply(
             }
         }
         if !jobs_done.contains(&job.id.as_str()) {
+            if let Some(env) = environment_for(u).filter(|_| job.environment.is_none()) {
+                let pad = " ".repeat(inner_indent(&lines, job.line));
+                edits
+                    .insert
+                    .push((job.line + 1, vec![format!("{pad}environment: {env}")]));
+            }
             permissions(&lines, job.line, &scopes, &mut edits);
             jobs_done.push(&job.id);
         }
@@ -327,9 +342,13 @@ mod tests {
     fn migrate(text: &str) -> String {
         let w = read("w.yml", text).unwrap();
         let uses = find(&w, &[]);
-        apply(text, &w, &uses, &|_| {
-            "arn:aws:iam::111122223333:role/app-deploy".into()
-        })
+        apply(
+            text,
+            &w,
+            &uses,
+            &|_| "arn:aws:iam::111122223333:role/app-deploy".into(),
+            &|_| None,
+        )
         .0
     }
 

@@ -34,6 +34,8 @@ pub struct RoleProposal {
     pub like: Vec<String>,
     /// Jobs' triggers left out, with why.
     pub left_out: Vec<String>,
+    /// Jobs (`workflow:job`) given an environment by the edit, and its name.
+    pub environments: Vec<(String, String)>,
 }
 
 /// The whole proposal.
@@ -93,11 +95,51 @@ fn iam_pattern(glob: &str) -> (String, bool) {
     (out, widened)
 }
 
-/// The subjects a job's tokens carry on its reviewed triggers, and the triggers left out.
-pub fn subjects(workflow: &Workflow, job: &str, cx: &For<'_>) -> (Vec<String>, Vec<String>) {
+/// The environment a job released from tags is given: a tag pattern in a trust policy admits
+/// whoever can push such a tag, while an environment's deployment rule can hold the tags to a
+/// ruleset (so the trust names the environment, exactly).
+pub const RELEASE_ENVIRONMENT: &str = "release";
+
+/// The subjects a job's tokens carry on its reviewed triggers, the triggers left out, and the
+/// environment the job should get (a job released only from tags).
+pub fn subjects(
+    workflow: &Workflow,
+    job: &str,
+    cx: &For<'_>,
+) -> (Vec<String>, Vec<String>, Option<String>) {
     let Some(job) = workflow.jobs.iter().find(|j| j.id == job) else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), None);
     };
+    let tags_only = !workflow.triggers.is_empty()
+        && workflow.triggers.iter().all(|t| {
+            t.event == "release"
+                || (t.event == "push"
+                    && t.branches.include.is_empty()
+                    && !t.tags.include.is_empty())
+        });
+    if job.environment.is_none() && tags_only {
+        let tags: Vec<String> = workflow
+            .triggers
+            .iter()
+            .flat_map(|t| t.tags.include.clone())
+            .collect();
+        let tags = if tags.is_empty() {
+            "release tags".to_string()
+        } else {
+            tags.join(", ")
+        };
+        return (
+            vec![format!(
+                "repo:{}:environment:{RELEASE_ENVIRONMENT}",
+                cx.repository
+            )],
+            vec![format!(
+                "{}: the job gets `environment: {RELEASE_ENVIRONMENT}`: create it with a deployment rule for tags {tags} and protect those tags with a ruleset (Settings → Environments, Rules), so only they reach the role",
+                job.line
+            )],
+            Some(RELEASE_ENVIRONMENT.to_string()),
+        );
+    }
     let repo = cx.repository;
     let default = format!("repo:{repo}:ref:refs/heads/{}", cx.default_branch);
     if let Some(env) = job.environment.as_deref().filter(|e| !e.contains("${{")) {
@@ -107,6 +149,7 @@ pub fn subjects(workflow: &Workflow, job: &str, cx: &For<'_>) -> (Vec<String>, V
                 env.replace(':', "%3A")
             )],
             Vec::new(),
+            None,
         );
     }
     let mut subs = Vec::new();
@@ -140,7 +183,7 @@ pub fn subjects(workflow: &Workflow, job: &str, cx: &For<'_>) -> (Vec<String>, V
     }
     subs.sort();
     subs.dedup();
-    (subs, left)
+    (subs, left, None)
 }
 
 /// One role per IAM user (key secret), serving every job that uses those keys.
@@ -193,11 +236,18 @@ pub fn propose(uses: &[KeyUse], workflows: &[Workflow], cx: &For<'_>) -> Proposa
             }
         }
         let (mut exact, mut like, mut left_out) = (Vec::new(), Vec::new(), Vec::new());
+        let mut environments = Vec::new();
         for u in &uses {
             let Some(w) = workflows.iter().find(|w| w.path == u.workflow) else {
                 continue;
             };
-            let (subs, left) = subjects(w, &u.job, cx);
+            let (subs, left, env) = subjects(w, &u.job, cx);
+            if let Some(env) = env {
+                let job = format!("{}:{}", u.workflow, u.job);
+                if !environments.iter().any(|(j, _)| *j == job) {
+                    environments.push((job, env));
+                }
+            }
             for s in subs {
                 let into = if s.contains('*') {
                     &mut like
@@ -223,6 +273,7 @@ pub fn propose(uses: &[KeyUse], workflows: &[Workflow], cx: &For<'_>) -> Proposa
             exact,
             like,
             left_out,
+            environments,
         });
     }
     Proposal { roles }
@@ -233,15 +284,18 @@ pub fn trust_json(role: &RoleProposal, account: &str) -> String {
     let provider =
         format!("arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com");
     let statement = |sid: &str, op: &str, subs: &[String]| {
+        // One `StringEquals` block holds `aud` (and `sub`, when exact): a second block of the
+        // same name would be a duplicate key, of which IAM keeps one.
+        let mut condition = serde_json::json!({
+            "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+        });
+        condition[op]["token.actions.githubusercontent.com:sub"] = serde_json::json!(subs);
         serde_json::json!({
             "Sid": sid,
             "Effect": "Allow",
             "Principal": {"Federated": provider},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-                op: {"token.actions.githubusercontent.com:sub": subs},
-            },
+            "Condition": condition,
         })
     };
     let mut statements = Vec::new();
@@ -357,7 +411,12 @@ fn cloudformation(proposal: &Proposal) -> String {
             if subs.is_empty() {
                 continue;
             }
-            out.push_str(&format!("          - Effect: Allow\n            Principal:\n              Federated: !Sub \"arn:aws:iam::${{AWS::AccountId}}:oidc-provider/token.actions.githubusercontent.com\"\n            Action: sts:AssumeRoleWithWebIdentity\n            Condition:\n              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n              {op}:\n                token.actions.githubusercontent.com:sub:\n"));
+            out.push_str("          - Effect: Allow\n            Principal:\n              Federated: !Sub \"arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com\"\n            Action: sts:AssumeRoleWithWebIdentity\n            Condition:\n              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n");
+            // Exact subjects share the `StringEquals` block: a second one would be a duplicate key.
+            if op != "StringEquals" {
+                out.push_str(&format!("              {op}:\n"));
+            }
+            out.push_str("                token.actions.githubusercontent.com:sub:\n");
             for s in subs {
                 out.push_str(&format!("                  - \"{s}\"\n"));
             }
@@ -404,7 +463,16 @@ mod tests {
             (
                 "  push:\n    tags: ['v*']",
                 None,
-                &["repo:acme/app:ref:refs/tags/v*"],
+                &["repo:acme/app:environment:release"],
+                1,
+            ),
+            (
+                "  push:\n    branches: [main]\n    tags: ['v*']",
+                None,
+                &[
+                    "repo:acme/app:ref:refs/heads/main",
+                    "repo:acme/app:ref:refs/tags/v*",
+                ],
                 0,
             ),
             (
@@ -433,7 +501,7 @@ mod tests {
                 .unwrap_or_default();
             let text = format!("on:\n{on}\njobs:\n  j:\n    runs-on: x\n{env_line}    steps: []\n");
             let w = read("w.yml", &text).unwrap();
-            let (subs, left_out) = subjects(&w, "j", &cx);
+            let (subs, left_out, _) = subjects(&w, "j", &cx);
             assert_eq!(subs, *want, "{on}");
             assert_eq!(left_out.len(), *left, "{on}: {left_out:?}");
         }

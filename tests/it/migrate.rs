@@ -38,15 +38,35 @@ async fn report_diff_and_retirement() {
     out.assert_code(0);
     assert_eq!(out.stderr, "");
     insta::assert_snapshot!("shop_report", out.stdout);
+    // Workflow-level and step `env`, keys handed to another action, a tag release, CloudFormation.
+    let run = Run::bare().args(&[
+        "migrate",
+        "data-pipeline",
+        "--repository",
+        "acme/data-pipeline",
+        "--account-id",
+        "444455556666",
+    ]);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migrate/data-pipeline");
+    copy_dir(&from, &run.path("data-pipeline"));
+    let out = run.run().await;
+    out.assert_code(0);
+    insta::assert_snapshot!("data_pipeline_report", out.stdout);
 }
 
-/// A copy of the shop in a directory the test keeps, and the binary run there in a scrubbed
+/// A copy of an example in a directory the test keeps, and the binary run there in a scrubbed
 /// environment (the files it writes are judged after it exits).
-fn kept_shop() -> tempfile::TempDir {
+fn kept(example: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migrate/shop");
-    copy_dir(&from, &dir.path().join("shop"));
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/migrate")
+        .join(example);
+    copy_dir(&from, &dir.path().join(example));
     dir
+}
+
+fn kept_shop() -> tempfile::TempDir {
+    kept("shop")
 }
 
 fn oidc_assume(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -80,63 +100,92 @@ fn zizmor(dir: &Path) -> BTreeMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn written_files_pass_their_judges() {
-    let kept = kept_shop();
-    let root = kept.path().join("shop");
-    let before = zizmor(&root);
-    let out = oidc_assume(
-        kept.path(),
-        &["migrate", "shop", "--repository", "acme/shop", "--write"],
-    );
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "wrote 4 files\n");
-    let workflows: Vec<_> = ["deploy", "site", "nightly"]
-        .iter()
-        .map(|w| root.join(format!(".github/workflows/{w}.yml")))
-        .collect();
-    for w in &workflows {
-        let text = std::fs::read_to_string(w).unwrap();
-        assert!(
-            !text.contains("secrets.AWS_ACCESS_KEY_ID") && !text.contains("SITE_AWS"),
-            "{text}"
+    // (example, repository, written roles file, workflows, files written)
+    let cases = [
+        (
+            "shop",
+            "acme/shop",
+            "infra/github-oidc-roles.tf",
+            &["deploy", "site", "nightly"][..],
+            4,
+        ),
+        (
+            "data-pipeline",
+            "acme/data-pipeline",
+            "cloudformation/github-oidc-roles.yaml",
+            &["etl", "release"][..],
+            3,
+        ),
+    ];
+    for (example, repository, roles, names, written) in cases {
+        let dir = kept(example);
+        let root = dir.path().join(example);
+        let before = zizmor(&root);
+        let out = oidc_assume(
+            dir.path(),
+            &["migrate", example, "--repository", repository, "--write"],
         );
-        assert!(text.contains("id-token: write"), "{text}");
-    }
-    let schema = Command::new(venv_bin("check-jsonschema"))
-        .args(["--builtin-schema", "vendor.github-workflows"])
-        .args(&workflows)
-        .output()
-        .unwrap();
-    assert!(
-        schema.status.success(),
-        "{}",
-        String::from_utf8_lossy(&schema.stdout)
-    );
-    let after = zizmor(&root);
-    for (ident, n) in &after {
-        assert!(
-            before.get(ident).is_some_and(|b| b >= n),
-            "zizmor: new `{ident}` findings: {before:?} → {after:?}"
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("wrote {written} files\n")
+        );
+        let workflows: Vec<_> = names
+            .iter()
+            .map(|w| root.join(format!(".github/workflows/{w}.yml")))
+            .collect();
+        for w in &workflows {
+            let text = std::fs::read_to_string(w).unwrap();
+            assert!(
+                !text.contains("AWS_SECRET_ACCESS_KEY: ${{")
+                    && !text.contains("aws-secret-access-key"),
+                "{text}"
+            );
+            assert!(!text.contains("aws configure set aws_"), "{text}");
+            assert!(text.contains("id-token: write"), "{text}");
+        }
+        let schema = Command::new(venv_bin("check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .args(&workflows)
+            .output()
+            .unwrap();
+        assert!(
+            schema.status.success(),
+            "{example}: {}",
+            String::from_utf8_lossy(&schema.stdout)
+        );
+        let after = zizmor(&root);
+        for (ident, n) in &after {
+            assert!(
+                before.get(ident).is_some_and(|b| b >= n),
+                "{example}: zizmor: new `{ident}` findings: {before:?} → {after:?}"
+            );
+        }
+        // The generated roles: nothing above low in the audit.
+        let file = format!("{example}/{roles}");
+        let audit = oidc_assume(dir.path(), &["audit", "--format", "json", &file]);
+        let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+        assert!(
+            !report["documents"].as_array().unwrap().is_empty(),
+            "{report}"
+        );
+        let severities: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["severity"].as_str().unwrap())
+            .collect();
+        assert!(
+            severities.iter().all(|s| *s == "low"),
+            "{example}: {report}"
+        );
+        assert!(audit.status.code().unwrap() <= 10);
     }
-    // The generated roles: nothing above low in the audit.
-    let audit = oidc_assume(
-        kept.path(),
-        &[
-            "audit",
-            "--format",
-            "json",
-            "shop/infra/github-oidc-roles.tf",
-        ],
-    );
-    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
-    let severities: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["severity"].as_str().unwrap())
-        .collect();
-    assert!(severities.iter().all(|s| *s == "low"), "{report}");
-    assert!(audit.status.code().unwrap() <= 10);
 }
 
 #[tokio::test(flavor = "multi_thread")]
