@@ -27,7 +27,7 @@ LAYERS = [
     ("leaf I/O: the environment (read once), the platform corner, the reporter", ["env", "platform", "output"]),
     ("rules over the leaves", ["files", "mint", "verify", "policy", "net", "retry", "token_claims"]),
     ("what users write: inputs, trust policies, workflows", ["inputs", "config", "trust", "workflow", "paths", "migrate"]),
-    ("I/O at the edges, behind small traits", ["oidc", "sts", "export", "profiles"]),
+    ("I/O at the edges, behind small traits", ["oidc", "sts", "export", "profiles", "iam_api"]),
     ("the error model and decisions over it", ["error", "refusal"]),
     ("the run's preparation", ["plan", "preflight", "runner"]),
     ("the pipeline and the hand-off", ["app", "handoff"]),

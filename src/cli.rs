@@ -204,6 +204,17 @@ pub struct MigrateArgs {
     /// Write the edited workflows and the roles (default: print the report and the diff only)
     #[arg(long)]
     pub write: bool,
+    /// Ask IAM about the users behind the keys (their keys, last use and policies; the
+    /// policies are carried over), with the credentials in the usual `AWS_*` variables
+    #[arg(long)]
+    pub aws: bool,
+    /// IAM's endpoint for `--aws` (default: IAM's global endpoint)
+    #[arg(long, value_name = "URL", requires = "aws")]
+    pub aws_endpoint: Option<String>,
+    /// The IAM user behind a key secret, `SECRET=USER` (default: the user the role the keys
+    /// assumed trusts, when the tree defines it)
+    #[arg(long = "user", value_name = "SECRET=USER")]
+    pub users: Vec<String>,
 }
 
 /// Options of `trust-policy`.

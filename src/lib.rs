@@ -16,7 +16,8 @@
 //!   [`workflow`] (GitHub workflows: triggers, permissions, jobs, credential steps; pure) and
 //!   [`paths`] (which workflow job can become which role, joining the two; pure) and [`migrate`]
 //!   (from IAM-user keys to OIDC roles, checked by [`paths`]; pure);
-//! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`];
+//! - I/O at the edges, behind small traits: [`oidc`], [`sts`], [`export`], [`profiles`],
+//!   [`iam_api`] (IAM's query API for `migrate --aws`);
 //! - the error model over them and the decisions that explain refusals: [`error`], [`refusal`];
 //! - the run's preparation: [`plan`], [`preflight`] (the files the inputs name), [`runner`]
 //!   (what the runner provides and where it puts things);
@@ -45,6 +46,7 @@ pub(crate) mod export;
 pub(crate) mod files;
 pub(crate) mod github;
 pub(crate) mod handoff;
+pub(crate) mod iam_api;
 pub mod inputs;
 pub(crate) mod migrate;
 pub mod mint;

@@ -8,17 +8,22 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{IacArg, MigrateArgs};
+use crate::env::Env;
 use crate::error::{EXIT_OK, Error};
+use crate::iam_api::{IamClient, Keys, User};
+use crate::migrate::propose::RoleProposal;
 use crate::migrate::propose::{self, For, Iac};
 use crate::migrate::{MigrateError, edit, find};
 use crate::output::Reporter;
 use crate::paths::{self, Role, Setting, Target};
+use crate::secret::Secret;
 use crate::trust::collect::{Collected, display};
 
 use super::paths as paths_command;
 
 /// Runs `migrate`; 0 when the proposal was made (or there was nothing to migrate).
-pub fn command(args: &MigrateArgs, out: &Reporter) -> Result<u8, Error> {
+pub async fn command(args: &MigrateArgs, env: &Env, out: &Reporter) -> Result<u8, Error> {
+    let users = named_users(&args.users)?;
     if let Some(a) = &args.account_id
         && (a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -48,7 +53,12 @@ pub fn command(args: &MigrateArgs, out: &Reporter) -> Result<u8, Error> {
         default_branch: &read.setting.default_branch,
         account: args.account_id.as_deref(),
     };
-    let proposal = propose::propose(&uses, &read.workflows, &cx);
+    let mut proposal = propose::propose(&uses, &read.workflows, &cx);
+    let asked = if args.aws {
+        ask_iam(args, env, &users, &read.collected, &mut proposal).await?
+    } else {
+        Vec::new()
+    };
     let iac = match args.iac {
         Some(IacArg::Terraform) => Iac::Terraform,
         Some(IacArg::Cloudformation) => Iac::CloudFormation,
@@ -98,6 +108,9 @@ pub fn command(args: &MigrateArgs, out: &Reporter) -> Result<u8, Error> {
         .collect();
     let report = report(&uses, &proposal, &check, &notes, &files, iac);
     out.print(&report);
+    if args.aws {
+        out.print(&iam_section(&asked));
+    }
     let mut diff = String::new();
     for (path, old, new) in &patched {
         let d = similar::TextDiff::from_lines(old.as_str(), new.as_str());
@@ -109,7 +122,7 @@ pub fn command(args: &MigrateArgs, out: &Reporter) -> Result<u8, Error> {
         );
     }
     out.print(&diff);
-    out.print(&retire(&proposal));
+    out.print(&retire(&proposal, &asked));
     if args.write {
         let mut writes: Vec<(PathBuf, String)> = patched
             .into_iter()
@@ -126,6 +139,113 @@ pub fn command(args: &MigrateArgs, out: &Reporter) -> Result<u8, Error> {
         );
     }
     Ok(EXIT_OK)
+}
+
+/// `--user SECRET=USER` pairs.
+fn named_users(given: &[String]) -> Result<Vec<(String, String)>, MigrateError> {
+    given
+        .iter()
+        .map(|g| match g.split_once('=') {
+            Some((s, u)) if !s.trim().is_empty() && !u.trim().is_empty() => {
+                Ok((s.trim().to_string(), u.trim().to_string()))
+            }
+            _ => Err(MigrateError::User(g.clone())),
+        })
+        .collect()
+}
+
+/// The IAM user behind a role's keys: `--user SECRET=USER`, else the user the role the keys
+/// assumed trusts today (`Principal: {AWS: …:user/NAME}`), when the tree defines that role.
+fn user_for(
+    role: &RoleProposal,
+    users: &[(String, String)],
+    collected: &Collected,
+) -> Option<String> {
+    if let Some((_, u)) = users.iter().find(|(s, _)| role.secrets.contains(s)) {
+        return Some(u.clone());
+    }
+    let existing = role.existing.as_deref()?;
+    let name = existing.rsplit('/').next()?;
+    collected
+        .documents
+        .iter()
+        .filter(|d| d.trust.role_name.as_deref() == Some(name))
+        .flat_map(|d| d.trust.statements.iter())
+        .flat_map(|s| s.principals.iter())
+        .find(|p| p.kind == "AWS" && p.value.contains(":user/"))
+        .and_then(|p| p.value.rsplit('/').next().map(str::to_string))
+}
+
+/// What IAM says about each role's user: the user, or why not. Carries the user's managed
+/// policies into the proposal.
+async fn ask_iam(
+    args: &MigrateArgs,
+    env: &Env,
+    users: &[(String, String)],
+    collected: &Collected,
+    proposal: &mut propose::Proposal,
+) -> Result<Vec<(String, Result<User, String>)>, MigrateError> {
+    let (Some(id), Some(secret)) = (
+        env.get("AWS_ACCESS_KEY_ID"),
+        env.get("AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        return Err(MigrateError::NoCredentials);
+    };
+    let keys = Keys {
+        access_key_id: id.to_string(),
+        secret_access_key: Secret::new(secret),
+        session_token: env.get("AWS_SESSION_TOKEN").map(Secret::new),
+    };
+    let net = crate::net::NetConfig::new(None, None, None, env);
+    let client = IamClient::new(args.aws_endpoint.as_deref(), keys, &net)
+        .map_err(|e| MigrateError::Iam(e.to_string()))?;
+    let mut asked = Vec::new();
+    for role in &mut proposal.roles {
+        let Some(user) = user_for(role, users, collected) else {
+            let secret = role.secrets.first().cloned().unwrap_or_default();
+            asked.push((role.name.clone(), Err(format!("which IAM user holds the key in `{secret}` is not known: pass `--user {secret}=USER`"))));
+            continue;
+        };
+        match client.user(&user).await {
+            Ok(u) => {
+                role.carried = u.attached.clone();
+                asked.push((role.name.clone(), Ok(u)));
+            }
+            Err(e) => asked.push((role.name.clone(), Err(format!("user `{user}`: {e}")))),
+        }
+    }
+    Ok(asked)
+}
+
+fn iam_section(asked: &[(String, Result<User, String>)]) -> String {
+    let mut out = String::from("IAM (asked with --aws):\n");
+    for (role, answer) in asked {
+        match answer {
+            Ok(u) => {
+                out.push_str(&format!("  {role}: user {}\n", u.name));
+                for k in &u.keys {
+                    let used = match (&k.last_used, &k.last_service) {
+                        (Some(d), Some(s)) => format!("last used {d} ({s})"),
+                        (Some(d), None) => format!("last used {d}"),
+                        _ => "never used".into(),
+                    };
+                    out.push_str(&format!(
+                        "    key {} {}, created {}, {used}\n",
+                        k.id, k.status, k.created
+                    ));
+                }
+                for p in &u.attached {
+                    out.push_str(&format!("    attached {p} (carried over to the role)\n"));
+                }
+                for p in &u.inline {
+                    out.push_str(&format!("    inline policy `{p}`: copy it (`aws iam get-user-policy --user-name {} --policy-name {p}`)\n", u.name));
+                }
+            }
+            Err(why) => out.push_str(&format!("  {role}: not asked: {why}\n")),
+        }
+    }
+    out.push('\n');
+    out
 }
 
 /// The workflow-level `env` mapping's scalar entries (the model keeps job and step `env`).
@@ -422,7 +542,7 @@ fn report(
     out
 }
 
-fn retire(proposal: &propose::Proposal) -> String {
+fn retire(proposal: &propose::Proposal, asked: &[(String, Result<User, String>)]) -> String {
     let mut out = String::from(
         "\nretire the keys, after the first green run on OIDC (SWITCH = that run's start, e.g. 2026-12-05T10:00:00Z):\n",
     );
@@ -431,12 +551,28 @@ fn retire(proposal: &propose::Proposal) -> String {
             .secrets
             .first()
             .map_or("AWS_ACCESS_KEY_ID", String::as_str);
+        let user = asked
+            .iter()
+            .find(|(n, _)| *n == r.name)
+            .and_then(|(_, a)| a.as_ref().ok());
         out.push_str(&format!("  {}:\n", r.name));
-        out.push_str(&format!("    1. the IAM user and key behind secret {key}: aws iam list-users, then aws iam list-access-keys --user-name USER\n"));
-        out.push_str("    2. no use since the switch: aws iam get-access-key-last-used --access-key-id AKIA… (LastUsedDate before SWITCH), and\n       aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIA… --start-time SWITCH (no events)\n");
-        out.push_str("    3. aws iam update-access-key --user-name USER --access-key-id AKIA… --status Inactive; after a quiet week: aws iam delete-access-key …, and the user if it has no other use\n");
+        let (name, ids): (String, Vec<String>) = match user {
+            Some(u) => (
+                u.name.clone(),
+                u.keys.iter().map(|k| k.id.clone()).collect(),
+            ),
+            None => {
+                out.push_str(&format!("    1. the IAM user and key behind secret {key}: aws iam list-users, then aws iam list-access-keys --user-name USER\n"));
+                ("USER".into(), vec!["AKIA…".into()])
+            }
+        };
+        for id in &ids {
+            out.push_str(&format!("    2. no use of {id} since the switch: aws iam get-access-key-last-used --access-key-id {id} (LastUsedDate before SWITCH), and\n       aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={id} --start-time SWITCH (no events)\n"));
+            out.push_str(&format!("    3. aws iam update-access-key --user-name {name} --access-key-id {id} --status Inactive; after a quiet week: aws iam delete-access-key --user-name {name} --access-key-id {id}\n"));
+        }
+        out.push_str(&format!("    4. the user, if it has no other use: aws iam delete-user --user-name {name} (after detaching its policies)\n"));
         for s in &r.secrets {
-            out.push_str(&format!("    4. gh secret delete {s}\n"));
+            out.push_str(&format!("    5. gh secret delete {s}\n"));
         }
     }
     out

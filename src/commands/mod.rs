@@ -65,12 +65,13 @@ pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
                 credential_process::command(&args.inputs.0, env, out).await
             }
             // Dispatched above, before the runtime starts.
+            // Asks IAM over the network with `--aws`: in the runtime, with the environment.
+            Some(Commands::Migrate(args)) => migrate::command(&args, env, out).await.map(|_| ()),
             Some(
                 Commands::Audit(_)
                 | Commands::TrustPolicy(_)
                 | Commands::Explain(_)
-                | Commands::Paths(_)
-                | Commands::Migrate(_),
+                | Commands::Paths(_),
             ) => Ok(()),
             None => action::command(&cli.inputs.0, &cli.runner, env, out).await,
         }

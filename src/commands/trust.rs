@@ -25,7 +25,6 @@ pub fn command(command: &Commands, out: &Reporter) -> Option<Result<u8, Error>> 
         Commands::TrustPolicy(args) => trust_policy(args, out),
         Commands::Explain(args) => explain(args, out),
         Commands::Paths(args) => return Some(super::paths::command(args, out)),
-        Commands::Migrate(args) => return Some(super::migrate::command(args, out)),
         _ => return None,
     };
     Some(result.map_err(Error::from))

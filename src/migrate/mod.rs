@@ -15,6 +15,12 @@ pub enum MigrateError {
     Account(String),
     #[error("{0}")]
     Paths(#[from] crate::paths::PathsError),
+    #[error("`--user {0}` is not SECRET=USER")]
+    User(String),
+    #[error("`--aws` needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")]
+    NoCredentials,
+    #[error("{0}")]
+    Iam(String),
     #[error("could not write {path}: {source}")]
     Write {
         path: String,
@@ -28,6 +34,9 @@ impl MigrateError {
         match self {
             MigrateError::Account(_) => Some("give the account the roles will live in, e.g. `--account-id 123456789012` (without it the workflows name `${{ vars.AWS_ACCOUNT_ID }}`)".into()),
             MigrateError::Paths(e) => e.hint(),
+            MigrateError::User(_) => Some("name the user behind a key secret, e.g. `--user AWS_ACCESS_KEY_ID=ci-deployer`".into()),
+            MigrateError::NoCredentials => Some("export credentials that may call iam:ListAccessKeys, iam:GetAccessKeyLastUsed and iam:ListAttachedUserPolicies (a read-only session), or leave out `--aws`".into()),
+            MigrateError::Iam(_) => None,
             MigrateError::Write { .. } => Some("nothing was written: check the files' permissions and run again".into()),
         }
     }

@@ -36,6 +36,8 @@ pub struct RoleProposal {
     pub left_out: Vec<String>,
     /// Jobs (`workflow:job`) given an environment by the edit, and its name.
     pub environments: Vec<(String, String)>,
+    /// Managed policies carried over from the IAM user (`--aws`), ARNs.
+    pub carried: Vec<String>,
 }
 
 /// The whole proposal.
@@ -274,6 +276,7 @@ pub fn propose(uses: &[KeyUse], workflows: &[Workflow], cx: &For<'_>) -> Proposa
             like,
             left_out,
             environments,
+            carried: Vec::new(),
         });
     }
     Proposal { roles }
@@ -379,9 +382,40 @@ fn terraform(proposal: &Proposal) -> String {
             continue;
         }
         out.push_str(&format!(
-            "resource \"aws_iam_role\" \"{l}\" {{\n  name               = \"{}\"\n  assume_role_policy = data.aws_iam_policy_document.{l}_trust.json\n}}\n\n# Permissions: attach what the IAM user had, narrowed to what these jobs do (see the migrate output:\n# `aws iam list-attached-user-policies` and `list-user-policies`). Never AdministratorAccess by default.\n# resource \"aws_iam_role_policy_attachment\" \"{l}\" {{\n#   role       = aws_iam_role.{l}.name\n#   policy_arn = \"arn:aws:iam::aws:policy/...\"\n# }}\n",
+            "resource \"aws_iam_role\" \"{l}\" {{\n  name               = \"{}\"\n  assume_role_policy = data.aws_iam_policy_document.{l}_trust.json\n}}\n",
             r.name
         ));
+        out.push_str(&terraform_permissions(r, &l));
+    }
+    out
+}
+
+/// Whether a carried policy is one never attached without a person deciding it.
+fn too_wide(arn: &str) -> bool {
+    arn.ends_with(":policy/AdministratorAccess") || arn.ends_with(":policy/IAMFullAccess")
+}
+
+/// The carried policies as attachments (the widest commented out, with why), or the
+/// placeholder when nothing was carried.
+fn terraform_permissions(r: &RoleProposal, l: &str) -> String {
+    if r.carried.is_empty() {
+        return format!(
+            "\n# Permissions: attach what the IAM user had, narrowed to what these jobs do (see the migrate output:\n# `aws iam list-attached-user-policies` and `list-user-policies`). Never AdministratorAccess by default.\n# resource \"aws_iam_role_policy_attachment\" \"{l}\" {{\n#   role       = aws_iam_role.{l}.name\n#   policy_arn = \"arn:aws:iam::aws:policy/...\"\n# }}\n"
+        );
+    }
+    let mut out = String::from(
+        "\n# Carried over from the IAM user (`migrate --aws`): narrow them to what these jobs do.\n",
+    );
+    for (i, arn) in r.carried.iter().enumerate() {
+        let block = format!(
+            "resource \"aws_iam_role_policy_attachment\" \"{l}_{i}\" {{\n  role       = aws_iam_role.{l}.name\n  policy_arn = \"{arn}\"\n}}\n"
+        );
+        if too_wide(arn) {
+            out.push_str("# The user had this; a role reachable from workflows should not: attach it only on purpose.\n");
+            out.extend(block.lines().map(|line| format!("# {line}\n")));
+        } else {
+            out.push_str(&block);
+        }
     }
     out
 }
@@ -421,7 +455,18 @@ fn cloudformation(proposal: &Proposal) -> String {
                 out.push_str(&format!("                  - \"{s}\"\n"));
             }
         }
-        out.push_str("      # ManagedPolicyArns / Policies: what the IAM user had, narrowed to what these jobs do. Never AdministratorAccess by default.\n");
+        let carried: Vec<&String> = r.carried.iter().filter(|a| !too_wide(a)).collect();
+        if carried.is_empty() {
+            out.push_str("      # ManagedPolicyArns / Policies: what the IAM user had, narrowed to what these jobs do. Never AdministratorAccess by default.\n");
+        } else {
+            out.push_str("      # Carried over from the IAM user (`migrate --aws`): narrow them to what these jobs do.\n      ManagedPolicyArns:\n");
+            for arn in carried {
+                out.push_str(&format!("        - {arn}\n"));
+            }
+        }
+        for arn in r.carried.iter().filter(|a| too_wide(a)) {
+            out.push_str(&format!("      # The user had {arn}; a role reachable from workflows should not: add it only on purpose.\n"));
+        }
     }
     out
 }

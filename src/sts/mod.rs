@@ -17,7 +17,7 @@
 pub mod form;
 mod signed;
 mod web_identity;
-mod xml;
+pub(crate) mod xml;
 
 use std::future::Future;
 use std::time::Duration;

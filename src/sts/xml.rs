@@ -1,4 +1,4 @@
-//! Reads STS's XML answers: credentials from an `AssumeRole…Response`, code and message from an
+//! Reads STS's (and IAM's, for `migrate --aws`) XML answers: credentials from an `AssumeRole…Response`, code and message from an
 //! `ErrorResponse`, with XML entities decoded; and tells a successful answer that is not STS's
 //! (a proxy's login or block page) from one cut short. Pure: no I/O.
 
@@ -7,7 +7,7 @@ use crate::secret::Secret;
 
 /// The raw content of the first `<tag>…</tag>` in `xml`. STS's answers are small, flat and
 /// generated, so they are read without an XML library.
-fn section<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+pub(crate) fn section<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = start + xml[start..].find(&format!("</{tag}>"))?;
@@ -15,7 +15,7 @@ fn section<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
 }
 
 /// The text of the first `<tag>…</tag>` leaf in `xml`, entities decoded.
-fn element<'a>(xml: &'a str, tag: &str) -> Option<std::borrow::Cow<'a, str>> {
+pub(crate) fn element<'a>(xml: &'a str, tag: &str) -> Option<std::borrow::Cow<'a, str>> {
     let raw = section(xml, tag)?;
     if !raw.contains('&') {
         return Some(std::borrow::Cow::Borrowed(raw));

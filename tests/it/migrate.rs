@@ -295,3 +295,175 @@ async fn nothing_to_migrate_and_bad_input() {
         out.stderr
     );
 }
+
+/// `--aws` against moto's IAM: the user behind each key (from `--user`, or the user the role the
+/// keys assumed trusts in the tree), its keys and their last use, its policies carried over to
+/// the role (the widest only as a comment), and concrete retirement commands.
+#[tokio::test(flavor = "multi_thread")]
+async fn aws_asks_iam_about_the_users() {
+    let moto = Moto::start();
+    let aws = |args: &[&str]| {
+        let out = Command::new(venv_bin("aws"))
+            .args([
+                "--endpoint-url",
+                &moto.endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "text",
+            ])
+            .args(args)
+            .env_clear()
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::shop-site-prod/*"}]}"#;
+    for user in ["ci-deployer", "site-publisher"] {
+        aws(&["iam", "create-user", "--user-name", user]);
+    }
+    let deployer_key = aws(&[
+        "iam",
+        "create-access-key",
+        "--user-name",
+        "ci-deployer",
+        "--query",
+        "AccessKey.AccessKeyId",
+    ]);
+    let site_key = aws(&[
+        "iam",
+        "create-access-key",
+        "--user-name",
+        "site-publisher",
+        "--query",
+        "AccessKey.AccessKeyId",
+    ]);
+    let site_policy = aws(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "site-publish",
+        "--policy-document",
+        policy,
+        "--query",
+        "Policy.Arn",
+    ]);
+    aws(&[
+        "iam",
+        "attach-user-policy",
+        "--user-name",
+        "site-publisher",
+        "--policy-arn",
+        &site_policy,
+    ]);
+    let admin = aws(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "AdministratorAccess",
+        "--policy-document",
+        policy,
+        "--query",
+        "Policy.Arn",
+    ]);
+    aws(&[
+        "iam",
+        "attach-user-policy",
+        "--user-name",
+        "site-publisher",
+        "--policy-arn",
+        &admin,
+    ]);
+    aws(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "ci-deployer",
+        "--policy-name",
+        "assume-deployer",
+        "--policy-document",
+        policy,
+    ]);
+
+    let dir = kept_shop();
+    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+        .args([
+            "migrate",
+            "shop",
+            "--repository",
+            "acme/shop",
+            "--aws",
+            "--aws-endpoint",
+            &moto.endpoint,
+        ])
+        .args(["--user", "SITE_AWS_ACCESS_KEY_ID=site-publisher", "--write"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "  shop-deployer: user ci-deployer".to_string(),
+        format!("    key {deployer_key} Active, created "),
+        "    inline policy `assume-deployer`: copy it".to_string(),
+        "  shop-site: user site-publisher".to_string(),
+        format!("    attached {site_policy} (carried over to the role)"),
+        format!(
+            "aws iam update-access-key --user-name site-publisher --access-key-id {site_key} --status Inactive"
+        ),
+    ] {
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
+    assert!(
+        stdout.contains(&format!("    key {site_key} Active, created "))
+            && stdout.contains("never used"),
+        "{stdout}"
+    );
+    let tf = std::fs::read_to_string(dir.path().join("shop/infra/github-oidc-roles.tf")).unwrap();
+    assert!(
+        tf.contains(&format!("  policy_arn = \"{site_policy}\"\n")),
+        "{tf}"
+    );
+    assert!(
+        tf.contains(&format!("#   policy_arn = \"{admin}\"\n")),
+        "the administrator policy is carried only as a comment:\n{tf}"
+    );
+
+    // Without credentials: a clear refusal, nothing written.
+    let dir = kept_shop();
+    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+        .args([
+            "migrate",
+            "shop",
+            "--repository",
+            "acme/shop",
+            "--aws",
+            "--write",
+        ])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: `--aws` needs credentials"));
+    assert!(!dir.path().join("shop/infra/github-oidc-roles.tf").exists());
+}
