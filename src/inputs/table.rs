@@ -167,7 +167,6 @@ pub enum Unused {
     /// It shapes the chained calls after the first request, which a dry run does not make.
     ChainedCalls,
     /// It explains an STS refusal, and a dry run gets none.
-    StsRefusal,
     /// It does nothing, in the real run either.
     Ignored,
 }
@@ -298,9 +297,9 @@ pub const INPUTS: &[InputSpec] = &[
         input: Input::TrustPolicyFile,
         name: "trust-policy-file",
         value_name: "PATH",
-        help: "The role's trust policy JSON (or `aws iam get-role` output): when STS refuses the token, the refusal names the condition that failed",
+        help: "The role's trust policy JSON (or `aws iam get-role` output): when STS refuses the token, the refusal names the condition that failed (a dry run evaluates it against the minted token, as STS would)",
         default: None,
-        dry_run: DryRun::Unused(Unused::StsRefusal),
+        dry_run: DryRun::Used,
     },
     InputSpec {
         input: Input::WebIdentityTokenFile,

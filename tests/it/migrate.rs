@@ -271,6 +271,71 @@ async fn the_trust_admits_the_migrated_jobs_and_refuses_the_others() {
     }
 }
 
+/// The same roles in `dry-run`, which mints each job's token and evaluates `trust-policy-file`
+/// as STS would: each migrated job's token admitted (exit 0), the others refused (exit 5, as the
+/// real run would end).
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_admits_the_migrated_jobs_and_refuses_the_others() {
+    let kept = kept_shop();
+    let dir = kept.path();
+    let out = oidc_assume(
+        dir,
+        &[
+            "migrate",
+            "shop",
+            "--repository",
+            "acme/shop",
+            "--iac",
+            "json",
+            "--out",
+            "roles",
+            "--write",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // (role, claims set, exit code)
+    let cases: [(&str, &[&str], i32); 6] = [
+        ("shop-site", &["event_name=schedule"], 0),
+        ("shop-site", &["event_name=push"], 0),
+        (
+            "shop-site",
+            &["event_name=push", "ref=refs/heads/feature"],
+            5,
+        ),
+        ("shop-site", &["event_name=pull_request"], 5),
+        ("shop-deployer", &["environment=production"], 0),
+        ("shop-deployer", &[], 5),
+    ];
+    for (role, claims, code) in cases {
+        let arn = format!("arn:aws:iam::111122223333:role/{role}");
+        let policy = format!("roles/{role}.trust.json");
+        let mut args = vec![
+            "dry-run",
+            "--role-to-assume",
+            &arn,
+            "--trust-policy-file",
+            &policy,
+            "--claim",
+            "repository=acme/shop",
+        ];
+        for c in claims {
+            args.extend(["--claim", c]);
+        }
+        let out = oidc_assume(dir, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{role} {claims:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_to_migrate_and_bad_input() {
     let run = Run::bare()

@@ -234,7 +234,11 @@ impl DryRun<'_> {
             Some(rule) => format!("allowed by policy rule `{rule}`"),
             None => "allowed: no claim policy is configured, so any token the role's trust policy accepts gets credentials (as with configure-aws-credentials)".into(),
         };
-        let mut report = format!("\ndecision: {decision}\n\n");
+        let mut report = format!("\ndecision: {decision}\n");
+        if let (Some(trust), Some(role)) = (self.prepared.loaded.trust.as_ref(), roles.first()) {
+            report.push_str(&trust_verdict(config, trust, role, &authorized.claims)?);
+        }
+        report.push('\n');
         let endpoint = config.network.sts_endpoint.as_deref();
         report.push_str(match broker {
             None => {
@@ -263,6 +267,53 @@ impl DryRun<'_> {
         }
         Ok(())
     }
+}
+
+/// The step's role's trust policy (`trust-policy-file`) evaluated against the minted token with
+/// IAM's rules, as STS would: a refusal ends the dry run as STS's ends the real run (exit 5, the
+/// same explanation), without a request. A file of several roles is read for the one whose name
+/// the role has.
+fn trust_verdict(
+    config: &crate::config::Config,
+    trust: &crate::refusal::TrustPolicy,
+    role: &RoleArn,
+    claims: &Claims,
+) -> Result<String, Error> {
+    let name = role.arn.rsplit('/').next();
+    let doc = match &trust.docs[..] {
+        [one] => one,
+        many => match many.iter().find(|d| d.role_name.as_deref() == name) {
+            Some(doc) => doc,
+            None => {
+                return Ok(format!(
+                    "trust policy: {} holds no role named like {}: not evaluated\n",
+                    trust.path.display(),
+                    role.arn
+                ));
+            }
+        },
+    };
+    let provider = crate::github::provider_for_issuer(&config.issuer);
+    let verdict = crate::trust::simulate::evaluate(doc, claims, provider);
+    if let crate::trust::simulate::Decision::Allowed { statement } = verdict.decision {
+        return Ok(format!(
+            "trust policy: {} admits this token (statement {}, evaluated with IAM's rules)\n",
+            trust.path.display(),
+            statement + 1
+        ));
+    }
+    Err(Error::Sts {
+        error: crate::sts::StsError {
+            operation: "AssumeRoleWithWebIdentity",
+            code: Some("AccessDenied".into()),
+            message: format!(
+                "Not authorized to perform sts:AssumeRoleWithWebIdentity (the dry run's reading of {}: no request was sent)",
+                trust.path.display()
+            ),
+            transient: false,
+        },
+        explanation: Some(crate::refusal::explain(config, role, claims, Some(trust))),
+    })
 }
 
 /// A token's payload, decoded without checking anything, for display: the checks come after.

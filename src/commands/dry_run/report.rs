@@ -31,9 +31,6 @@ pub fn unused_reason(input: Input, sending: bool) -> Option<&'static str> {
         DryRun::Unused(Unused::ChainedCalls) => {
             "checked, and allowed-account-ids is applied to the last role; a dry run shows the first request only (the chained AssumeRole calls need the first session's credentials)"
         }
-        DryRun::Unused(Unused::StsRefusal) => {
-            "read and checked as the real run does; it explains an STS refusal, and a dry run gets none (`oidc-assume explain` checks a trust policy against claims)"
-        }
         DryRun::Unused(Unused::Ignored) => "accepted and ignored, as in the real run",
     })
 }
