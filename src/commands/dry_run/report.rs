@@ -106,6 +106,8 @@ mod tests {
     fn every_input_takes_part_or_says_why_not() {
         let used = [
             Input::RoleToAssume,
+            // Since #20: evaluated against the minted token, as STS would.
+            Input::TrustPolicyFile,
             Input::AwsRegion,
             Input::Audience,
             Input::RoleSessionName,
@@ -129,7 +131,6 @@ mod tests {
             Input::MaskAwsAccountId,
             Input::OutputCredentials,
             Input::OutputEnvCredentials,
-            Input::TrustPolicyFile,
             Input::ActionTimeoutS,
             Input::RetryMaxAttempts,
             Input::DisableRetry,
