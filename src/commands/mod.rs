@@ -19,6 +19,7 @@ use crate::cli::{Cli, Commands};
 use crate::env::Env;
 use crate::error::{EXIT_OK, Error};
 use crate::output::Reporter;
+use crate::trust::collect::Notice;
 
 /// The reporter a command prints through: in Actions, workflow commands on stdout; for
 /// `credential-process`, which owns stdout for its JSON, every message on stderr.
@@ -77,4 +78,17 @@ pub fn run(cli: Cli, env: &Env, out: &Reporter) -> Result<u8, Error> {
         }
     })?;
     Ok(EXIT_OK)
+}
+
+/// Prints what the audit met on its way, in order: notes, and each input error as the
+/// top-level error renders it (`error: …`, `hint: …`), one stderr line at a time.
+fn print_notices(notices: Vec<Notice>, out: &Reporter) {
+    let mut stderr = out.lines();
+    for notice in notices {
+        let text = match notice {
+            Notice::Note(text) => format!("note: {text}\n"),
+            Notice::Error(e) => Error::from(e).render(),
+        };
+        let _ = std::io::Write::write_all(&mut stderr, text.as_bytes());
+    }
 }

@@ -12,7 +12,9 @@ use crate::paths::render::{self, Context};
 use crate::paths::{self, PathsError, Role, Setting};
 use crate::policy::Policy;
 use crate::token_claims::SubTemplate;
-use crate::trust::collect::{Collected, Notice, display};
+use crate::trust::collect::{Collected, display};
+
+use super::print_notices;
 use crate::trust::finding::Severity;
 use crate::trust::render::Format;
 use crate::trust::walk;
@@ -187,17 +189,6 @@ fn read_actions(
 }
 
 use std::io::Write as _;
-
-fn print_notices(notices: Vec<Notice>, out: &Reporter) {
-    let mut stderr = out.lines();
-    for notice in notices {
-        let text = match notice {
-            Notice::Note(text) => format!("note: {text}\n"),
-            Notice::Error(e) => Error::from(e).render(),
-        };
-        let _ = stderr.write_all(text.as_bytes());
-    }
-}
 
 /// A repository read for `migrate`: its workflows with their texts (in the same order), the
 /// roles the audit's readers found, and the token settings.

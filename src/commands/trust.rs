@@ -4,7 +4,7 @@
 //! fatal error renders through the top-level [`Error`], and so does every input error `audit`
 //! reports on its way.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 use crate::claims::{Claims, ClaimsError};
@@ -12,7 +12,9 @@ use crate::cli::{AuditArgs, Commands, ExplainArgs, TrustPolicyArgs, TrustPolicyF
 use crate::error::Error;
 use crate::exit::{EXIT_CONFIG, EXIT_DENIED, EXIT_OK};
 use crate::output::Reporter;
-use crate::trust::collect::{Collected, Notice, display};
+use crate::trust::collect::{Collected, display};
+
+use super::print_notices;
 use crate::trust::finding::Severity;
 use crate::trust::generate::{self, Options};
 use crate::trust::render::{self, Format};
@@ -42,19 +44,6 @@ fn read(path: &Path) -> Result<String, TrustError> {
         return Ok(text);
     }
     std::fs::read_to_string(path).map_err(fail)
-}
-
-/// Prints what the audit met on its way, in order: notes, and each input error as the
-/// top-level error renders it (`error: …`, `hint: …`), one stderr line at a time.
-fn print_notices(notices: Vec<Notice>, out: &Reporter) {
-    let mut stderr = out.lines();
-    for notice in notices {
-        let text = match notice {
-            Notice::Note(text) => format!("note: {text}\n"),
-            Notice::Error(e) => Error::from(e).render(),
-        };
-        let _ = stderr.write_all(text.as_bytes());
-    }
 }
 
 /// Runs `audit`; returns the exit code (0, 10–13 by worst severity, 2 when an input could not

@@ -11,7 +11,7 @@ use crate::text::{escape_data, escape_property, neutralize_legacy, printable};
 use crate::trust::checks::ATTACK_PATH;
 use crate::trust::finding::Severity;
 use crate::trust::power::Power;
-use crate::trust::render::sarif::uri;
+use crate::trust::render::sarif::{level, security_severity, uri};
 use crate::workflow::actors::Actor;
 
 /// What the report is about, beside the records.
@@ -395,15 +395,6 @@ pub fn github(analysis: &Analysis, cx: &Context<'_>) -> String {
     out
 }
 
-fn security_severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "2.0",
-    }
-}
-
 fn flow_step(file: &str, line: usize, text: String) -> Value {
     json!({"location": {
         "physicalLocation": {"artifactLocation": {"uri": uri(file)}, "region": {"startLine": line.max(1)}},
@@ -434,7 +425,7 @@ pub fn sarif(analysis: &Analysis, cx: &Context<'_>) -> String {
             json!({
                 "ruleId": ATTACK_PATH.id,
                 "ruleIndex": 0,
-                "level": if severity >= Severity::High { "error" } else if severity == Severity::Medium { "warning" } else { "note" },
+                "level": level(severity),
                 "message": {"text": format!("{} can become {} through {} on {}: {}", r.actor.name(), r.role, job_name(r), r.trigger, r.because)},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(step_file(r))}, "region": {"startLine": line.max(1)}}}],
                 "codeFlows": [{"threadFlows": [{"locations": flow}]}],

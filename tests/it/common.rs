@@ -520,6 +520,20 @@ fn run_bounded(
     (output, started.elapsed())
 }
 
+/// Copies a directory tree (an example repository) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// The directory of the test venv's executables (moto_server, aws), installed by
 /// `scripts/test.sh`.
 pub fn venv_bin(name: &str) -> PathBuf {

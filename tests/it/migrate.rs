@@ -10,19 +10,6 @@ use std::process::Command;
 
 use crate::common::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn shop(args: &[&str]) -> Run {
     let run = Run::bare()
         .args(&["migrate", "shop", "--repository", "acme/shop"])
@@ -70,12 +57,18 @@ fn kept_shop() -> tempfile::TempDir {
 }
 
 fn oidc_assume(dir: &Path, args: &[&str]) -> std::process::Output {
+    oidc_assume_with(dir, args, &[])
+}
+
+/// The same, with more variables (AWS credentials for `--aws`).
+fn oidc_assume_with(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
         .args(args)
         .current_dir(dir)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", dir)
+        .envs(vars.iter().copied())
         .output()
         .unwrap()
 }
@@ -458,8 +451,9 @@ async fn aws_asks_iam_about_the_users() {
     ]);
 
     let dir = kept_shop();
-    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
-        .args([
+    let out = oidc_assume_with(
+        dir.path(),
+        &[
             "migrate",
             "shop",
             "--repository",
@@ -467,16 +461,15 @@ async fn aws_asks_iam_about_the_users() {
             "--aws",
             "--aws-endpoint",
             &moto.endpoint,
-        ])
-        .args(["--user", "SITE_AWS_ACCESS_KEY_ID=site-publisher", "--write"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .output()
-        .unwrap();
+            "--user",
+            "SITE_AWS_ACCESS_KEY_ID=site-publisher",
+            "--write",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         out.status.code(),
@@ -513,21 +506,17 @@ async fn aws_asks_iam_about_the_users() {
 
     // Without credentials: a clear refusal, nothing written.
     let dir = kept_shop();
-    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
-        .args([
+    let out = oidc_assume(
+        dir.path(),
+        &[
             "migrate",
             "shop",
             "--repository",
             "acme/shop",
             "--aws",
             "--write",
-        ])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: `--aws` needs credentials"));
     assert!(!dir.path().join("shop/infra/github-oidc-roles.tf").exists());

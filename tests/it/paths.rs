@@ -15,19 +15,6 @@ fn copy(name: &str, to: &Path) {
     copy_dir(&from, to);
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn paths(example: &str, args: &[&str]) -> Run {
     let run = Run::bare().arg("paths").arg(example).args(args);
     copy(example, &run.path(example));

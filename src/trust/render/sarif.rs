@@ -11,7 +11,7 @@ use crate::trust::Reported;
 use crate::trust::checks::all_meta;
 use crate::trust::finding::Severity;
 
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -19,7 +19,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
