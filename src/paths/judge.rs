@@ -151,28 +151,14 @@ impl<'a> Judge<'a> {
         let mut out: Vec<Aim> = Vec::new();
         for (role, line) in named {
             let aim = match role {
-                RoleRef::Literal(text) => {
-                    let name = role_name(text);
-                    match self.roles.iter().position(|r| r.name == name) {
-                        Some(i) => Aim::named(Target::Tree(i), text.clone(), line.clone()),
-                        None => {
-                            Aim::named(Target::External(text.clone()), text.clone(), line.clone())
-                        }
-                    }
-                }
+                RoleRef::Literal(text) => self.written_out(text, line),
                 // `arn:aws:iam::${{ vars.ACCOUNT }}:role/deploy`: the name is written out.
                 RoleRef::Expression(expr)
                     if expr
                         .split_once(":role/")
                         .is_some_and(|(_, name)| !name.contains("${{") && !name.is_empty()) =>
                 {
-                    let name = role_name(expr);
-                    match self.roles.iter().position(|r| r.name == name) {
-                        Some(i) => Aim::named(Target::Tree(i), expr.clone(), line.clone()),
-                        None => {
-                            Aim::named(Target::External(expr.clone()), expr.clone(), line.clone())
-                        }
-                    }
+                    self.written_out(expr, line)
                 }
                 RoleRef::Expression(expr) => {
                     let inner = expr.trim_start_matches("${{").trim_end_matches("}}").trim();
@@ -200,6 +186,17 @@ impl<'a> Judge<'a> {
             }
         }
         out
+    }
+
+    /// A role whose name is written out (an ARN or a name): the tree's role of that name, or
+    /// an external one.
+    fn written_out(&self, text: &str, line: &StepAt) -> Aim {
+        let name = role_name(text);
+        let target = match self.roles.iter().position(|r| r.name == name) {
+            Some(i) => Target::Tree(i),
+            None => Target::External(text.to_string()),
+        };
+        Aim::named(target, text.to_string(), line.clone())
     }
 
     /// The roles whose name has `key` as its stem, or ends with it (`PREVIEW_ROLE_ARN` →

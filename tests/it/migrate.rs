@@ -181,30 +181,34 @@ async fn written_files_pass_their_judges() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_trust_admits_the_migrated_jobs_and_refuses_the_others() {
+/// The shop migrated with its roles written as IAM JSON trust documents in `roles/`.
+fn shop_roles_as_json() -> tempfile::TempDir {
     let kept = kept_shop();
-    let dir = kept.path();
-    let out = oidc_assume(
-        dir,
-        &[
-            "migrate",
-            "shop",
-            "--repository",
-            "acme/shop",
-            "--iac",
-            "json",
-            "--out",
-            "roles",
-            "--write",
-        ],
-    );
+    let args = [
+        "migrate",
+        "shop",
+        "--repository",
+        "acme/shop",
+        "--iac",
+        "json",
+        "--out",
+        "roles",
+        "--write",
+    ];
+    let out = oidc_assume(kept.path(), &args);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    kept
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trust_admits_the_migrated_jobs_and_refuses_the_others() {
+    let kept = shop_roles_as_json();
+    let dir = kept.path();
     // (role, claims, exit code: 0 admitted, 3 refused)
     let cases = [
         (
@@ -269,28 +273,8 @@ async fn the_trust_admits_the_migrated_jobs_and_refuses_the_others() {
 /// real run would end).
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_admits_the_migrated_jobs_and_refuses_the_others() {
-    let kept = kept_shop();
+    let kept = shop_roles_as_json();
     let dir = kept.path();
-    let out = oidc_assume(
-        dir,
-        &[
-            "migrate",
-            "shop",
-            "--repository",
-            "acme/shop",
-            "--iac",
-            "json",
-            "--out",
-            "roles",
-            "--write",
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // (role, claims set, exit code)
     let cases: [(&str, &[&str], i32); 6] = [
         ("shop-site", &["event_name=schedule"], 0),
